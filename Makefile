@@ -1,0 +1,66 @@
+# Sphères — the two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+# Embedded default for `make run`: SQLite, kombu's filesystem broker, database cache.
+DEV_ENV := DJANGO_DEBUG=1
+
+# `make test`: production-like settings (DEBUG off); DATABASE_URL, CELERY_BROKER_URL and CACHE_URL
+# from the environment when set (.ci/run points them at PostgreSQL and Redis), else the embedded ones.
+TEST_ENV := DJANGO_DEBUG=0 \
+	DJANGO_SECRET_KEY=test-only-secret-key-not-for-any-deployment-0123456789 \
+	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
+	DJANGO_SECURE_SSL_REDIRECT=0 \
+	SPHERES_STATIC_MANIFEST=0 \
+	SPHERES_REQUIRE_MFA=0 \
+	SPHERES_MFA_ENCRYPTION_KEY=ZmFrZS10ZXN0LWtleS0zMmJ5dGVzLWxvbmctZm9yLXQ= \
+	SPHERES_VAR_DIR=$(CURDIR)/var/test
+
+.PHONY: install setup run test e2e lint format translations messages clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+translations: install
+	$(DEV_ENV) $(BIN)/python manage.py compiletranslations
+
+setup: install translations
+	mkdir -p var
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py createcachetable
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+
+run: setup
+	@echo ""
+	@echo "  Sphères: http://127.0.0.1:8000   (password of every demo login: Spheres-demo-2026)"
+	@echo ""
+	$(DEV_ENV) $(BIN)/honcho -f Procfile.dev start
+
+test: install translations
+	mkdir -p var/test
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: install translations
+	$(TEST_ENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh locale/fr/LC_MESSAGES/django.po after changing strings (needs GNU gettext).
+messages: install
+	$(DEV_ENV) $(BIN)/python manage.py makemessages --locale fr --no-obsolete --ignore ".venv/*" --ignore "var/*"
+
+clean:
+	rm -rf $(VENV) var

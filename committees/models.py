@@ -1,0 +1,1 @@
+# Committees, meetings, agendas, case presentations and decisions: built by its own issue.

@@ -1,0 +1,1 @@
+# Referral intake, screening, admission, youth IDs, assignment and consent: see the referral issue.

@@ -1,0 +1,24 @@
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SpheresAdminSite(admin.AdminSite):
+    site_header = _("Sphères administration")
+    site_title = _("Sphères administration")
+    index_title = _("Organisations and accounts")
+
+    def has_permission(self, request):
+        from spheres.models import Role
+        from spheres.selectors import roles_of
+
+        user = request.user
+        return bool(
+            user.is_active
+            and user.is_staff
+            and (user.is_superuser or Role.ADMINISTRATOR in roles_of(user))
+        )
+
+
+class SpheresAdminConfig(AdminConfig):
+    default_site = "spheres.admin_site.SpheresAdminSite"

@@ -1,0 +1,170 @@
+"""Shared core: people, partner organisations, program roles and the read log."""
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in. Identified by e-mail; no username (nothing to enumerate)."""
+
+    username = None
+    email = models.EmailField(_("e-mail address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+        ]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+class Sector(models.TextChoices):
+    INSTITUTIONAL = "institutional", _("Institutional (health and social services)")
+    COMMUNITY = "community", _("Community")
+    POLICE = "police", _("Police")
+    SPECIALISED = "specialised", _("Specialised sexual-violence services")
+    RESEARCH = "research", _("Research")
+
+
+class Organisation(models.Model):
+    """A partner organisation. Its group is what django-guardian grants object permissions to."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, unique=True)
+    sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, related_name="organisation", editable=False
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("partner organisation")
+        verbose_name_plural = _("partner organisations")
+        ordering = ["short_name"]
+
+    def __str__(self):
+        return self.short_name
+
+    @property
+    def is_police(self) -> bool:
+        return self.sector == Sector.POLICE
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    YOUTH_WORKER = "youth_worker", _("Youth worker")
+    CLINICAL_COMMITTEE = "clinical_committee", _("Clinical Committee member")
+    STEERING_COMMITTEE = "steering_committee", _("Steering Committee member")
+    RESEARCHER = "researcher", _("Researcher")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Membership(models.Model):
+    """A person's membership in a partner organisation."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="memberships"
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="membership_unique_user_organisation"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.organisation}"
+
+
+class MembershipRole(models.Model):
+    """One program role held through a membership (a membership may carry several)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "role"], name="membership_role_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_role_display()
+
+
+class ReadLogEntry(models.Model):
+    """Who opened (or tried to open) which record, when. Ids only: never a name or free text."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        DOWNLOAD = "download", _("Downloaded")
+        EXPORT = "export", _("Exported")
+        DENIED = "denied", _("Access refused")
+
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="read_log_entries", null=True, blank=True
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=50)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    view_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("read log entry")
+        verbose_name_plural = _("read log")
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "at"], name="readlog_object_at"),
+            models.Index(fields=["user", "at"], name="readlog_user_at"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"

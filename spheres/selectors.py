@@ -1,0 +1,45 @@
+"""Reads of the shared core that depend on who is asking."""
+
+from django.db.models import QuerySet
+
+from spheres.models import Membership, Organisation, Role, User
+
+
+def roles_of(user: User) -> frozenset[str]:
+    """Program roles a person holds through active memberships of active organisations.
+
+    Cached on the user object for the request: navigation, home and permission checks share it.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_spheres_roles", None)
+    if cached is None:
+        cached = frozenset(
+            Membership.objects.filter(
+                user=user, is_active=True, organisation__is_active=True
+            ).values_list("roles__role", flat=True)
+        ) - {None}
+        user._spheres_roles = cached
+    return cached
+
+
+def has_role(user: User, *roles: str) -> bool:
+    return bool(roles_of(user) & set(roles))
+
+
+def organisations_of(user: User) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(
+        memberships__user=user, memberships__is_active=True, is_active=True
+    ).distinct()
+
+
+def people_with_role(role: str) -> QuerySet[User]:
+    return User.objects.filter(
+        is_active=True,
+        memberships__is_active=True,
+        memberships__organisation__is_active=True,
+        memberships__roles__role=role,
+    ).distinct()
+
+
+__all__ = ["Role", "has_role", "organisations_of", "people_with_role", "roles_of"]

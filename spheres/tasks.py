@@ -1,0 +1,35 @@
+"""Celery tasks of the core. Arguments are ids only: a task message never carries personal data."""
+
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
+from celery import shared_task
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from spheres.models import User
+
+
+def invitation_url(user: User) -> str:
+    path = reverse(
+        "account_reset_password_from_key",
+        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+    )
+    return f"{settings.SPHERES_BASE_URL}{path}"
+
+
+@shared_task(acks_late=True)
+def send_invitation(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.has_usable_password():
+        return  # deactivated meanwhile, or the password was already chosen: nothing to send
+    context = {"url": invitation_url(user), "days": settings.PASSWORD_RESET_TIMEOUT // 86400}
+    parts = []
+    for language in ("fr-ca", "en"):  # we do not know the person's language yet: both
+        with translation.override(language):
+            parts.append(render_to_string("spheres/email/invitation.txt", context))
+    with translation.override("fr-ca"):
+        subject = render_to_string("spheres/email/invitation_subject.txt").strip()
+    send_mail(subject, "\n\n---\n\n".join(parts), None, [user.email])
