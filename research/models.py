@@ -1,1 +1,1 @@
-# Dashboard aggregates, the anonymised research export and the legacy workbook import: see its issue.
+# Dashboard aggregates, the anonymised research export and the legacy workbook import: later issues.

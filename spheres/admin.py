@@ -57,7 +57,15 @@ class UserAdmin(admin.ModelAdmin):
     list_display = ["email", "first_name", "last_name", "is_active", "last_login"]
     list_filter = ["is_active", "memberships__organisation"]
     search_fields = ["email", "first_name", "last_name"]
-    readonly_fields = ["email", "first_name", "last_name", "is_active", "is_staff", "last_login", "date_joined"]
+    readonly_fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_active",
+        "is_staff",
+        "last_login",
+        "date_joined",
+    ]
     fields = readonly_fields
     actions = ["deactivate", "reactivate"]
 

@@ -63,7 +63,9 @@ def seed(ctx: SeedContext) -> None:
     for name, short_name, sector in ORGANISATIONS:
         organisation = Organisation.objects.filter(short_name=short_name).first()
         if organisation is None:
-            organisation = services.organisation_create(name=name, short_name=short_name, sector=sector)
+            organisation = services.organisation_create(
+                name=name, short_name=short_name, sector=sector
+            )
         ctx.organisations[short_name] = organisation
 
     created = 0
@@ -81,6 +83,10 @@ def seed(ctx: SeedContext) -> None:
             )
             services.user_mark_email_verified(user=user)
             created += 1
-        services.membership_grant(user=user, organisation=ctx.organisations[short_name], roles=roles)
+        services.membership_grant(
+            user=user, organisation=ctx.organisations[short_name], roles=roles
+        )
         ctx.people[local] = user
-    ctx.log.append(f"organisations: {len(ctx.organisations)}, people: {len(ctx.people)} ({created} new)")
+    ctx.log.append(
+        f"organisations: {len(ctx.organisations)}, people: {len(ctx.people)} ({created} new)"
+    )

@@ -21,7 +21,9 @@ HOME_CARDS: dict[str, list[Card]] = {
     Role.COORDINATOR: [
         Card(_("Referral queue"), _("New referrals, screening, awaiting committee, reflecting.")),
         Card(_("Participants"), _("Participant list, files, assignments and consents.")),
-        Card(_("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")),
+        Card(
+            _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
+        ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
     Role.YOUTH_WORKER: [
@@ -29,16 +31,24 @@ HOME_CARDS: dict[str, list[Card]] = {
         Card(_("This week's notes"), _("Weekly progress notes and contact attempts.")),
     ],
     Role.CLINICAL_COMMITTEE: [
-        Card(_("Clinical Committee"), _("Agenda of the next weekly meeting and case presentations.")),
+        Card(
+            _("Clinical Committee"), _("Agenda of the next weekly meeting and case presentations.")
+        ),
     ],
     Role.STEERING_COMMITTEE: [
-        Card(_("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")),
+        Card(
+            _("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")
+        ),
     ],
     Role.RESEARCHER: [
         Card(_("Research export"), _("Anonymised data of participants who consented to research.")),
     ],
     Role.ADMINISTRATOR: [
-        Card(_("Organisations and accounts"), _("Partner organisations, people and their roles."), "admin:index"),
+        Card(
+            _("Organisations and accounts"),
+            _("Partner organisations, people and their roles."),
+            "admin:index",
+        ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
 }

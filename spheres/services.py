@@ -18,9 +18,13 @@ ADMINISTRATORS_GROUP = "spheres:administrators"
 # What an administrator manages in the Django admin: organisations and accounts, never case content.
 ADMINISTRATOR_PERMISSIONS = {
     "spheres": [
-        "add_organisation", "change_organisation", "view_organisation",
-        "view_user", "change_user",
-        "view_membership", "view_membershiprole",
+        "add_organisation",
+        "change_organisation",
+        "view_organisation",
+        "view_user",
+        "change_user",
+        "view_membership",
+        "view_membershiprole",
         "view_readlogentry",
     ],
     "auditlog": ["view_logentry"],
@@ -31,7 +35,9 @@ def _administrators_group() -> Group:
     group, _created = Group.objects.get_or_create(name=ADMINISTRATORS_GROUP)
     wanted = Permission.objects.none()
     for app_label, codenames in ADMINISTRATOR_PERMISSIONS.items():
-        wanted |= Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        wanted |= Permission.objects.filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
     group.permissions.set(wanted)
     return group
 
@@ -41,7 +47,9 @@ def _organisation_group_name(short_name: str) -> str:
 
 
 @transaction.atomic
-def organisation_create(*, name: str, short_name: str, sector: str, is_active: bool = True) -> Organisation:
+def organisation_create(
+    *, name: str, short_name: str, sector: str, is_active: bool = True
+) -> Organisation:
     """Create a partner organisation and the group its members share for object permissions."""
     group = Group.objects.create(name=_organisation_group_name(short_name))
     organisation = Organisation(
@@ -95,7 +103,9 @@ def _sync_staff_flag(user: User) -> None:
 
 
 @transaction.atomic
-def user_create(*, email: str, first_name: str, last_name: str, password: str | None = None) -> User:
+def user_create(
+    *, email: str, first_name: str, last_name: str, password: str | None = None
+) -> User:
     """Create an account. Without a password it cannot sign in until the invitation link is used."""
     email = User.objects.normalize_email(email).strip().lower()
     if User.objects.filter(email__iexact=email).exists():

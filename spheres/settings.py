@@ -53,7 +53,9 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
 
-ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
+ALLOWED_HOSTS = env.list(
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else []
+)
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -126,9 +128,7 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 try:
     DATABASES = {
-        "default": env.db_url(
-            "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'spheres.sqlite3'}"
-        )
+        "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'spheres.sqlite3'}")
     }
 except (ValueError, KeyError) as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
@@ -218,8 +218,8 @@ _mfa_keys = env.list("SPHERES_MFA_ENCRYPTION_KEY", default=[])
 if not _mfa_keys:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SPHERES_MFA_ENCRYPTION_KEY is required when DJANGO_DEBUG is off: a Fernet key "
-            "(python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+            "SPHERES_MFA_ENCRYPTION_KEY is required when DJANGO_DEBUG is off: a Fernet key (python "
+            "-c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
         )
     _mfa_keys = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 SPHERES_MFA_ENCRYPTION_KEYS = _mfa_keys  # first key encrypts; all keys decrypt (rotation)
@@ -269,7 +269,9 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # Uploads (signed consent forms) live outside any URL and are served by permission-checked views.
-PRIVATE_STORAGE_ROOT = Path(env.str("SPHERES_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private")))
+PRIVATE_STORAGE_ROOT = Path(
+    env.str("SPHERES_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private"))
+)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
@@ -317,6 +319,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
 else:

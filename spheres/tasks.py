@@ -15,7 +15,10 @@ from spheres.models import User
 def invitation_url(user: User) -> str:
     path = reverse(
         "account_reset_password_from_key",
-        kwargs={"uidb36": user_pk_to_url_str(user), "key": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb36": user_pk_to_url_str(user),
+            "key": default_token_generator.make_token(user),
+        },
     )
     return f"{settings.SPHERES_BASE_URL}{path}"
 

@@ -14,10 +14,14 @@ def _clean_cache(request):
     # Rate limits and used TOTP codes live in the shared cache (Redis in CI): start each test clean.
     # The embedded cache is a database table, so only tests that use the database touch it.
     uses_db = request.node.get_closest_marker("django_db") or {
-        "db", "transactional_db", "live_server"
+        "db",
+        "transactional_db",
+        "live_server",
     } & set(request.fixturenames)
     if uses_db:
-        request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames else "db")
+        request.getfixturevalue(
+            "transactional_db" if "transactional_db" in request.fixturenames else "db"
+        )
         cache.clear()
     yield
     if uses_db:
@@ -28,7 +32,9 @@ def _clean_cache(request):
 def organisations(db):
     make = services.organisation_create
     return {
-        "ccsmtl": make(name="CIUSSS Centre-Sud (test)", short_name="CCSMTL", sector=Sector.INSTITUTIONAL),
+        "ccsmtl": make(
+            name="CIUSSS Centre-Sud (test)", short_name="CCSMTL", sector=Sector.INSTITUTIONAL
+        ),
         "codim": make(name="CIUSSS Ouest (test)", short_name="CODIM", sector=Sector.INSTITUTIONAL),
         "enmarge": make(name="En Marge (test)", short_name="EnMarge", sector=Sector.COMMUNITY),
         "police": make(name="SPVM (test)", short_name="SPVM", sector=Sector.POLICE),
@@ -62,8 +68,12 @@ def personas(organisations, faker):
     o = organisations
     return {
         "coordinator": make_person(faker, o["ccsmtl"], [Role.COORDINATOR, Role.CLINICAL_COMMITTEE]),
-        "worker_ccsmtl": make_person(faker, o["ccsmtl"], [Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]),
-        "worker_codim": make_person(faker, o["codim"], [Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]),
+        "worker_ccsmtl": make_person(
+            faker, o["ccsmtl"], [Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]
+        ),
+        "worker_codim": make_person(
+            faker, o["codim"], [Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]
+        ),
         "worker_enmarge": make_person(faker, o["enmarge"], [Role.YOUTH_WORKER]),
         "police": make_person(faker, o["police"], [Role.CLINICAL_COMMITTEE]),
         "steering": make_person(faker, o["codim"], [Role.STEERING_COMMITTEE]),

@@ -43,6 +43,7 @@ def enrol_totp(user) -> str:
 
 # --- MFA ---------------------------------------------------------------------------------------
 
+
 def test_without_mfa_a_user_reaches_only_mfa_setup_when_required(client, personas, settings):
     settings.SPHERES_REQUIRE_MFA = True
     sign_in(client, personas["coordinator"])
@@ -101,6 +102,7 @@ def test_the_stored_totp_secret_is_not_in_clear(personas):
 
 # --- Sign-in -----------------------------------------------------------------------------------
 
+
 def test_login_is_rate_limited_per_account(client, personas):
     user = personas["worker_codim"]
     for _ in range(5):
@@ -113,12 +115,16 @@ def test_login_is_rate_limited_per_account(client, personas):
 
 def test_a_failed_login_says_the_same_for_unknown_and_known_accounts(client, personas):
     known = sign_in(client, personas["worker_codim"], password="wrong-password-123")
-    unknown = client.post(reverse("account_login"), {"login": "nobody@example.org", "password": "x"})
+    unknown = client.post(
+        reverse("account_login"), {"login": "nobody@example.org", "password": "x"}
+    )
     assert known.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
 
 
 def test_password_reset_does_not_reveal_whether_an_account_exists(client, personas):
-    known = client.post(reverse("account_reset_password"), {"email": personas["worker_codim"].email})
+    known = client.post(
+        reverse("account_reset_password"), {"email": personas["worker_codim"].email}
+    )
     unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
@@ -147,6 +153,7 @@ def test_weak_passwords_are_refused(client, personas):
 
 
 # --- Sessions ----------------------------------------------------------------------------------
+
 
 def test_an_idle_session_expires_after_30_minutes(client, personas):
     start = timezone.now()
@@ -189,12 +196,26 @@ def test_a_deactivated_users_open_session_stops_working(client, personas):
 
 # Pages an anonymous person must reach: signing in, recovering access, health, language.
 PUBLIC = {
-    "account_login", "account_signup", "account_reset_password", "account_reset_password_done",
-    "account_reset_password_from_key", "account_reset_password_from_key_done",
-    "account_confirm_email", "account_email_verification_sent", "account_inactive",
-    "mfa_authenticate", "mfa_reauthenticate", "mfa_trust", "account_login_code_confirm",
-    "account_confirm_login_code", "account_request_login_code", "account_confirm_password_reset_code",
-    "account_verify_phone", "account_email_verification_code", "healthz", "set_language",
+    "account_login",
+    "account_signup",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "account_confirm_email",
+    "account_email_verification_sent",
+    "account_inactive",
+    "mfa_authenticate",
+    "mfa_reauthenticate",
+    "mfa_trust",
+    "account_login_code_confirm",
+    "account_confirm_login_code",
+    "account_request_login_code",
+    "account_confirm_password_reset_code",
+    "account_verify_phone",
+    "account_email_verification_code",
+    "healthz",
+    "set_language",
 }
 SAMPLE_KWARGS = ("1", "x", "spheres")
 

@@ -28,19 +28,28 @@ def run_manage(*args, env_overrides, drop=()):
         env.pop(key, None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
 def test_production_settings_pass_the_deployment_checks_without_a_warning():
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV)
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env_overrides=PRODUCTION_ENV
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_requires_mfa_by_default():
     result = run_manage(
-        "shell", "-c", "from django.conf import settings; print(settings.SPHERES_REQUIRE_MFA)",
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SPHERES_REQUIRE_MFA)",
         env_overrides=PRODUCTION_ENV,
     )
     assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
@@ -78,7 +87,12 @@ def test_every_response_carries_the_security_headers(client, settings):
     response = client.get(reverse("account_login"), secure=True)
     assert response.status_code == 200
     csp = response["Content-Security-Policy"]
-    for directive in ("object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "script-src 'self'"):
+    for directive in (
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "script-src 'self'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert response["X-Frame-Options"] == "DENY"

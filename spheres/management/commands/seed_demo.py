@@ -14,9 +14,15 @@ class Command(BaseCommand):
     help = "Create (idempotently) demo organisations, people and, as apps grow, their data."
 
     def add_arguments(self, parser):
-        parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
-        parser.add_argument("--participants", type=int, default=None, help="participants to generate")
-        parser.add_argument("--weeks", type=int, default=None, help="weeks of notes per participant")
+        parser.add_argument(
+            "--seed", type=int, default=2026, help="random seed (same seed, same data)"
+        )
+        parser.add_argument(
+            "--participants", type=int, default=None, help="participants to generate"
+        )
+        parser.add_argument(
+            "--weeks", type=int, default=None, help="weeks of notes per participant"
+        )
 
     def handle(self, *args, seed, participants, weeks, **options):
         ctx = SeedContext(seed=seed, participants=participants or 0, weeks=weeks or 0)
@@ -30,7 +36,9 @@ class Command(BaseCommand):
                 if exc.name != f"{label}.demo":
                     raise
         if (participants or weeks) and not any(hasattr(m, "seed_volume") for m in modules):
-            raise CommandError("--participants/--weeks need the participant models (not built yet).")
+            raise CommandError(
+                "--participants/--weeks need the participant models (not built yet)."
+            )
         with transaction.atomic():
             for module in modules:
                 module.seed(ctx)
