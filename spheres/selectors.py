@@ -5,14 +5,14 @@ from django.db.models import QuerySet
 from spheres.models import Membership, Organisation, Role, User
 
 
-def roles_of(user: User) -> frozenset[str]:
+def roles_of(user: User, *, fresh: bool = False) -> frozenset[str]:
     """Program roles a person holds through active memberships of active organisations.
 
     Cached on the user object for the request: navigation, home and permission checks share it.
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_spheres_roles", None)
+    cached = None if fresh else getattr(user, "_spheres_roles", None)
     if cached is None:
         cached = frozenset(
             Membership.objects.filter(

@@ -27,7 +27,7 @@ ADMINISTRATOR_PERMISSIONS = {
         "view_membershiprole",
         "view_readlogentry",
     ],
-    "auditlog": ["view_logentry"],
+    # Not auditlog's entries: their diffs hold case content, which administrators must not read.
 }
 
 
@@ -102,6 +102,19 @@ def _sync_staff_flag(user: User) -> None:
         user.save(update_fields=["is_staff"])
 
 
+def _sync_organisation_group(membership: Membership) -> None:
+    """The organisation's group receives participant files shared with the organisation, so only
+    members with a case role (youth worker, Clinical Committee) belong to it: a steering member,
+    researcher or administrator of the same organisation never sees a file (DOMAIN.md)."""
+    from spheres.access import CASE_ROLES
+
+    roles = set(membership.roles.values_list("role", flat=True)) if membership.is_active else set()
+    if roles & CASE_ROLES:
+        membership.user.groups.add(membership.organisation.group)
+    else:
+        membership.user.groups.remove(membership.organisation.group)
+
+
 @transaction.atomic
 def user_create(
     *, email: str, first_name: str, last_name: str, password: str | None = None
@@ -142,7 +155,7 @@ def membership_grant(
     MembershipRole.objects.bulk_create(
         [MembershipRole(membership=membership, role=r) for r in sorted(roles - existing)]
     )
-    user.groups.add(organisation.group)
+    _sync_organisation_group(membership)
     _sync_staff_flag(user)
     return membership
 
@@ -157,7 +170,7 @@ def membership_revoke_roles(
     if not membership.roles.exists():
         membership.is_active = False
         membership.save(update_fields=["is_active"])
-        membership.user.groups.remove(membership.organisation.group)
+    _sync_organisation_group(membership)
     _sync_staff_flag(membership.user)
     return membership
 

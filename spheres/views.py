@@ -29,7 +29,7 @@ def invite(request):
     roles = roles_of(request.user)
     if not (roles & {Role.COORDINATOR, Role.ADMINISTRATOR} or request.user.is_superuser):
         raise PermissionDenied
-    form = InviteForm(request.POST or None, actor=request.user)
+    form = InviteForm(request.POST if request.method == "POST" else None, actor=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_invite(actor=request.user, **form.cleaned_data)
