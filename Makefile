@@ -44,7 +44,7 @@ run: setup
 	$(DEV_ENV) $(BIN)/honcho -f Procfile.dev start
 
 test: install translations
-	mkdir -p var/test
+	mkdir -p var/test/static
 	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 e2e: install translations
