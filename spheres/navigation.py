@@ -19,15 +19,23 @@ class Card:
 
 HOME_CARDS: dict[str, list[Card]] = {
     Role.COORDINATOR: [
-        Card(_("Referral queue"), _("New referrals, screening, awaiting committee, reflecting.")),
-        Card(_("Participants"), _("Participant list, files, assignments and consents.")),
+        Card(
+            _("Referral queue"),
+            _("New referrals, screening, awaiting committee, reflecting."),
+            "referral_queue",
+        ),
+        Card(
+            _("Participants"),
+            _("Participant list, files, assignments and consents."),
+            "participant_list",
+        ),
         Card(
             _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
     Role.YOUTH_WORKER: [
-        Card(_("My caseload"), _("Your participants, their status and last contact.")),
+        Card(_("My caseload"), _("Your participants, their status and last contact."), "caseload"),
         Card(_("This week's notes"), _("Weekly progress notes and contact attempts.")),
     ],
     Role.CLINICAL_COMMITTEE: [
@@ -54,8 +62,14 @@ HOME_CARDS: dict[str, list[Card]] = {
 }
 
 # Navigation links: (label, url name, roles that see it).
+CASE = {Role.COORDINATOR, Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE}
 NAV_LINKS = [
     (_("Home"), "home", None),
+    (_("Referral queue"), "referral_queue", {Role.COORDINATOR}),
+    (_("My caseload"), "caseload", {Role.YOUTH_WORKER}),
+    (_("Participants"), "participant_list", CASE),
+    (_("Refer a candidate"), "referral_submit", None),
+    (_("My referrals"), "my_referrals", None),
     (_("Invite a person"), "invite", {Role.COORDINATOR, Role.ADMINISTRATOR}),
     (_("Administration"), "admin:index", {Role.ADMINISTRATOR}),
 ]

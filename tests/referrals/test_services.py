@@ -23,7 +23,6 @@ from referrals.models import (
 from spheres import access
 from spheres import services as core_services
 from spheres.models import Role
-from tests.referrals.conftest import years_ago
 
 pytestmark = pytest.mark.django_db
 

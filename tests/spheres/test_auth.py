@@ -229,8 +229,22 @@ def walk(resolver, prefix=""):
             yield f"{prefix}{pattern.name}", pattern
 
 
+CONVERTER_SAMPLES = {
+    "IntConverter": "1",
+    "UUIDConverter": "00000000-0000-4000-8000-000000000000",
+    "StringConverter": "program",
+    "SlugConverter": "x",
+    "PathConverter": "x",
+}
+
+
 def sample_url(name, pattern):
     keys = list(pattern.pattern.regex.groupindex)
+    converters = getattr(pattern.pattern, "converters", {})
+    if converters:
+        return reverse(
+            name, kwargs={k: CONVERTER_SAMPLES[type(c).__name__] for k, c in converters.items()}
+        )
     for sample in SAMPLE_KWARGS:
         try:
             return reverse(name, kwargs={k: sample for k in keys})

@@ -41,7 +41,12 @@ def test_navigation_shows_only_what_the_role_may_use(login, personas):
         .get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")
         .context["nav_links"]
     )
-    assert [link["url"] for link in nav] == [reverse("home")]
+    assert [link["url"] for link in nav] == [
+        reverse(name)
+        for name in ("home", "caseload", "participant_list", "referral_submit", "my_referrals")
+    ]
+    nav = login(personas["steering"]).get(reverse("home")).context["nav_links"]
+    assert reverse("participant_list") not in [link["url"] for link in nav]
     nav = (
         login(personas["administrator"])
         .get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")

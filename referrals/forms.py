@@ -1,0 +1,238 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models import (
+    Consent,
+    InitialMeeting,
+    RecruiterRiskAssessment,
+    Referral,
+    ReferralStatus,
+    Screening,
+    YouthProtectionReport,
+)
+from referrals.services import ALLOWED_MANUAL_STATUSES
+from spheres.models import Organisation, Sector
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+CANDIDATE_FIELDS = [
+    "first_name", "last_name", "preferred_name", "date_of_birth", "gender_identity", "languages",
+    "phone", "email", "other_contact", "residence_area", "care_setting", "legal_care",
+    "legal_care_details", "reasons",
+]  # fmt: skip
+REFERRER_FIELDS = [
+    "referrer_name", "referrer_organisation", "referrer_organisation_other", "referrer_contact",
+    "referrer_email",
+]  # fmt: skip
+
+
+class ReferralForm(forms.ModelForm):
+    """The coordinator's intake form (candidate and referrer)."""
+
+    class Meta:
+        model = Referral
+        fields = CANDIDATE_FIELDS + REFERRER_FIELDS
+        widgets = {
+            "date_of_birth": DateInput(),
+            "reasons": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referrer_organisation"].queryset = Organisation.objects.filter(is_active=True)
+        self.fields["referrer_organisation"].required = False
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value and value > timezone.localdate():
+            raise forms.ValidationError(_("The date of birth is in the future."))
+        return value
+
+
+class PartnerReferralForm(ReferralForm):
+    """Any partner staff member: the candidate only; the referrer is the person signed in."""
+
+    class Meta(ReferralForm.Meta):
+        fields = CANDIDATE_FIELDS
+
+
+class DuplicateConfirmForm(forms.Form):
+    confirm_new_person = forms.BooleanField(
+        label=_("I checked the possible duplicates: this is a different person."), required=False
+    )
+
+
+class ScreeningForm(forms.ModelForm):
+    class Meta:
+        model = Screening
+        fields = [
+            "screened_on", "lives_in_area", "frequents_area", "recognises_harms",
+            "stage_of_change", "precontemplation_exception_reason", "recruits_others",
+            "recruiter_acknowledges", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "screened_on": DateInput(),
+            "stage_of_change": forms.RadioSelect,
+            "precontemplation_exception_reason": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class RiskAssessmentForm(forms.ModelForm):
+    class Meta:
+        model = RecruiterRiskAssessment
+        fields = [
+            "decided_on", "delinquent_profile", "network_involvement", "benefits_versus_risks",
+            "decision",
+        ]  # fmt: skip
+        widgets = {
+            "decided_on": DateInput(),
+            "decision": forms.RadioSelect,
+            "delinquent_profile": forms.Textarea(attrs={"rows": 2}),
+            "network_involvement": forms.Textarea(attrs={"rows": 2}),
+            "benefits_versus_risks": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class InitialMeetingForm(forms.ModelForm):
+    class Meta:
+        model = InitialMeeting
+        fields = ["met_on", "mode", "attendees", "others_present", "outcome", "notes"]
+        widgets = {
+            "met_on": DateInput(),
+            "mode": forms.RadioSelect,
+            "outcome": forms.RadioSelect,
+            "attendees": forms.CheckboxSelectMultiple,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, workers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = workers
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[(s.value, s.label) for s in ReferralStatus if s in ALLOWED_MANUAL_STATUSES],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required for “not admitted” and “referred elsewhere”."),
+    )
+
+
+class ScanField(forms.FileField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Scan of the signed form (PDF, JPEG or PNG, 10 MB at most)"))
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            forms.ClearableFileInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+        )
+        super().__init__(**kwargs)
+
+
+class AdmissionForm(forms.Form):
+    admitted_on = forms.DateField(label=_("Admission date"), widget=DateInput())
+    consent_given_on = forms.DateField(label=_("Program consent signed on"), widget=DateInput())
+    consent_place = forms.CharField(label=_("Signed at (place)"), max_length=200)
+    consent_form_version = forms.CharField(label=_("Form version"), max_length=40)
+    worker_declaration = forms.BooleanField(
+        label=_("The worker signed the declaration of responsibility"), required=False
+    )
+    consent_scan = ScanField()
+
+
+class AssignmentForm(forms.Form):
+    primary = forms.ModelChoiceField(label=_("Primary youth worker"), queryset=None)
+    second = forms.ModelChoiceField(label=_("Second youth worker"), queryset=None, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.workers = list(workers)
+        for name in ("primary", "second"):
+            self.fields[name].queryset = workers
+            self.fields[name].label_from_instance = self.worker_label
+
+    @staticmethod
+    def worker_label(worker):
+        orgs = ", ".join(m.organisation.short_name for m in worker.memberships.all() if m.is_active)
+        return _("%(name)s — %(orgs)s — %(n)s follow-up(s)") % {
+            "name": worker.get_full_name(),
+            "orgs": orgs,
+            "n": getattr(worker, "caseload", 0),
+        }
+
+
+class ConsentForm(forms.ModelForm):
+    scan = ScanField()
+
+    class Meta:
+        model = Consent
+        fields = ["given_on", "place", "form_version", "worker_declaration"]
+        widgets = {"given_on": DateInput()}
+
+
+class ResearchConsentForm(ConsentForm):
+    class Meta(ConsentForm.Meta):
+        fields = ["given_on", "form_version"]
+
+
+class SharingForm(forms.Form):
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("Partner organisations that may see the file"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    police = forms.ModelMultipleChoiceField(
+        label=_("Police (only with the participant's explicit consent)"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    given_on = forms.DateField(label=_("Consent given on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = Organisation.objects.filter(is_active=True).exclude(sector=Sector.RESEARCH)
+        self.fields["organisations"].queryset = active.exclude(sector=Sector.POLICE)
+        self.fields["police"].queryset = active.filter(sector=Sector.POLICE)
+
+
+class WithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label=_("Withdrawn on"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Note (optional — no justification is required)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class YouthProtectionForm(forms.ModelForm):
+    class Meta:
+        model = YouthProtectionReport
+        fields = ["considered_on", "reported", "reported_on", "reported_by", "reference", "note"]
+        widgets = {
+            "considered_on": DateInput(),
+            "reported_on": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class ParticipantSearchForm(forms.Form):
+    q = forms.CharField(label=_("Name or youth ID"), required=False, max_length=100)

@@ -1,0 +1,148 @@
+"""Reads for referral and participant pages. Every participant query starts from spheres.access."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from referrals.models import (
+    OPEN_STATUSES,
+    Assignment,
+    Consent,
+    Participant,
+    Referral,
+    ReferralStatus,
+)
+from referrals.services import normalise_phone
+from spheres import access
+from spheres.models import Role, User
+from spheres.selectors import people_with_role
+
+
+def referral_queue(status: str | None = None) -> QuerySet[Referral]:
+    statuses = [status] if status in OPEN_STATUSES else OPEN_STATUSES
+    return (
+        Referral.objects.filter(status__in=statuses)
+        .select_related("referrer_organisation", "screening")
+        .order_by("created_at")
+    )
+
+
+def referral_counts() -> dict[str, int]:
+    rows = (
+        Referral.objects.filter(status__in=OPEN_STATUSES).values("status").annotate(n=Count("pk"))
+    )
+    counts = {s: 0 for s in OPEN_STATUSES}
+    counts.update({row["status"]: row["n"] for row in rows})
+    return counts
+
+
+def possible_duplicates(
+    *, first_name: str, last_name: str, date_of_birth, phone: str, exclude_pk=None
+) -> QuerySet[Referral]:
+    """Same name and date of birth, or same phone number (coordinator only: it shows files)."""
+    query = Q(
+        first_name__iexact=first_name.strip(),
+        last_name__iexact=last_name.strip(),
+        date_of_birth=date_of_birth,
+    )
+    digits = normalise_phone(phone)
+    if len(digits) >= 7:
+        query |= Q(phone_digits=digits)
+    qs = Referral.objects.filter(query).select_related("participant")
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.order_by("-created_at")[:10]
+
+
+def referrals_submitted_by(user: User) -> QuerySet[Referral]:
+    return Referral.objects.filter(submitted_by=user).order_by("-created_at")
+
+
+def _active_assignments():
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.filter(ended_at__isnull=True)
+        .select_related("worker")
+        .order_by("role"),
+        to_attr="active_assignments",
+    )
+
+
+def participant_list(
+    user: User, *, search: str = "", worker_id=None, organisation_id=None, marker=False
+):
+    qs = (
+        access.participants_visible_to(user)
+        .select_related("referral")
+        .prefetch_related(_active_assignments())
+    )
+    if search:
+        term = search.strip()
+        qs = qs.filter(
+            Q(youth_id__icontains=term)
+            | Q(referral__first_name__icontains=term)
+            | Q(referral__last_name__icontains=term)
+            | Q(referral__preferred_name__icontains=term)
+        )
+    if worker_id:
+        qs = qs.filter(assignments__worker_id=worker_id, assignments__ended_at__isnull=True)
+    if organisation_id:
+        qs = qs.filter(
+            assignments__worker__memberships__organisation_id=organisation_id,
+            assignments__ended_at__isnull=True,
+        )
+    if marker:
+        qs = qs.filter(no_group_activities=True)
+    return qs.distinct().order_by("-youth_id_year", "-youth_id_number")
+
+
+def participant_file(participant: Participant) -> Participant:
+    """Everything the file shows, in a fixed number of queries."""
+    return (
+        Participant.objects.select_related(
+            "referral", "referral__referrer_organisation", "referral__screening", "admitted_by"
+        )
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("worker", "assigned_by", "ended_by"),
+            ),
+            Prefetch(
+                "consents",
+                queryset=Consent.objects.select_related(
+                    "organisation", "recorded_by", "withdrawal_recorded_by"
+                ),
+            ),
+            "youth_protection_reports__recorded_by",
+            "referral__status_changes__changed_by",
+            "referral__risk_assessments",
+            "referral__initial_meetings__attendees",
+        )
+        .get(pk=participant.pk)
+    )
+
+
+def caseload(worker: User) -> QuerySet[Participant]:
+    return (
+        access.participants_changeable_by(worker)
+        .filter(assignments__worker=worker, assignments__ended_at__isnull=True)
+        .select_related("referral")
+        .prefetch_related(_active_assignments())
+        .distinct()
+        .order_by("youth_id_year", "youth_id_number")
+    )
+
+
+def youth_workers_with_caseload() -> QuerySet[User]:
+    """Active youth workers with their organisation and current number of follow-ups."""
+    return (
+        people_with_role(Role.YOUTH_WORKER)
+        .annotate(
+            caseload=Count(
+                "assignments", filter=Q(assignments__ended_at__isnull=True), distinct=True
+            )
+        )
+        .prefetch_related("memberships__organisation")
+        .order_by("last_name", "first_name")
+    )
+
+
+__all__ = ["ReferralStatus"]
