@@ -46,8 +46,11 @@ class ReferralForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["referrer_organisation"].queryset = Organisation.objects.filter(is_active=True)
-        self.fields["referrer_organisation"].required = False
+        if "referrer_organisation" in self.fields:
+            self.fields["referrer_organisation"].queryset = Organisation.objects.filter(
+                is_active=True
+            )
+            self.fields["referrer_organisation"].required = False
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]

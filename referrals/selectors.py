@@ -94,29 +94,23 @@ def participant_list(
     return qs.distinct().order_by("-youth_id_year", "-youth_id_number")
 
 
-def participant_file(participant: Participant) -> Participant:
+def participant_file_queryset() -> QuerySet[Participant]:
     """Everything the file shows, in a fixed number of queries."""
-    return (
-        Participant.objects.select_related(
-            "referral", "referral__referrer_organisation", "referral__screening", "admitted_by"
-        )
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related("worker", "assigned_by", "ended_by"),
+    return Participant.objects.select_related(
+        "referral", "referral__referrer_organisation", "referral__screening", "admitted_by"
+    ).prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("worker", "assigned_by", "ended_by"),
+        ),
+        Prefetch(
+            "consents",
+            queryset=Consent.objects.select_related(
+                "organisation", "recorded_by", "withdrawal_recorded_by"
             ),
-            Prefetch(
-                "consents",
-                queryset=Consent.objects.select_related(
-                    "organisation", "recorded_by", "withdrawal_recorded_by"
-                ),
-            ),
-            "youth_protection_reports__recorded_by",
-            "referral__status_changes__changed_by",
-            "referral__risk_assessments",
-            "referral__initial_meetings__attendees",
-        )
-        .get(pk=participant.pk)
+        ),
+        "youth_protection_reports__recorded_by",
+        "referral__status_changes__changed_by",
     )
 
 

@@ -271,6 +271,9 @@ def validate_scan(scan) -> str:
     return kind.mime
 
 
+ADMISSION_CONSENT_FIELDS = {"given_on", "place", "form_version", "scan"}
+
+
 @transaction.atomic
 def participant_admit(
     *,
@@ -318,16 +321,25 @@ def participant_admit(
     )
     participant.full_clean()
     participant.save()
-    _consent_create(
-        participant=participant,
-        actor=actor,
-        kind=ConsentKind.PROGRAM,
-        given_on=consent_given_on,
-        place=consent_place.strip(),
-        form_version=consent_form_version,
-        worker_declaration=worker_declaration,
-        scan=consent_scan,
-    )
+    try:
+        _consent_create(
+            participant=participant,
+            actor=actor,
+            kind=ConsentKind.PROGRAM,
+            given_on=consent_given_on,
+            place=consent_place.strip(),
+            form_version=consent_form_version,
+            worker_declaration=worker_declaration,
+            scan=consent_scan,
+        )
+    except ValidationError as exc:
+        # Report on the admission form's own field names.
+        raise ValidationError(
+            {
+                f"consent_{k}" if k in ADMISSION_CONSENT_FIELDS else k: v
+                for k, v in exc.error_dict.items()
+            }
+        ) from exc
     _record_status(referral, ReferralStatus.ADMITTED, actor)
     permissions.sync_permissions([participant.pk])
     return participant

@@ -8,14 +8,18 @@ urlpatterns = [
     path("referrals/submit/", views.referral_submit, name="referral_submit"),
     path("referrals/mine/", views.my_referrals, name="my_referrals"),
     path("referrals/<uuid:public_id>/", views.referral_detail, name="referral_detail"),
-    path("referrals/<uuid:public_id>/screening/", views.referral_screening, name="referral_screening"),
+    path(
+        "referrals/<uuid:public_id>/screening/", views.referral_screening, name="referral_screening"
+    ),
     path("referrals/<uuid:public_id>/risk/", views.referral_risk, name="referral_risk"),
     path("referrals/<uuid:public_id>/meeting/", views.referral_meeting, name="referral_meeting"),
     path("referrals/<uuid:public_id>/decision/", views.referral_status, name="referral_status"),
     path("referrals/<uuid:public_id>/admit/", views.referral_admit, name="referral_admit"),
     path("participants/", views.participant_list, name="participant_list"),
     path("participants/<uuid:public_id>/", views.participant_detail, name="participant_detail"),
-    path("participants/<uuid:public_id>/assign/", views.participant_assign, name="participant_assign"),
+    path(
+        "participants/<uuid:public_id>/assign/", views.participant_assign, name="participant_assign"
+    ),
     path(
         "participants/<uuid:public_id>/consents/sharing/",
         views.consent_sharing,

@@ -78,6 +78,7 @@ def _save(form, call):
 
 # --- Intake ------------------------------------------------------------------------------------
 
+
 def referral_queue(request):
     _require_coordinator(request)
     status = request.GET.get("status")
@@ -103,15 +104,18 @@ def referral_create(request):
         data = form.cleaned_data
         duplicates = list(
             selectors.possible_duplicates(
-                first_name=data["first_name"], last_name=data["last_name"],
-                date_of_birth=data["date_of_birth"], phone=data["phone"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                date_of_birth=data["date_of_birth"],
+                phone=data["phone"],
             )
         )
         if not duplicates or confirm.cleaned_data["confirm_new_person"]:
             created = []
-            if _save(form, lambda: created.append(
-                services.referral_create(submitted_by=request.user, **data)
-            )):
+            if _save(
+                form,
+                lambda: created.append(services.referral_create(submitted_by=request.user, **data)),
+            ):
                 messages.success(request, _("Referral recorded."))
                 return redirect("referral_detail", public_id=created[0].public_id)
     return render(
@@ -129,14 +133,17 @@ def referral_submit(request):
     if request.method == "POST" and form.is_valid():
         user = request.user
         membership = user.memberships.filter(is_active=True).select_related("organisation").first()
-        if _save(form, lambda: services.referral_create(
-            submitted_by=user,
-            referrer_name=user.get_full_name(),
-            referrer_organisation=membership.organisation if membership else None,
-            referrer_contact=user.email,
-            referrer_email=user.email,
-            **form.cleaned_data,
-        )):
+        if _save(
+            form,
+            lambda: services.referral_create(
+                submitted_by=user,
+                referrer_name=user.get_full_name(),
+                referrer_organisation=membership.organisation if membership else None,
+                referrer_contact=user.email,
+                referrer_email=user.email,
+                **form.cleaned_data,
+            ),
+        ):
             messages.success(request, _("Thank you: the coordinator received the referral."))
             return redirect("my_referrals")
     return render(request, "referrals/referral_form.html", {"form": form, "coordinator": False})
@@ -146,7 +153,8 @@ def my_referrals(request):
     if not roles_of(request.user):
         raise Http404
     return render(
-        request, "referrals/my_referrals.html",
+        request,
+        "referrals/my_referrals.html",
         {"referrals": selectors.referrals_submitted_by(request.user)},
     )
 
@@ -156,18 +164,23 @@ def referral_detail(request, public_id):
     referral = (
         Referral.objects.select_related("referrer_organisation", "submitted_by", "screening")
         .prefetch_related(
-            "status_changes__changed_by", "risk_assessments__recorded_by",
+            "status_changes__changed_by",
+            "risk_assessments__recorded_by",
             "initial_meetings__attendees",
         )
         .get(pk=referral.pk)
     )
     blockers = services.admission_blockers(referral, timezone.localdate())
     duplicates = selectors.possible_duplicates(
-        first_name=referral.first_name, last_name=referral.last_name,
-        date_of_birth=referral.date_of_birth, phone=referral.phone, exclude_pk=referral.pk,
+        first_name=referral.first_name,
+        last_name=referral.last_name,
+        date_of_birth=referral.date_of_birth,
+        phone=referral.phone,
+        exclude_pk=referral.pk,
     )
     return render(
-        request, "referrals/referral_detail.html",
+        request,
+        "referrals/referral_detail.html",
         {
             "referral": referral,
             "blockers": blockers,
@@ -197,17 +210,23 @@ def referral_screening(request, public_id):
         return ScreeningForm(_post(request), instance=instance, initial=initial)
 
     return _referral_step(
-        request, public_id, view_name="referral_screening", form=make_form,
+        request,
+        public_id,
+        view_name="referral_screening",
+        form=make_form,
         call=lambda referral, data: services.screening_record(
             referral=referral, actor=request.user, **data
         ),
-        success=_("Screening saved."), title=_("Screening"),
+        success=_("Screening saved."),
+        title=_("Screening"),
     )
 
 
 def referral_risk(request, public_id):
     return _referral_step(
-        request, public_id, view_name="referral_risk",
+        request,
+        public_id,
+        view_name="referral_risk",
         form=lambda referral: RiskAssessmentForm(_post(request)),
         call=lambda referral, data: services.risk_assessment_record(
             referral=referral, actor=request.user, **data
@@ -220,23 +239,29 @@ def referral_risk(request, public_id):
 def referral_meeting(request, public_id):
     workers = selectors.youth_workers_with_caseload()
     return _referral_step(
-        request, public_id, view_name="referral_meeting",
+        request,
+        public_id,
+        view_name="referral_meeting",
         form=lambda referral: InitialMeetingForm(_post(request), workers=workers),
         call=lambda referral, data: services.initial_meeting_record(
             referral=referral, actor=request.user, **data
         ),
-        success=_("Initial meeting recorded."), title=_("Initial meeting"),
+        success=_("Initial meeting recorded."),
+        title=_("Initial meeting"),
     )
 
 
 def referral_status(request, public_id):
     return _referral_step(
-        request, public_id, view_name="referral_status",
+        request,
+        public_id,
+        view_name="referral_status",
         form=lambda referral: StatusForm(_post(request), initial={"to_status": referral.status}),
         call=lambda referral, data: services.referral_set_status(
             referral=referral, actor=request.user, **data
         ),
-        success=_("Decision recorded."), title=_("Decision"),
+        success=_("Decision recorded."),
+        title=_("Decision"),
     )
 
 
@@ -248,9 +273,14 @@ def referral_admit(request, public_id):
     )
     if request.method == "POST" and form.is_valid():
         created = []
-        if _save(form, lambda: created.append(
-            services.participant_admit(referral=referral, actor=request.user, **form.cleaned_data)
-        )):
+        if _save(
+            form,
+            lambda: created.append(
+                services.participant_admit(
+                    referral=referral, actor=request.user, **form.cleaned_data
+                )
+            ),
+        ):
             messages.success(
                 request, _("Admitted with youth ID %(id)s.") % {"id": created[0].youth_id}
             )
@@ -263,6 +293,7 @@ def referral_admit(request, public_id):
 
 # --- Participants ------------------------------------------------------------------------------
 
+
 def participant_list(request):
     roles = roles_of(request.user)
     if not roles & (access.CASE_ROLES | {Role.COORDINATOR}):
@@ -271,27 +302,32 @@ def participant_list(request):
     form = ParticipantSearchForm(_post(request))
     search = form.cleaned_data["q"] if request.method == "POST" and form.is_valid() else ""
     participants = selectors.participant_list(
-        request.user, search=search,
+        request.user,
+        search=search,
         worker_id=request.GET.get("worker") or None,
         organisation_id=request.GET.get("organisation") or None,
         marker=request.GET.get("marker") == "1",
     )
     return render(
-        request, "referrals/participant_list.html",
+        request,
+        "referrals/participant_list.html",
         {"participants": participants[:200], "form": form, "search": search},
     )
 
 
 def participant_detail(request, public_id):
     participant = access.get_participant_for_user(
-        request.user, public_id, view_name="participant_detail"
+        request.user,
+        public_id,
+        view_name="participant_detail",
+        queryset=selectors.participant_file_queryset(),
     )
-    participant = selectors.participant_file(participant)
     may_change = access.may_change(request.user, participant)
     consents = list(participant.consents.all())
     referral = participant.referral
     return render(
-        request, "referrals/participant_detail.html",
+        request,
+        "referrals/participant_detail.html",
         {
             "participant": participant,
             "referral": referral,
@@ -309,24 +345,30 @@ def participant_detail(request, public_id):
 
 
 def participant_assign(request, public_id):
-    _require_coordinator(request)
+    if not access.is_coordinator(request.user):
+        access.deny(request.user, public_id, view_name="participant_assign")
     participant = access.get_participant_for_user(
         request.user, public_id, write=True, view_name="participant_assign"
     )
     workers = selectors.youth_workers_with_caseload()
     current = {a.role: a.worker_id for a in participant.assignments.filter(ended_at__isnull=True)}
     form = AssignmentForm(
-        _post(request), workers=workers,
+        _post(request),
+        workers=workers,
         initial={"primary": current.get("primary"), "second": current.get("second")},
     )
     if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: services.assignment_set(
-            participant=participant, actor=request.user, **form.cleaned_data
-        )):
+        if _save(
+            form,
+            lambda: services.assignment_set(
+                participant=participant, actor=request.user, **form.cleaned_data
+            ),
+        ):
             messages.success(request, _("Assignment saved."))
             return redirect("participant_detail", public_id=participant.public_id)
     return render(
-        request, "referrals/assign.html",
+        request,
+        "referrals/assign.html",
         {"participant": participant, "form": form, "workers": form.workers},
     )
 
@@ -341,7 +383,8 @@ def _participant_step(request, public_id, *, view_name, form, call, success, tit
             messages.success(request, success)
             return redirect("participant_detail", public_id=participant.public_id)
     return render(
-        request, "referrals/participant_step.html",
+        request,
+        "referrals/participant_step.html",
         {"participant": participant, "form": form, "title": title, "files": files},
     )
 
@@ -351,21 +394,26 @@ def consent_add(request, public_id, kind):
         raise Http404
     form_class = ConsentForm if kind == ConsentKind.PROGRAM else ResearchConsentForm
     return _participant_step(
-        request, public_id, view_name="consent_add",
+        request,
+        public_id,
+        view_name="consent_add",
         form=lambda p: form_class(
             _post(request), _files(request), initial={"given_on": timezone.localdate()}
         ),
         call=lambda p, data: services.consent_record(
             participant=p, actor=request.user, kind=kind, **data
         ),
-        success=_("Consent recorded."), title=ConsentKind(kind).label, files=True,
+        success=_("Consent recorded."),
+        title=ConsentKind(kind).label,
+        files=True,
     )
 
 
 def consent_sharing(request, public_id):
     def make_form(participant):
         active = [
-            c.organisation for c in participant.consents.filter(
+            c.organisation
+            for c in participant.consents.filter(
                 kind=ConsentKind.SHARING, withdrawn_on__isnull=True
             ).select_related("organisation")
         ]
@@ -379,13 +427,18 @@ def consent_sharing(request, public_id):
         )
 
     return _participant_step(
-        request, public_id, view_name="consent_sharing", form=make_form,
+        request,
+        public_id,
+        view_name="consent_sharing",
+        form=make_form,
         call=lambda p, data: services.sharing_set(
-            participant=p, actor=request.user,
+            participant=p,
+            actor=request.user,
             organisations=list(data["organisations"]) + list(data["police"]),
             given_on=data["given_on"],
         ),
-        success=_("Information sharing updated."), title=_("Information sharing"),
+        success=_("Information sharing updated."),
+        title=_("Information sharing"),
     )
 
 
@@ -398,36 +451,52 @@ def consent_withdraw(request, public_id, consent_id):
         raise Http404
     form = WithdrawForm(_post(request), initial={"withdrawn_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: services.consent_withdraw(
-            consent=consent, actor=request.user,
-            withdrawn_on=form.cleaned_data["withdrawn_on"], note=form.cleaned_data["note"],
-        )):
+        if _save(
+            form,
+            lambda: services.consent_withdraw(
+                consent=consent,
+                actor=request.user,
+                withdrawn_on=form.cleaned_data["withdrawn_on"],
+                note=form.cleaned_data["note"],
+            ),
+        ):
             messages.success(request, _("Withdrawal recorded."))
             return redirect("participant_detail", public_id=participant.public_id)
     return render(
-        request, "referrals/participant_step.html",
-        {"participant": participant, "form": form, "consent": consent,
-         "title": _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()}},
+        request,
+        "referrals/participant_step.html",
+        {
+            "participant": participant,
+            "form": form,
+            "consent": consent,
+            "title": _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()},
+        },
     )
 
 
 def youth_protection(request, public_id):
     return _participant_step(
-        request, public_id, view_name="youth_protection",
+        request,
+        public_id,
+        view_name="youth_protection",
         form=lambda p: YouthProtectionForm(
             _post(request), initial={"considered_on": timezone.localdate()}
         ),
         call=lambda p, data: services.youth_protection_record(
             participant=p, actor=request.user, **data
         ),
-        success=_("Duty to report recorded."), title=_("Duty to report to the DYP"),
+        success=_("Duty to report recorded."),
+        title=_("Duty to report to the DYP"),
     )
 
 
 def consent_scan(request, public_id, consent_id):
     """Signed forms: the coordinator and assigned workers only, as an attachment, logged."""
     participant = access.get_participant_for_user(
-        request.user, public_id, write=True, view_name="consent_scan",
+        request.user,
+        public_id,
+        write=True,
+        view_name="consent_scan",
         log_action=ReadLogEntry.Action.DOWNLOAD,
     )
     consent = participant.consents.filter(pk=consent_id).exclude(scan="").first()
@@ -449,7 +518,7 @@ def caseload(request):
     if Role.YOUTH_WORKER not in roles_of(request.user):
         raise Http404
     return render(
-        request, "referrals/caseload.html",
+        request,
+        "referrals/caseload.html",
         {"participants": selectors.caseload(request.user)},
     )
-

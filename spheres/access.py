@@ -59,6 +59,8 @@ def participants_changeable_by(user: User) -> QuerySet:
 
 
 def may_change(user: User, participant) -> bool:
+    if is_coordinator(user):
+        return True
     return participants_changeable_by(user).filter(pk=participant.pk).exists()
 
 
@@ -78,15 +80,7 @@ def get_participant_for_user(
         allowed = queryset & allowed
     participant = allowed.filter(public_id=public_id).first()
     if participant is None:
-        existing = _participants().filter(public_id=public_id).values_list("pk", flat=True).first()
-        services.read_log_record(
-            user=user,
-            action=ReadLogEntry.Action.DENIED,
-            object_type="participant",
-            object_id=existing,
-            view_name=view_name,
-        )
-        raise Http404
+        deny(user, public_id, view_name=view_name)
     if log_action:
         services.read_log_record(
             user=user,
@@ -96,3 +90,16 @@ def get_participant_for_user(
             view_name=view_name,
         )
     return participant
+
+
+def deny(user: User, public_id, *, view_name: str = ""):
+    """Refuse as if the participant did not exist (404), and write the attempt to the read log."""
+    existing = _participants().filter(public_id=public_id).values_list("pk", flat=True).first()
+    services.read_log_record(
+        user=user,
+        action=ReadLogEntry.Action.DENIED,
+        object_type="participant",
+        object_id=existing,
+        view_name=view_name,
+    )
+    raise Http404

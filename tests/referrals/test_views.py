@@ -1,0 +1,339 @@
+"""Referral and participant pages: who may open what, what a refusal looks like, query budgets."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from referrals import services
+from referrals.models import Consent, ConsentKind, Participant, Referral, ReferralStatus
+from spheres.models import ReadLogEntry, Role
+from tests.conftest import make_person
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def case(make_participant, personas, organisations, faker):
+    """Followed by worker_ccsmtl alone; shared with CCSMTL and CODIM, not En Marge, not police;
+    its program consent carries a scan."""
+    participant = make_participant(share_with=("ccsmtl", "codim"), second=None)
+    consent = participant.consents.get(kind=ConsentKind.PROGRAM)
+    consent.scan.save("x", SimpleUploadedFile("x.pdf", PDF), save=True)
+    Consent.objects.filter(pk=consent.pk).update(scan_content_type="application/pdf")
+    personas["police_consented"] = make_person(
+        faker, organisations["police"], [Role.CLINICAL_COMMITTEE]
+    )
+    return participant
+
+
+def urls(participant):
+    consent = participant.consents.get(kind=ConsentKind.PROGRAM)
+    pid = participant.public_id
+    return {
+        "read": [reverse("participant_detail", args=[pid])],
+        "write": [
+            reverse("consent_add", args=[pid, "research"]),
+            reverse("consent_sharing", args=[pid]),
+            reverse("consent_withdraw", args=[pid, consent.pk]),
+            reverse("youth_protection", args=[pid]),
+            reverse("consent_scan", args=[pid, consent.pk]),
+        ],
+        "coordinator": [reverse("participant_assign", args=[pid])],
+    }
+
+
+# persona -> (may read, may write, coordinator pages)
+MATRIX = {
+    "coordinator": (True, True, True),
+    "worker_ccsmtl": (True, True, False),  # assigned
+    "worker_codim": (True, False, False),  # organisation named in the sharing consent
+    "worker_enmarge": (False, False, False),  # organisation not named
+    "police": (False, False, False),  # police without police sharing
+    "steering": (False, False, False),
+    "researcher": (False, False, False),
+    "administrator": (False, False, False),
+}
+
+
+@pytest.mark.parametrize("persona", list(MATRIX))
+def test_access_matrix_for_every_participant_page(case, personas, login, persona):
+    may_read, may_write, may_coordinate = MATRIX[persona]
+    client = login(personas[persona])
+    pages = urls(case)
+    for kind, allowed in (
+        ("read", may_read),
+        ("write", may_write),
+        ("coordinator", may_coordinate),
+    ):
+        for url in pages[kind]:
+            before = ReadLogEntry.objects.filter(user=personas[persona], action="denied").count()
+            response = client.get(url)
+            if allowed:
+                assert response.status_code == 200, (persona, url)
+            else:
+                assert response.status_code == 404, (persona, url)
+                assert case.youth_id.encode() not in response.content
+                assert case.referral.last_name.encode() not in response.content
+                after = ReadLogEntry.objects.filter(user=personas[persona], action="denied").count()
+                if kind != "coordinator" or persona != "worker_ccsmtl":
+                    assert after == before + 1, (persona, url)
+
+
+def test_police_see_the_file_only_once_police_sharing_is_consented(
+    case, personas, organisations, login
+):
+    url = reverse("participant_detail", args=[case.public_id])
+    client = login(personas["police"])
+    assert client.get(url).status_code == 404
+    services.sharing_set(
+        participant=case,
+        actor=personas["coordinator"],
+        organisations=[organisations["ccsmtl"], organisations["codim"], organisations["police"]],
+        given_on=timezone.localdate(),
+    )
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"Read only" in response.content or "Lecture seule".encode() in response.content
+    assert client.get(reverse("consent_sharing", args=[case.public_id])).status_code == 404
+
+
+def test_opening_a_file_is_logged_with_ids_only(case, personas, login):
+    login(personas["worker_codim"]).get(reverse("participant_detail", args=[case.public_id]))
+    entry = ReadLogEntry.objects.filter(user=personas["worker_codim"]).latest("at")
+    assert (entry.action, entry.object_type, entry.object_id) == ("view", "participant", case.pk)
+    assert entry.view_name == "participant_detail"
+
+
+def test_a_guessed_url_answers_404_and_is_logged(personas, login):
+    response = login(personas["worker_codim"]).get(
+        reverse("participant_detail", args=["12345678-1234-4123-8123-123456789012"])
+    )
+    assert response.status_code == 404
+    entry = ReadLogEntry.objects.get(user=personas["worker_codim"])
+    assert entry.action == "denied" and entry.object_id is None
+
+
+def test_the_signed_form_downloads_as_an_attachment(case, personas, login):
+    consent = case.consents.get(kind=ConsentKind.PROGRAM)
+    response = login(personas["worker_ccsmtl"]).get(
+        reverse("consent_scan", args=[case.public_id, consent.pk])
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert case.referral.last_name not in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == PDF
+    entry = ReadLogEntry.objects.filter(user=personas["worker_ccsmtl"]).latest("at")
+    assert entry.action == "download"
+
+
+@pytest.mark.parametrize(
+    "view", ["referral_detail", "referral_screening", "referral_admit", "referral_status"]
+)
+@pytest.mark.parametrize("persona", ["worker_ccsmtl", "police", "steering", "administrator"])
+def test_referral_files_are_the_coordinators(make_referral, personas, login, view, persona):
+    referral = make_referral(submitted_by=personas[persona])
+    response = login(personas[persona]).get(reverse(view, args=[referral.public_id]))
+    assert response.status_code == 404
+    assert referral.last_name.encode() not in response.content
+    assert ReadLogEntry.objects.filter(
+        user=personas[persona], action="denied", object_type="referral"
+    ).exists()
+
+
+def test_a_referrer_sees_only_the_status_of_their_own_referrals(make_referral, personas, login):
+    mine = make_referral(submitted_by=personas["worker_enmarge"])
+    other = make_referral(submitted_by=personas["worker_codim"])
+    html = login(personas["worker_enmarge"]).get(reverse("my_referrals")).content.decode()
+    assert mine.last_name not in html  # initials only
+    assert f"{mine.first_name[0]}. {mine.last_name[0]}." in html
+    assert other.first_name not in html and html.count("<tr>") == 2  # header + one row
+
+
+def test_a_partner_referral_lands_in_the_queue(personas, login):
+    client = login(personas["worker_enmarge"])
+    response = client.post(
+        reverse("referral_submit"),
+        {
+            "first_name": "Léa",
+            "last_name": "Fortin",
+            "date_of_birth": "2010-03-04",
+            "reasons": "Inquiétudes",
+            "legal_care": "unknown",
+        },
+    )
+    assert response.status_code == 302
+    referral = Referral.objects.get(last_name="Fortin")
+    assert referral.referrer_email == personas["worker_enmarge"].email
+    assert referral.status == ReferralStatus.NEW
+    queue = login(personas["coordinator"]).get(reverse("referral_queue")).content.decode()
+    assert "Fortin" in queue
+
+
+# --- Bad input through the pages ---------------------------------------------------------------
+
+INTAKE = {
+    "first_name": "Léa",
+    "last_name": "Fortin",
+    "date_of_birth": "2009-03-04",
+    "phone": "514-555-0199",
+    "reasons": "Inquiétudes",
+    "legal_care": "unknown",
+    "referrer_name": "Réf",
+    "referrer_contact": "514",
+}
+
+
+def test_missing_fields_are_shown_beside_the_fields_and_nothing_is_saved(personas, login):
+    data = {**INTAKE, "reasons": "", "referrer_name": ""}
+    response = login(personas["coordinator"]).post(reverse("referral_create"), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="id_reasons_error"' in html and 'id="id_referrer_name_error"' in html
+    assert 'value="Fortin"' in html
+    assert not Referral.objects.exists()
+
+
+def test_possible_duplicates_are_shown_before_saving(make_referral, personas, login):
+    existing = make_referral(phone="514-555-0199")
+    client = login(personas["coordinator"])
+    response = client.post(reverse("referral_create"), INTAKE)
+    assert response.status_code == 200
+    assert reverse("referral_detail", args=[existing.public_id]) in response.content.decode()
+    assert Referral.objects.count() == 1
+    response = client.post(reverse("referral_create"), {**INTAKE, "confirm_new_person": "on"})
+    assert response.status_code == 302
+    assert Referral.objects.count() == 2
+
+
+@pytest.mark.parametrize(("age", "message"), [(11, "Aged 11"), (25, "Aged 25")])
+def test_admission_outside_12_to_24_is_refused_with_the_reason(
+    make_referral, screen, personas, login, age, message
+):
+    referral = make_referral(age=age)
+    screen(referral)
+    today = timezone.localdate().isoformat()
+    response = login(personas["coordinator"]).post(
+        reverse("referral_admit", args=[referral.public_id]),
+        {
+            "admitted_on": today,
+            "consent_given_on": today,
+            "consent_place": "Montréal",
+            "consent_form_version": "1",
+            "worker_declaration": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Participant.objects.exists()
+
+
+def test_an_html_file_renamed_pdf_is_refused_at_admission(make_referral, screen, personas, login):
+    referral = make_referral()
+    screen(referral)
+    today = timezone.localdate().isoformat()
+    response = login(personas["coordinator"]).post(
+        reverse("referral_admit", args=[referral.public_id]),
+        {
+            "admitted_on": today,
+            "consent_given_on": today,
+            "consent_place": "Montréal",
+            "consent_form_version": "1",
+            "worker_declaration": "on",
+            "consent_scan": SimpleUploadedFile(
+                "form.pdf", b"<!doctype html><p>x</p>", "application/pdf"
+            ),
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["consent_scan"]
+    assert not Participant.objects.exists()
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.SCREENING
+
+
+def test_a_second_admission_is_refused_from_the_page(make_referral, screen, admit, personas, login):
+    referral = make_referral()
+    screen(referral)
+    admit(referral)
+    today = timezone.localdate().isoformat()
+    response = login(personas["coordinator"]).post(
+        reverse("referral_admit", args=[referral.public_id]),
+        {
+            "admitted_on": today,
+            "consent_given_on": today,
+            "consent_place": "Montréal",
+            "consent_form_version": "1",
+            "worker_declaration": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert Participant.objects.count() == 1
+
+
+def test_assigning_a_non_worker_is_refused_from_the_page(case, personas, login):
+    response = login(personas["coordinator"]).post(
+        reverse("participant_assign", args=[case.public_id]), {"primary": personas["police"].pk}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["primary"]
+
+
+def test_search_is_by_post_and_names_stay_out_of_urls(case, personas, login):
+    client = login(personas["coordinator"])
+    response = client.post(reverse("participant_list"), {"q": case.referral.last_name})
+    assert response.status_code == 200
+    assert [p.pk for p in response.context["participants"]] == [case.pk]
+    assert case.referral.last_name not in response.request["PATH_INFO"]
+
+
+def test_the_recruiter_marker_shows_on_list_and_file(make_referral, screen, admit, personas, login):
+    from referrals.models import RecruiterRiskAssessment
+
+    referral = make_referral()
+    screen(referral, recruits_others=True, recruiter_acknowledges=True)
+    services.risk_assessment_record(
+        referral=referral,
+        actor=personas["coordinator"],
+        delinquent_profile="-",
+        network_involvement="-",
+        benefits_versus_risks="-",
+        decision=RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH,
+        decided_on=timezone.localdate(),
+    )
+    participant = admit(referral)
+    client = login(personas["coordinator"])
+    for url in (
+        reverse("participant_list"),
+        reverse("participant_detail", args=[participant.public_id]),
+    ):
+        assert "marker-no-contact" in client.get(url).content.decode()
+
+
+# --- Query budgets -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_pages_stay_within_the_query_budget(
+    size, bulk_participants, make_referral, personas, login, django_assert_max_num_queries
+):
+    participants = bulk_participants(size)
+    for _ in range(size // 10):
+        make_referral()
+    coordinator = login(personas["coordinator"])
+    for url in (
+        reverse("referral_queue"),
+        reverse("participant_list"),
+        reverse("participant_detail", args=[participants[0].public_id]),
+    ):
+        with django_assert_max_num_queries(15):
+            assert coordinator.get(url).status_code == 200
+    worker = login(personas["worker_ccsmtl"])
+    for url in (reverse("caseload"), reverse("participant_list")):
+        with django_assert_max_num_queries(15):
+            response = worker.get(url)
+        assert response.status_code == 200
+        assert len(response.context["participants"]) == min(size, 200)
