@@ -139,4 +139,15 @@ def youth_workers_with_caseload() -> QuerySet[User]:
     )
 
 
-__all__ = ["ReferralStatus"]
+def suggest_pair(workers) -> tuple[User | None, User | None]:
+    """The least-loaded youth worker, then the least-loaded one from another organisation:
+    pairs from two organisations let a familiar worker take over (DOMAIN.md)."""
+    ranked = sorted(workers, key=lambda w: (w.caseload, w.last_name, w.first_name))
+    if not ranked:
+        return None, None
+    first = ranked[0]
+    first_orgs = {m.organisation_id for m in first.memberships.all() if m.is_active}
+    for other in ranked[1:]:
+        if not first_orgs & {m.organisation_id for m in other.memberships.all() if m.is_active}:
+            return first, other
+    return first, None

@@ -351,7 +351,13 @@ def participant_assign(request, public_id):
         request.user, public_id, write=True, view_name="participant_assign"
     )
     workers = selectors.youth_workers_with_caseload()
+    suggested = selectors.suggest_pair(list(workers))
     current = {a.role: a.worker_id for a in participant.assignments.filter(ended_at__isnull=True)}
+    if not current:
+        current = {
+            "primary": getattr(suggested[0], "pk", None),
+            "second": getattr(suggested[1], "pk", None),
+        }
     form = AssignmentForm(
         _post(request),
         workers=workers,
@@ -369,7 +375,7 @@ def participant_assign(request, public_id):
     return render(
         request,
         "referrals/assign.html",
-        {"participant": participant, "form": form, "workers": form.workers},
+        {"participant": participant, "form": form, "workers": form.workers, "suggested": suggested},
     )
 
 

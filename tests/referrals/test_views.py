@@ -337,3 +337,22 @@ def test_pages_stay_within_the_query_budget(
             response = worker.get(url)
         assert response.status_code == 200
         assert len(response.context["participants"]) == min(size, 200)
+
+
+def test_the_assignment_page_suggests_a_pair_from_two_organisations(
+    make_referral, screen, admit, personas, login
+):
+    from referrals import selectors
+
+    referral = make_referral()
+    screen(referral)
+    participant = admit(referral)
+    response = login(personas["coordinator"]).get(
+        reverse("participant_assign", args=[participant.public_id])
+    )
+    first, second = response.context["suggested"]
+    orgs = lambda u: {m.organisation_id for m in u.memberships.all()}  # noqa: E731
+    assert first and second and not orgs(first) & orgs(second)
+    assert response.context["form"].initial == {"primary": first.pk, "second": second.pk}
+    loads = {w.pk: w.caseload for w in selectors.youth_workers_with_caseload()}
+    assert loads[first.pk] == min(loads.values())
