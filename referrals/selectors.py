@@ -8,7 +8,6 @@ from referrals.models import (
     Consent,
     Participant,
     Referral,
-    ReferralStatus,
 )
 from referrals.services import normalise_phone
 from spheres import access

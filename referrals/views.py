@@ -194,10 +194,13 @@ def referral_detail(request, public_id):
 def _referral_step(request, public_id, *, view_name, form, call, success, title):
     referral = _coordinator_referral(request, public_id, view_name)
     form = form(referral)
-    if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: call(referral, form.cleaned_data)):
-            messages.success(request, success)
-            return redirect("referral_detail", public_id=referral.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(form, lambda: call(referral, form.cleaned_data))
+    ):
+        messages.success(request, success)
+        return redirect("referral_detail", public_id=referral.public_id)
     return render(
         request, "referrals/step_form.html", {"referral": referral, "form": form, "title": title}
     )
@@ -363,15 +366,18 @@ def participant_assign(request, public_id):
         workers=workers,
         initial={"primary": current.get("primary"), "second": current.get("second")},
     )
-    if request.method == "POST" and form.is_valid():
-        if _save(
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(
             form,
             lambda: services.assignment_set(
                 participant=participant, actor=request.user, **form.cleaned_data
             ),
-        ):
-            messages.success(request, _("Assignment saved."))
-            return redirect("participant_detail", public_id=participant.public_id)
+        )
+    ):
+        messages.success(request, _("Assignment saved."))
+        return redirect("participant_detail", public_id=participant.public_id)
     return render(
         request,
         "referrals/assign.html",
@@ -384,10 +390,13 @@ def _participant_step(request, public_id, *, view_name, form, call, success, tit
         request.user, public_id, write=True, view_name=view_name
     )
     form = form(participant)
-    if request.method == "POST" and form.is_valid():
-        if _save(form, lambda: call(participant, form.cleaned_data)):
-            messages.success(request, success)
-            return redirect("participant_detail", public_id=participant.public_id)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(form, lambda: call(participant, form.cleaned_data))
+    ):
+        messages.success(request, success)
+        return redirect("participant_detail", public_id=participant.public_id)
     return render(
         request,
         "referrals/participant_step.html",
@@ -456,8 +465,10 @@ def consent_withdraw(request, public_id, consent_id):
     if consent is None:
         raise Http404
     form = WithdrawForm(_post(request), initial={"withdrawn_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        if _save(
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(
             form,
             lambda: services.consent_withdraw(
                 consent=consent,
@@ -465,9 +476,10 @@ def consent_withdraw(request, public_id, consent_id):
                 withdrawn_on=form.cleaned_data["withdrawn_on"],
                 note=form.cleaned_data["note"],
             ),
-        ):
-            messages.success(request, _("Withdrawal recorded."))
-            return redirect("participant_detail", public_id=participant.public_id)
+        )
+    ):
+        messages.success(request, _("Withdrawal recorded."))
+        return redirect("participant_detail", public_id=participant.public_id)
     return render(
         request,
         "referrals/participant_step.html",

@@ -96,7 +96,7 @@ def test_police_see_the_file_only_once_police_sharing_is_consented(
     )
     response = client.get(url)
     assert response.status_code == 200
-    assert b"Read only" in response.content or "Lecture seule".encode() in response.content
+    assert b"Read only" in response.content or b"Lecture seule" in response.content
     assert client.get(reverse("consent_sharing", args=[case.public_id])).status_code == 404
 
 
