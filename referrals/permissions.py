@@ -51,19 +51,26 @@ def expected_permissions(participant_ids: Iterable[int]):
     return users, groups
 
 
-def actual_permissions(participant_ids: Iterable[int]):
-    ids = list(participant_ids)
-    users = set(
-        ParticipantUserObjectPermission.objects.filter(content_object_id__in=ids).values_list(
-            "content_object_id", "user_id", "permission__codename"
-        )
-    )
-    groups = set(
-        ParticipantGroupObjectPermission.objects.filter(content_object_id__in=ids).values_list(
-            "content_object_id", "group_id", "permission__codename"
-        )
-    )
+def _actual_rows(participant_ids: list[int]):
+    """{(participant, holder, codename): row id} for user and group permission rows."""
+    users = {
+        (pid, holder, codename): pk
+        for pk, pid, holder, codename in ParticipantUserObjectPermission.objects.filter(
+            content_object_id__in=participant_ids
+        ).values_list("pk", "content_object_id", "user_id", "permission__codename")
+    }
+    groups = {
+        (pid, holder, codename): pk
+        for pk, pid, holder, codename in ParticipantGroupObjectPermission.objects.filter(
+            content_object_id__in=participant_ids
+        ).values_list("pk", "content_object_id", "group_id", "permission__codename")
+    }
     return users, groups
+
+
+def actual_permissions(participant_ids: Iterable[int]):
+    users, groups = _actual_rows(list(participant_ids))
+    return set(users), set(groups)
 
 
 @transaction.atomic
@@ -72,17 +79,15 @@ def sync_permissions(participant_ids: Iterable[int]) -> tuple[int, int]:
     number of queries whatever the number of participants."""
     ids = list(participant_ids)
     want_users, want_groups = expected_permissions(ids)
-    have_users, have_groups = actual_permissions(ids)
+    user_rows, group_rows = _actual_rows(ids)
+    have_users, have_groups = set(user_rows), set(group_rows)
     perm_ids = _permission_ids()
-    removed = 0
-    for pid, user_id, codename in have_users - want_users:
-        removed += ParticipantUserObjectPermission.objects.filter(
-            content_object_id=pid, user_id=user_id, permission_id=perm_ids[codename]
-        ).delete()[0]
-    for pid, group_id, codename in have_groups - want_groups:
-        removed += ParticipantGroupObjectPermission.objects.filter(
-            content_object_id=pid, group_id=group_id, permission_id=perm_ids[codename]
-        ).delete()[0]
+    removed = ParticipantUserObjectPermission.objects.filter(
+        pk__in=[user_rows[key] for key in have_users - want_users]
+    ).delete()[0]
+    removed += ParticipantGroupObjectPermission.objects.filter(
+        pk__in=[group_rows[key] for key in have_groups - want_groups]
+    ).delete()[0]
     new_users = [
         ParticipantUserObjectPermission(
             content_object_id=pid, user_id=user_id, permission_id=perm_ids[codename]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from referrals import permissions
 from referrals.models import (
+    OPEN_STATUSES,
     Assignment,
     AssignmentRole,
     Consent,
@@ -71,6 +72,16 @@ def _record_status(referral: Referral, to_status: str, actor: User, reason: str 
         reason=reason,
         changed_by=actor,
     )
+
+
+def _open_referral(referral: Referral) -> Referral:
+    """Lock and re-read: the caller's copy may be stale. Closed referrals take no new steps."""
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status not in OPEN_STATUSES:
+        raise ValidationError(
+            _("This referral is closed (%(status)s).") % {"status": referral.get_status_display()}
+        )
+    return referral
 
 
 # --- Intake ------------------------------------------------------------------------------------
@@ -157,8 +168,7 @@ SCREENING_FIELDS = [
 @transaction.atomic
 def screening_record(*, referral: Referral, actor: User, **data) -> Screening:
     _require_coordinator(actor)
-    if referral.status == ReferralStatus.ADMITTED:
-        raise ValidationError(_("This candidate is already admitted."))
+    referral = _open_referral(referral)
     screening = Screening.objects.filter(referral=referral).first() or Screening(referral=referral)
     for name, value in data.items():
         if name not in SCREENING_FIELDS:
@@ -193,7 +203,8 @@ def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
             _("Aged %(age)s on %(date)s: the program admits people aged 12 to 24 inclusive.")
             % {"age": age, "date": on.isoformat()}
         )
-    screening = getattr(referral, "screening", None)
+    # Read it fresh: a cached reverse relation on the caller's copy may be stale.
+    screening = Screening.objects.filter(referral_id=referral.pk).first()
     if screening is None:
         reasons.append(_("The screening has not been recorded."))
         return reasons
@@ -220,6 +231,7 @@ def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
 @transaction.atomic
 def risk_assessment_record(*, referral: Referral, actor: User, **data) -> RecruiterRiskAssessment:
     _require_coordinator(actor)
+    referral = _open_referral(referral)
     assessment = RecruiterRiskAssessment(referral=referral, recorded_by=actor, **data)
     assessment.full_clean()
     assessment.save()
@@ -231,6 +243,7 @@ def initial_meeting_record(
     *, referral: Referral, actor: User, attendees: list[User] = (), **data
 ) -> InitialMeeting:
     _require_coordinator(actor)
+    referral = _open_referral(referral)
     meeting = InitialMeeting(referral=referral, recorded_by=actor, **data)
     meeting.full_clean()
     meeting.save()
@@ -317,7 +330,7 @@ def participant_admit(
         youth_id_number=number,
         admitted_on=admitted_on,
         admitted_by=actor,
-        no_group_activities=referral.screening.recruits_others,
+        no_group_activities=Screening.objects.get(referral_id=referral.pk).recruits_others,
     )
     participant.full_clean()
     participant.save()
@@ -475,6 +488,8 @@ def consent_withdraw(
     withdrawn_on = withdrawn_on or timezone.localdate()
     if withdrawn_on > timezone.localdate():
         raise ValidationError({"withdrawn_on": _("The date cannot be in the future.")})
+    if withdrawn_on < consent.given_on:
+        raise ValidationError({"withdrawn_on": _("The withdrawal is dated before the consent.")})
     consent.withdrawn_on = withdrawn_on
     consent.withdrawal_recorded_by = actor
     consent.withdrawal_note = note.strip()

@@ -499,3 +499,42 @@ def test_a_superuser_sees_no_participant_file(make_participant):
     participant = make_participant()
     root = User.objects.create_superuser(email="root@example.org", password="x")
     assert not visible(root, participant)
+
+
+def test_a_withdrawal_cannot_predate_the_consent(make_participant, personas):
+    participant = make_participant()
+    consent = participant.consents.get(kind=ConsentKind.PROGRAM)
+    with pytest.raises(ValidationError):
+        services.consent_withdraw(
+            consent=consent,
+            actor=personas["coordinator"],
+            withdrawn_on=consent.given_on - datetime.timedelta(days=1),
+        )
+
+
+def test_closed_referrals_take_no_new_step_even_from_a_stale_copy(make_referral, screen, personas):
+    referral = make_referral()
+    stale = Referral.objects.get(pk=referral.pk)
+    services.referral_set_status(
+        referral=referral,
+        to_status=ReferralStatus.NOT_ADMITTED,
+        actor=personas["coordinator"],
+        reason="Hors territoire",
+    )
+    with pytest.raises(ValidationError):
+        screen(stale)
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.NOT_ADMITTED
+
+
+def test_sync_removes_many_permissions_in_a_fixed_number_of_queries(
+    bulk_participants, personas, organisations, django_assert_max_num_queries
+):
+    from referrals import permissions
+    from referrals.models import Consent
+
+    participants = bulk_participants(50)
+    Consent.objects.filter(kind="sharing").update(withdrawn_on=timezone.localdate())
+    with django_assert_max_num_queries(10):
+        added, removed = permissions.sync_permissions([p.pk for p in participants])
+    assert (added, removed) == (0, 50)

@@ -42,6 +42,10 @@ class Command(BaseCommand):
         with transaction.atomic():
             for module in modules:
                 module.seed(ctx)
+            # Volume generators run once every app's small set exists (each checks its options).
+            for module in modules:
+                if hasattr(module, "seed_volume"):
+                    module.seed_volume(ctx)
         for line in ctx.log:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (same password for all):"))
