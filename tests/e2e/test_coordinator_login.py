@@ -48,7 +48,7 @@ def test_coordinator_signs_in_in_french_then_switches_to_english(
     expect(page).to_have_url(f"{app_url}/")
     expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^fr"))
     main = page.get_by_role("main")
-    expect(main.get_by_role("heading", level=1)).to_have_text(f"Bonjour {coordinator.first_name}")
+    expect(main.get_by_role("heading", level=1)).to_have_text(f"Bonjour, {coordinator.first_name}")
     coordinator_section = main.get_by_role("region", name="Coordination", exact=True)
     expect(
         coordinator_section.get_by_role("heading", level=2, name="Coordination", exact=True)
@@ -67,7 +67,7 @@ def test_coordinator_signs_in_in_french_then_switches_to_english(
     expect(page).to_have_url(f"{app_url}/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     main = page.get_by_role("main")
-    expect(main.get_by_role("heading", level=1)).to_have_text(f"Hello {coordinator.first_name}")
+    expect(main.get_by_role("heading", level=1)).to_have_text(f"Hello, {coordinator.first_name}")
     coordinator_section = main.get_by_role("region", name="Coordinator", exact=True)
     expect(
         coordinator_section.get_by_role("heading", level=2, name="Coordinator", exact=True)
