@@ -1,1 +1,286 @@
-# Follow-up episodes, weekly progress notes, contact attempts and risk assessments: see its issue.
+"""Follow-ups: the status of each participant's follow-up and its history, weekly progress notes
+(every column of the legacy workbook), contact attempts and risk assessments (DOMAIN.md:
+Follow-ups; The weekly progress notes)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from referrals.models import Participant
+
+
+class FollowUpStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    ON_BREAK = "on_break", _("On break")
+    INACTIVE = "inactive", _("Inactive")
+    COMPLETED = "completed", _("Completed")
+
+
+class InactiveReason(models.TextChoices):
+    UNREACHABLE = "unreachable", _("Unreachable after contact attempts")
+    WITHDRAWAL = "withdrawal", _("Voluntary withdrawal")
+    NO_LONGER_BENEFITING = "no_benefit", _("No longer benefits from the program")
+    NEEDS_NOT_MET = "needs_not_met", _("The program cannot meet the needs")
+    OTHER_ENDS = "other_ends", _("Participation used for other ends")
+
+
+class FollowUp(models.Model):
+    """One per participant. Its status changes over time; reactivation opens a new active period
+    (period_started_at), from which failed contact attempts are counted again."""
+
+    participant = models.OneToOneField(
+        Participant, on_delete=models.CASCADE, related_name="followup"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.ACTIVE
+    )
+    status_since = models.DateTimeField(default=timezone.now)
+    period_started_at = models.DateTimeField(default=timezone.now)
+    inactive_reason = models.CharField(
+        _("reason"), max_length=20, choices=InactiveReason.choices, blank=True
+    )
+    break_terms = models.TextField(_("terms for resuming contact"), blank=True)
+    break_resume_on = models.DateField(_("expected resume date"), null=True, blank=True)
+    participant_view = models.TextField(_("the participant's own view"), blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["status"], name="followup_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=FollowUpStatus.values), name="followup_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="inactive") | ~Q(inactive_reason=""),
+                name="followup_inactive_needs_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"follow-up #{self.pk} ({self.status})"
+
+
+class FollowUpStatusChange(models.Model):
+    followup = models.ForeignKey(FollowUp, on_delete=models.CASCADE, related_name="changes")
+    from_status = models.CharField(max_length=10, choices=FollowUpStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=FollowUpStatus.choices)
+    reason = models.CharField(max_length=20, choices=InactiveReason.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # None when the inactivity job made the change.
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+        indexes = [models.Index(fields=["followup", "changed_at"], name="followup_change_at")]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    TEXT = "text", _("Text message")
+    MESSENGER = "messenger", _("Messenger")
+    EMAIL = "email", _("E-mail")
+    VIDEO = "video", _("Video")
+    OTHER = "other", _("Other")
+
+
+class NoContactReason(models.TextChoices):
+    NOT_SCHEDULED = "not_scheduled", _("Meeting/communication not scheduled")
+    NO_NEWS = "no_news", _("No news")
+    IMPOSSIBLE = "impossible", _("Impossible (e.g. closed therapy)")
+    WITHDRAWAL = "withdrawal", _("Withdrawal from the project")
+    OTHER = "other", _("Other reason")
+
+
+class TargetedNeed(models.TextChoices):
+    EMERGENCY = "emergency", _("Emergency")
+    STABILITY = "stability", _("Stability")
+    PARTICIPATION = "participation", _("Participation")
+    RECOVERY = "recovery", _("Recovery")
+    RELATIONSHIP = "relationship", _("Relationship")
+
+
+class Satisfaction(models.TextChoices):
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")
+    SOMEWHAT = "somewhat", _("Somewhat satisfied")
+    SATISFIED = "satisfied", _("Satisfied")
+    VERY = "very", _("Very satisfied")
+
+
+class WeeklyNote(models.Model):
+    """One row of the legacy "Suivis" sheet: one note per participant per week (the Monday)."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="weekly_notes"
+    )
+    week = models.DateField(_("week of"))
+    meetings = models.PositiveSmallIntegerField(_("face-to-face meetings"), default=0)
+    meetings_minutes = models.PositiveIntegerField(_("total duration of the meetings"), default=0)
+    other_channels = models.JSONField(_("other communications"), default=list, blank=True)
+    no_contact_reason = models.CharField(
+        _("no meeting or communication: why?"),
+        max_length=20,
+        choices=NoContactReason.choices,
+        blank=True,
+    )
+    no_contact_other = models.CharField(_("other reason, specify"), max_length=300, blank=True)
+    main_activity = models.CharField(_("main activity"), max_length=200, blank=True)
+    targeted_need = models.CharField(
+        _("targeted need"), max_length=20, choices=TargetedNeed.choices, blank=True
+    )
+    worker_satisfaction = models.CharField(
+        _("worker's satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True
+    )
+    participant_satisfaction = models.CharField(
+        _("participant's satisfaction (as perceived)"),
+        max_length=20,
+        choices=Satisfaction.choices,
+        blank=True,
+    )
+    activities_summary = models.TextField(_("summary of the week's activities"), blank=True)
+    other_information = models.TextField(_("other relevant information"), blank=True)
+    other_workers_notes = models.TextField(_("notes on the other workers on the case"), blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="weekly_notes"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # Optimistic locking: two people saving the same week never overwrite each other silently.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("weekly progress note")
+        verbose_name_plural = _("weekly progress notes")
+        ordering = ["-week"]
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "week"], name="weeklynote_one_per_week"),
+            models.CheckConstraint(
+                condition=Q(meetings=0, meetings_minutes=0)
+                | Q(meetings__gt=0, meetings_minutes__gt=0),
+                name="weeklynote_meetings_and_duration_agree",
+            ),
+        ]
+
+    def __str__(self):
+        return f"note {self.week:%Y-%m-%d} #{self.pk}"
+
+
+class AttemptChannel(models.TextChoices):
+    CALL = "call", _("Call")
+    TEXT = "text", _("Text message")
+    MESSENGER = "messenger", _("Messenger")
+    EMAIL = "email", _("E-mail")
+    IN_PERSON = "in_person", _("In person")
+    OTHER_WORKER = "other_worker", _("Through another worker")
+    POLICE = "police", _("Through the police")
+
+
+class AttemptOutcome(models.TextChoices):
+    REACHED = "reached", _("Reached")
+    NO_ANSWER = "no_answer", _("No answer")
+    MESSAGE_LEFT = "message_left", _("Message left")
+    OUT_OF_SERVICE = "out_of_service", _("Number out of service")
+    REFUSED = "refused", _("Refused contact")
+    NO_SHOW = "no_show", _("Missed meeting (no-show)")
+
+
+FAILED_OUTCOMES = [
+    AttemptOutcome.NO_ANSWER,
+    AttemptOutcome.MESSAGE_LEFT,
+    AttemptOutcome.OUT_OF_SERVICE,
+    AttemptOutcome.NO_SHOW,
+]
+
+
+class ContactAttempt(models.Model):
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="contact_attempts"
+    )
+    at = models.DateTimeField(_("date and time"))
+    channel = models.CharField(_("channel"), max_length=20, choices=AttemptChannel.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=AttemptOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["participant", "at"], name="attempt_participant_at"),
+        ]
+
+    def __str__(self):
+        return f"attempt #{self.pk} {self.outcome}"
+
+
+class RiskLevel(models.TextChoices):
+    RED = "red", _("Red (dangerous)")
+    YELLOW = "yellow", _("Yellow (worrisome)")
+    GREEN = "green", _("Green (safe)")
+    NONE = "none", _("None (no selling of sexual services)")
+
+
+class RiskAssessment(models.Model):
+    """Risk level at admission (time 0) and at each self-report instrument administration."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="risk_assessments"
+    )
+    time_point = models.PositiveSmallIntegerField(_("time"), help_text=_("0 = admission"))
+    instrument_done = models.BooleanField(_("questionnaires administered"), default=False)
+    assessed_on = models.DateField(_("date"))
+    level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["time_point"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "time_point"], name="risk_one_per_time_point"
+            ),
+        ]
+
+    def __str__(self):
+        return f"risk T{self.time_point} {self.level}"
+
+
+class Notification(models.Model):
+    """In-app notice. Carries ids and a kind, never names: the page shows the details."""
+
+    class Kind(models.TextChoices):
+        INACTIVE = "inactive", _("A follow-up became inactive (unreachable)")
+        MISSING_NOTES = "missing_notes", _("Weekly notes are missing")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"

@@ -354,6 +354,9 @@ def participant_admit(
             }
         ) from exc
     _record_status(referral, ReferralStatus.ADMITTED, actor)
+    from followups.services import followup_open
+
+    followup_open(participant=participant, actor=actor)
     permissions.sync_permissions([participant.pk])
     return participant
 

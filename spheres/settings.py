@@ -11,6 +11,7 @@ import hashlib
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -334,7 +335,20 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# Follow-ups become inactive after this many failed attempts since the last successful contact.
+SPHERES_INACTIVITY_FAILED_ATTEMPTS = _int("SPHERES_INACTIVITY_FAILED_ATTEMPTS", 2)
+SPHERES_INACTIVITY_CHECK_MINUTES = _int("SPHERES_INACTIVITY_CHECK_MINUTES", 60)
+CELERY_BEAT_SCHEDULE = {
+    "flag-unreachable-followups": {
+        "task": "followups.tasks.flag_unreachable_followups",
+        "schedule": SPHERES_INACTIVITY_CHECK_MINUTES * 60,
+    },
+    "missing-notes-reminder": {
+        "task": "followups.tasks.send_missing_notes_reminders",
+        # Mondays at 8:00, Montréal time.
+        "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Admin and audit ---------------------------------------------------------------------------

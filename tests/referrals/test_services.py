@@ -8,7 +8,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from referrals import services
 from referrals.models import (
@@ -99,7 +99,7 @@ def test_only_the_coordinator_decides(make_referral, personas):
 def test_it_refuses_a_candidate_outside_12_to_24(make_referral, screen, admit, age):
     referral = make_referral(age=age)
     screen(referral)
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         admit(referral)
     assert f"Aged {age}" in " ".join(exc.value.messages)
     assert not Participant.objects.exists()
@@ -146,7 +146,7 @@ def test_a_recruiter_is_blocked_until_the_committee_assesses_the_risk(
 ):
     referral = make_referral()
     screen(referral, recruits_others=True, recruiter_acknowledges=True)
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         admit(referral)
     assert "risk assessment" in " ".join(exc.value.messages)
     services.risk_assessment_record(
@@ -363,7 +363,7 @@ def test_a_consent_scan_must_really_be_a_pdf_jpeg_or_png(make_participant, perso
 def test_a_consent_scan_over_10_mb_is_refused(make_participant, personas):
     participant = make_participant()
     big = SimpleUploadedFile("scan.pdf", PDF + b"0" * (10 * 1024 * 1024), "application/pdf")
-    with pytest.raises(ValidationError) as exc:
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
         services.consent_record(
             participant=participant,
             actor=personas["worker_ccsmtl"],

@@ -1,0 +1,384 @@
+"""Follow-up lifecycle, weekly-note rules and the inactivity rule, through the services."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.utils import timezone
+
+from committees.models import AgendaRequest
+from followups import services
+from followups.models import (
+    AttemptOutcome,
+    ContactAttempt,
+    FollowUp,
+    FollowUpStatus,
+    InactiveReason,
+    Notification,
+    WeeklyNote,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate
+
+
+def this_monday():
+    return services.monday_of(TODAY())
+
+
+# --- Durations and weeks -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "minutes"),
+    [("1h30", 90), ("90", 90), ("1:30", 90), ("1 h 30", 90), ("2h", 120), ("45 min", 45), ("", 0)],
+)
+def test_durations_are_read_as_workers_type_them(typed, minutes):
+    assert services.parse_duration(typed) == minutes
+
+
+@pytest.mark.parametrize("typed", ["une heure", "1h75", "-5", "1:3"])
+def test_unreadable_durations_are_refused(typed):
+    with pytest.raises(ValidationError):
+        services.parse_duration(typed)
+
+
+def test_the_week_is_stored_as_its_monday(make_participant, personas):
+    participant = make_participant()
+    participant.admitted_on = TODAY() - datetime.timedelta(days=30)
+    participant.save()
+    wednesday = this_monday() - datetime.timedelta(days=5)
+    note = services.note_save(
+        participant=participant,
+        actor=personas["worker_ccsmtl"],
+        week=wednesday,
+        meetings=1,
+        meetings_minutes=90,
+    )
+    assert note.week == services.monday_of(wednesday) and note.week.weekday() == 0
+
+
+# --- Note rules --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def participant(make_participant):
+    p = make_participant()
+    p.admitted_on = TODAY() - datetime.timedelta(days=60)
+    p.save()
+    # Admitted two months ago: the active period started then.
+    FollowUp.objects.filter(participant=p).update(
+        period_started_at=timezone.now() - datetime.timedelta(days=60)
+    )
+    return p
+
+
+def save(participant, actor, **data):
+    return services.note_save(participant=participant, actor=actor, week=this_monday(), **data)
+
+
+def test_no_meeting_and_no_communication_needs_a_reason(participant, personas):
+    with pytest.raises(ValidationError) as exc:
+        save(participant, personas["worker_ccsmtl"])
+    assert "no_contact_reason" in exc.value.error_dict
+    assert save(participant, personas["worker_ccsmtl"], no_contact_reason="no_news").pk
+
+
+def test_other_reason_needs_its_text(participant, personas):
+    with pytest.raises(ValidationError) as exc:
+        save(participant, personas["worker_ccsmtl"], no_contact_reason="other")
+    assert "no_contact_other" in exc.value.error_dict
+
+
+def test_communications_alone_are_enough(participant, personas):
+    assert save(participant, personas["worker_ccsmtl"], other_channels=["text", "messenger"]).pk
+
+
+@pytest.mark.parametrize(
+    ("meetings", "minutes", "field"), [(2, 0, "meetings_minutes"), (0, 30, "meetings")]
+)
+def test_meetings_and_duration_go_together(participant, personas, meetings, minutes, field):
+    with pytest.raises(ValidationError) as exc:
+        save(
+            participant,
+            personas["worker_ccsmtl"],
+            meetings=meetings,
+            meetings_minutes=minutes,
+            other_channels=["phone"],
+        )
+    assert field in exc.value.error_dict
+
+
+def test_future_weeks_are_refused(participant, personas):
+    with pytest.raises(ValidationError) as exc:
+        services.note_save(
+            participant=participant,
+            actor=personas["worker_ccsmtl"],
+            week=this_monday() + datetime.timedelta(days=7),
+            no_contact_reason="no_news",
+        )
+    assert "week" in exc.value.error_dict
+
+
+def test_weeks_before_admission_are_refused(participant, personas):
+    with pytest.raises(ValidationError):
+        services.note_save(
+            participant=participant,
+            actor=personas["worker_ccsmtl"],
+            week=participant.admitted_on - datetime.timedelta(days=14),
+            no_contact_reason="no_news",
+        )
+    assert not WeeklyNote.objects.exists()
+
+
+def test_one_note_per_week_and_edits_need_the_current_version(participant, personas):
+    note = save(participant, personas["worker_ccsmtl"], meetings=1, meetings_minutes=60)
+    with pytest.raises(services.NoteConflict):
+        save(participant, personas["worker_codim"], meetings=2, meetings_minutes=90)  # no version
+    updated = save(
+        participant, personas["worker_codim"], meetings=2, meetings_minutes=90, version=note.version
+    )
+    assert (updated.pk, updated.version, updated.meetings) == (note.pk, 2, 2)
+    assert (
+        updated.author == personas["worker_ccsmtl"]
+        and updated.updated_by == personas["worker_codim"]
+    )
+    with pytest.raises(services.NoteConflict):  # a stale form
+        save(participant, personas["worker_ccsmtl"], meetings=3, meetings_minutes=90, version=1)
+    assert WeeklyNote.objects.get().meetings == 2
+
+
+def test_edits_keep_history(participant, personas):
+    from auditlog.models import LogEntry
+
+    note = save(participant, personas["worker_ccsmtl"], meetings=1, meetings_minutes=60)
+    save(
+        participant,
+        personas["worker_ccsmtl"],
+        meetings=1,
+        meetings_minutes=75,
+        version=note.version,
+    )
+    changes = LogEntry.objects.get_for_object(note).filter(action=LogEntry.Action.UPDATE)
+    assert changes.get().changes_dict["meetings_minutes"] == ["60", "75"]
+
+
+def test_a_worker_not_assigned_cannot_write_a_note(participant, personas):
+    with pytest.raises(PermissionDenied):
+        save(participant, personas["worker_enmarge"], no_contact_reason="no_news")
+
+
+# --- Lifecycle ---------------------------------------------------------------------------------
+
+
+def test_admission_opens_an_active_follow_up(participant):
+    assert participant.followup.status == FollowUpStatus.ACTIVE
+
+
+def test_a_break_records_its_terms_and_reactivation_keeps_history(participant, personas):
+    worker = personas["worker_ccsmtl"]
+    with pytest.raises(ValidationError):
+        services.followup_set_status(participant=participant, actor=worker, to_status="on_break")
+    services.followup_set_status(
+        participant=participant,
+        actor=worker,
+        to_status="on_break",
+        break_terms="Elle rappelle après ses examens.",
+        break_resume_on=TODAY() + datetime.timedelta(days=20),
+    )
+    services.followup_set_status(participant=participant, actor=worker, to_status="active")
+    history = list(
+        participant.followup.changes.values_list("from_status", "to_status", "changed_by")
+    )
+    assert history == [
+        ("", "active", personas["coordinator"].pk),
+        ("active", "on_break", worker.pk),
+        ("on_break", "active", worker.pk),
+    ]
+
+
+def test_inactive_needs_a_reason_and_completed_the_participants_view(participant, personas):
+    worker = personas["worker_ccsmtl"]
+    with pytest.raises(ValidationError):
+        services.followup_set_status(participant=participant, actor=worker, to_status="inactive")
+    with pytest.raises(ValidationError):
+        services.followup_set_status(participant=participant, actor=worker, to_status="completed")
+    services.followup_set_status(
+        participant=participant,
+        actor=worker,
+        to_status="completed",
+        participant_view="Elle se sent prête à continuer seule.",
+    )
+    assert FollowUp.objects.get(participant=participant).status == "completed"
+
+
+def test_only_assigned_workers_and_the_coordinator_change_the_status(participant, personas):
+    for persona in ("worker_enmarge", "police", "steering"):
+        with pytest.raises(PermissionDenied):
+            services.followup_set_status(
+                participant=participant,
+                actor=personas[persona],
+                to_status="inactive",
+                reason=InactiveReason.WITHDRAWAL,
+            )
+
+
+# --- The inactivity rule -----------------------------------------------------------------------
+
+
+def attempt(participant, actor, outcome, minutes_ago):
+    return services.contact_attempt_record(
+        participant=participant,
+        actor=actor,
+        at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
+        channel="call",
+        outcome=outcome,
+    )
+
+
+def test_two_failed_attempts_make_the_follow_up_inactive_and_notify(
+    participant, personas, django_capture_on_commit_callbacks
+):
+    worker = personas["worker_ccsmtl"]
+    attempt(participant, worker, AttemptOutcome.NO_ANSWER, 30)
+    assert services.followups_mark_unreachable() == []
+    attempt(participant, worker, AttemptOutcome.MESSAGE_LEFT, 10)
+    with django_capture_on_commit_callbacks() as callbacks:
+        changed = services.followups_mark_unreachable()
+    assert changed == [participant.followup.pk]
+    followup = FollowUp.objects.get(pk=participant.followup.pk)
+    assert (followup.status, followup.inactive_reason) == ("inactive", "unreachable")
+    change = followup.changes.latest("changed_at")
+    assert change.changed_by is None and change.reason == "unreachable"
+    assert (
+        AgendaRequest.objects.filter(participant=participant, kind="inactive_followup").count() == 1
+    )
+    recipients = set(
+        Notification.objects.filter(participant=participant).values_list("recipient", flat=True)
+    )
+    assigned = {personas["worker_ccsmtl"].pk, personas["worker_codim"].pk}
+    assert recipients == assigned | {personas["coordinator"].pk}
+    assert len(callbacks) == 3  # one e-mail per recipient, after commit
+
+
+def test_a_successful_contact_resets_the_count(participant, personas):
+    worker = personas["worker_ccsmtl"]
+    attempt(participant, worker, AttemptOutcome.NO_ANSWER, 50)
+    attempt(participant, worker, AttemptOutcome.REACHED, 40)
+    attempt(participant, worker, AttemptOutcome.NO_ANSWER, 30)
+    assert services.followups_mark_unreachable() == []
+    attempt(participant, worker, AttemptOutcome.NO_ANSWER, 20)
+    assert services.followups_mark_unreachable() == [participant.followup.pk]
+
+
+def test_the_threshold_is_a_setting(participant, personas, settings):
+    settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS = 3
+    for minutes in (30, 20):
+        attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)
+    assert services.followups_mark_unreachable() == []
+    attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_SHOW, 10)
+    assert services.followups_mark_unreachable() == [participant.followup.pk]
+
+
+def test_a_follow_up_on_break_is_never_touched(participant, personas):
+    worker = personas["worker_ccsmtl"]
+    services.followup_set_status(
+        participant=participant, actor=worker, to_status="on_break", break_terms="Pause"
+    )
+    for minutes in (30, 20, 10):
+        attempt(participant, worker, AttemptOutcome.NO_ANSWER, minutes)
+    assert services.followups_mark_unreachable() == []
+    assert FollowUp.objects.get(participant=participant).status == "on_break"
+
+
+def test_the_job_is_idempotent(participant, personas):
+    for minutes in (30, 20):
+        attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)
+    assert len(services.followups_mark_unreachable()) == 1
+    counts = (
+        FollowUp.objects.filter(status="inactive").count(),
+        Notification.objects.count(),
+        AgendaRequest.objects.count(),
+    )
+    assert services.followups_mark_unreachable() == []
+    assert counts == (1, Notification.objects.count(), AgendaRequest.objects.count())
+
+
+def test_reactivation_counts_failures_afresh(participant, personas):
+    worker = personas["worker_ccsmtl"]
+    for minutes in (30, 20):
+        attempt(participant, worker, AttemptOutcome.NO_ANSWER, minutes)
+    services.followups_mark_unreachable()
+    services.followup_set_status(participant=participant, actor=worker, to_status="active")
+    assert services.followups_mark_unreachable() == []
+    attempt(participant, worker, AttemptOutcome.NO_ANSWER, 0)
+    assert services.followups_mark_unreachable() == []
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_the_job_runs_in_a_fixed_number_of_queries(
+    size, bulk_participants, personas, django_assert_max_num_queries
+):
+    from followups.models import FollowUp as F
+
+    participants = bulk_participants(size)
+    now = timezone.now()
+    F.objects.bulk_create(
+        [F(participant=p, period_started_at=now - datetime.timedelta(days=1)) for p in participants]
+    )
+    ContactAttempt.objects.bulk_create(
+        [
+            ContactAttempt(
+                participant=p,
+                at=now - datetime.timedelta(minutes=m),
+                channel="call",
+                outcome="no_answer",
+                recorded_by=personas["worker_ccsmtl"],
+            )
+            for p in participants
+            for m in (20, 10)
+        ]
+    )
+    # PostgreSQL inserts each bulk in one statement. SQLite caps a statement at 999 parameters,
+    # so Django splits big bulk inserts there: the cap is higher but still the same at both sizes.
+    cap = 12 if connection.vendor == "postgresql" else 40
+    with django_assert_max_num_queries(cap):
+        changed = services.followups_mark_unreachable()
+    assert len(changed) == size
+
+
+def test_the_email_names_nobody(participant, personas, django_capture_on_commit_callbacks):
+    from spheres.celery import app
+
+    for minutes in (30, 20):
+        attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.followups_mark_unreachable()
+    finally:
+        app.conf.task_always_eager = False
+    assert len(mail.outbox) == 3  # two assigned workers and the coordinator
+    for message in mail.outbox:
+        for secret in (
+            participant.referral.first_name,
+            participant.referral.last_name,
+            participant.youth_id,
+        ):
+            assert secret not in message.body and secret not in message.subject
+
+
+def test_missing_notes_are_counted_per_worker(participant, personas):
+    last_week = this_monday() - datetime.timedelta(days=7)
+    counts = services.missing_notes_counts(last_week)
+    assert counts == {personas["worker_ccsmtl"].pk: 1, personas["worker_codim"].pk: 1}
+    services.note_save(
+        participant=participant,
+        actor=personas["worker_ccsmtl"],
+        week=last_week,
+        no_contact_reason="no_news",
+    )
+    assert services.missing_notes_counts(last_week) == {}
