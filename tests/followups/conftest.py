@@ -1,7 +1,2 @@
-from tests.referrals.conftest import (
-    admit,
-    bulk_participants,
-    make_participant,
-    make_referral,
-    screen,
-)  # noqa: F401
+# The referral fixtures (admitted participants built through the services) serve here too.
+from tests.referrals.conftest import *  # noqa: F403
