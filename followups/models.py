@@ -284,3 +284,31 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.pk}"
+
+
+class Handover(models.Model):
+    """A youth worker's departure: their follow-ups moved to successors in one transaction."""
+
+    departing = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="handovers_departed"
+    )
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    performed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"handover #{self.pk}"
+
+
+class HandoverItem(models.Model):
+    handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    successor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    role = models.CharField(max_length=10)
+    summary = models.TextField(_("transition summary"))
+
+    def __str__(self):
+        return f"handover item #{self.pk}"

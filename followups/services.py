@@ -21,6 +21,8 @@ from followups.models import (
     FollowUp,
     FollowUpStatus,
     FollowUpStatusChange,
+    Handover,
+    HandoverItem,
     InactiveReason,
     NoContactReason,
     Notification,
@@ -435,3 +437,95 @@ def missing_notes_counts(week: datetime.date) -> dict[int, int]:
         .annotate(n=Count("participant_id", distinct=True))
     )
     return {row["worker_id"]: row["n"] for row in rows}
+
+
+# --- Departure of a youth worker ---------------------------------------------------------------
+
+
+def handover_suggestions(assignments) -> dict[int, int]:
+    """Per assignment, a successor the participant already knows: the other worker on the case
+    first, then workers they have met (earlier assignments, note authors). Three queries."""
+    participant_ids = [a.participant_id for a in assignments]
+    departing_ids = {a.worker_id for a in assignments}
+    workers = set(people_with_role(Role.YOUTH_WORKER).values_list("pk", flat=True)) - departing_ids
+    known: dict[int, list[int]] = {pid: [] for pid in participant_ids}
+    for pid, wid, ended in (
+        Assignment.objects.filter(participant_id__in=participant_ids)
+        .order_by("ended_at", "-started_at")
+        .values_list("participant_id", "worker_id", "ended_at")
+    ):
+        if wid in workers and wid not in known[pid]:
+            if ended is None:  # on the case now: the first choice
+                known[pid].insert(0, wid)
+            else:
+                known[pid].append(wid)
+    for pid, wid in WeeklyNote.objects.filter(participant_id__in=participant_ids).values_list(
+        "participant_id", "author_id"
+    ):
+        if wid in workers and wid not in known[pid]:
+            known[pid].append(wid)
+    return {a.pk: known[a.participant_id][0] for a in assignments if known[a.participant_id]}
+
+
+@transaction.atomic
+def handover_perform(*, departing: User, actor: User, items) -> Handover:
+    """DOMAIN.md (Departure of a youth worker): every follow-up of the departing worker goes to a
+    successor with a transition summary for the Clinical Committee, in one transaction that also
+    moves the permissions. Notes the departing worker wrote stay theirs."""
+    from referrals.models import AssignmentRole
+    from referrals.services import assignment_set
+
+    if not access.is_coordinator(actor):
+        raise PermissionDenied
+    active = {
+        a.pk: a
+        for a in Assignment.objects.select_for_update().filter(
+            worker=departing, ended_at__isnull=True
+        )
+    }
+    covered = {assignment.pk for assignment, _s, _t in items}
+    if covered != set(active):
+        raise ValidationError(_("Every follow-up of the departing worker needs a successor."))
+    errors = {}
+    for assignment, successor, summary in items:
+        key = assignment.participant.public_id.hex
+        if successor.pk == departing.pk:
+            errors[f"successor_{key}"] = _("Choose someone other than the departing worker.")
+        if not summary.strip():
+            errors[f"summary_{key}"] = _("A transition summary is required.")
+    if errors:
+        raise ValidationError(errors)
+    handover = Handover.objects.create(departing=departing, performed_by=actor)
+    for assignment, successor, summary in items:
+        current = {
+            a.role: a.worker
+            for a in Assignment.objects.filter(
+                participant=assignment.participant, ended_at__isnull=True
+            ).select_related("worker")
+        }
+        role = assignment.role
+        other = AssignmentRole.SECOND if role == AssignmentRole.PRIMARY else AssignmentRole.PRIMARY
+        current[role] = successor
+        if current.get(other) is not None and current[other].pk == successor.pk:
+            current[other] = None  # the second worker steps up: the other slot is free
+        if current.get(AssignmentRole.PRIMARY) is None:
+            current[AssignmentRole.PRIMARY], current[AssignmentRole.SECOND] = (
+                current.get(AssignmentRole.SECOND),
+                None,
+            )
+        assignment_set(
+            participant=assignment.participant,
+            actor=actor,
+            primary=current[AssignmentRole.PRIMARY],
+            second=current.get(AssignmentRole.SECOND),
+            reason=_("Departure of a youth worker"),
+            notify_referrer=False,
+        )
+        HandoverItem.objects.create(
+            handover=handover,
+            participant=assignment.participant,
+            successor=successor,
+            role=role,
+            summary=summary.strip(),
+        )
+    return handover

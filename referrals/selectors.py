@@ -96,7 +96,11 @@ def participant_list(
 def participant_file_queryset() -> QuerySet[Participant]:
     """Everything the file shows, in a fixed number of queries."""
     return Participant.objects.select_related(
-        "referral", "referral__referrer_organisation", "referral__screening", "admitted_by"
+        "referral",
+        "referral__referrer_organisation",
+        "referral__screening",
+        "admitted_by",
+        "followup",
     ).prefetch_related(
         Prefetch(
             "assignments",
@@ -110,17 +114,6 @@ def participant_file_queryset() -> QuerySet[Participant]:
         ),
         "youth_protection_reports__recorded_by",
         "referral__status_changes__changed_by",
-    )
-
-
-def caseload(worker: User) -> QuerySet[Participant]:
-    return (
-        access.participants_changeable_by(worker)
-        .filter(assignments__worker=worker, assignments__ended_at__isnull=True)
-        .select_related("referral")
-        .prefetch_related(_active_assignments())
-        .distinct()
-        .order_by("youth_id_year", "youth_id_number")
     )
 
 

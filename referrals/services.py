@@ -383,6 +383,7 @@ def assignment_set(
     second: User | None = None,
     reason: str = "",
     committee_decision_ref: str = "",
+    notify_referrer: bool = True,
 ) -> list[Assignment]:
     """Assign (or re-assign) the primary worker and an optional second worker. Called by the
     coordinator directly or from a Clinical Committee decision (committee_decision_ref)."""

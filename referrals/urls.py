@@ -41,5 +41,4 @@ urlpatterns = [
         name="consent_scan",
     ),
     path("participants/<uuid:public_id>/dyp/", views.youth_protection, name="youth_protection"),
-    path("caseload/", views.caseload, name="caseload"),
 ]

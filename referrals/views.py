@@ -530,13 +530,3 @@ def consent_scan(request, public_id, consent_id):
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
-
-
-def caseload(request):
-    if Role.YOUTH_WORKER not in roles_of(request.user):
-        raise Http404
-    return render(
-        request,
-        "referrals/caseload.html",
-        {"participants": selectors.caseload(request.user)},
-    )

@@ -68,8 +68,10 @@ NAV_LINKS = [
     (_("Referral queue"), "referral_queue", {Role.COORDINATOR}),
     (_("My caseload"), "caseload", {Role.YOUTH_WORKER}),
     (_("Participants"), "participant_list", CASE),
+    (_("Departure of a worker"), "handover", {Role.COORDINATOR}),
     (_("Refer a candidate"), "referral_submit", None),
     (_("My referrals"), "my_referrals", None),
+    (_("Notifications"), "notifications", None),
     (_("Invite a person"), "invite", {Role.COORDINATOR, Role.ADMINISTRATOR}),
     (_("Administration"), "admin:index", {Role.ADMINISTRATOR}),
 ]

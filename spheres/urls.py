@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("people/invite/", views.invite, name="invite"),
     path("", include("referrals.urls")),
+    path("", include("followups.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

@@ -43,7 +43,14 @@ def test_navigation_shows_only_what_the_role_may_use(login, personas):
     )
     assert [link["url"] for link in nav] == [
         reverse(name)
-        for name in ("home", "caseload", "participant_list", "referral_submit", "my_referrals")
+        for name in (
+            "home",
+            "caseload",
+            "participant_list",
+            "referral_submit",
+            "my_referrals",
+            "notifications",
+        )
     ]
     nav = login(personas["steering"]).get(reverse("home")).context["nav_links"]
     assert reverse("participant_list") not in [link["url"] for link in nav]

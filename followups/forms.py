@@ -1,0 +1,186 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from followups.models import (
+    AttemptChannel,
+    AttemptOutcome,
+    Channel,
+    FollowUpStatus,
+    InactiveReason,
+    NoContactReason,
+    RiskLevel,
+    Satisfaction,
+    TargetedNeed,
+)
+from followups.services import parse_duration
+from referrals.forms import DateInput
+
+
+def _blank(choices):
+    return [("", "—"), *choices]
+
+
+class NoteForm(forms.Form):
+    week = forms.DateField(
+        label=_("Week of"),
+        widget=DateInput(),
+        help_text=_("Any day of the week: the note is filed under its Monday."),
+    )
+    meetings = forms.IntegerField(
+        label=_("Face-to-face meetings"), min_value=0, max_value=50, initial=0
+    )
+    meetings_duration = forms.CharField(
+        label=_("Total duration of the meetings"),
+        required=False,
+        max_length=20,
+        help_text=_("For example 1h30, 90 or 1:30."),
+    )
+    other_channels = forms.MultipleChoiceField(
+        label=_("Other communications"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    no_contact_reason = forms.ChoiceField(
+        label=_("No meeting or communication: why?"),
+        choices=_blank(NoContactReason.choices),
+        required=False,
+    )
+    no_contact_other = forms.CharField(
+        label=_("Other reason, specify"), required=False, max_length=300
+    )
+    main_activity = forms.CharField(label=_("Main activity"), required=False, max_length=200)
+    targeted_need = forms.ChoiceField(
+        label=_("Targeted need"), choices=_blank(TargetedNeed.choices), required=False
+    )
+    worker_satisfaction = forms.ChoiceField(
+        label=_("Worker's satisfaction"), choices=_blank(Satisfaction.choices), required=False
+    )
+    participant_satisfaction = forms.ChoiceField(
+        label=_("Participant's satisfaction (as perceived)"),
+        choices=_blank(Satisfaction.choices),
+        required=False,
+    )
+    activities_summary = forms.CharField(
+        label=_("Summary of the week's activities"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Chronological; start with the type of activity and why."),
+    )
+    other_information = forms.CharField(
+        label=_("Other relevant information"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    other_workers_notes = forms.CharField(
+        label=_("Notes on the other workers on the case"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean_meetings_duration(self):
+        try:
+            return parse_duration(self.cleaned_data["meetings_duration"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+    def service_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["meetings_minutes"] = data.pop("meetings_duration")
+        return data
+
+
+def minutes_as_text(minutes: int) -> str:
+    if not minutes:
+        return ""
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h{rest:02d}" if hours else str(rest)
+
+
+class AttemptForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    channel = forms.ChoiceField(label=_("Channel"), choices=AttemptChannel.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=AttemptOutcome.choices)
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault(
+            "at", timezone.localtime().replace(second=0, microsecond=0)
+        )
+        super().__init__(*args, **kwargs)
+
+
+class StatusForm(forms.Form):
+    to_status = forms.ChoiceField(
+        label=_("New status"), choices=FollowUpStatus.choices, widget=forms.RadioSelect
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason (inactive)"), choices=_blank(InactiveReason.choices), required=False
+    )
+    break_terms = forms.CharField(
+        label=_("Terms agreed for resuming contact (break)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    break_resume_on = forms.DateField(
+        label=_("Expected resume date (break)"), required=False, widget=DateInput()
+    )
+    participant_view = forms.CharField(
+        label=_("The participant's own view (completed)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RiskForm(forms.Form):
+    time_point = forms.IntegerField(
+        label=_("Time"), min_value=0, max_value=20, help_text=_("0 = admission, then 1, 2…")
+    )
+    instrument_done = forms.BooleanField(
+        label=_("Self-report questionnaires administered"), required=False
+    )
+    assessed_on = forms.DateField(label=_("Date"), widget=DateInput())
+    level = forms.ChoiceField(
+        label=_("Risk level"), choices=RiskLevel.choices, widget=forms.RadioSelect
+    )
+
+
+class HandoverForm(forms.Form):
+    """One successor and one transition summary per follow-up of the departing worker."""
+
+    def __init__(self, *args, assignments, workers, suggestions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = []
+        for assignment in assignments:
+            key = assignment.participant.public_id.hex
+            self.fields[f"successor_{key}"] = forms.ModelChoiceField(
+                label=_("Successor for %(id)s") % {"id": assignment.participant.youth_id},
+                queryset=workers,
+                initial=suggestions.get(assignment.pk),
+            )
+            self.fields[f"summary_{key}"] = forms.CharField(
+                label=_("Transition summary for %(id)s") % {"id": assignment.participant.youth_id},
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+            self.rows.append((assignment, self[f"successor_{key}"], self[f"summary_{key}"]))
+
+    def items(self):
+        return [
+            (
+                a,
+                self.cleaned_data[f"successor_{a.participant.public_id.hex}"],
+                self.cleaned_data[f"summary_{a.participant.public_id.hex}"],
+            )
+            for a, _s, _t in self.rows
+        ]
