@@ -1,0 +1,206 @@
+"""Demo follow-up data: weekly notes, contact attempts, risk assessments and status changes.
+
+- seed(ctx): for the demo participants (built by referrals.demo through the services), recent
+  weekly notes, contact attempts, risk at admission, one follow-up on break and one that the
+  inactivity job will flag (two failed attempts). Through the services; idempotent.
+- seed_volume(ctx): for the participants that referrals.demo.seed_volume just added (those with no
+  follow-up row yet), follow-ups and ctx.weeks weeks of notes each, in bulk inserts (benchmarks).
+"""
+
+import datetime
+
+from django.utils import timezone
+
+from followups import services
+from followups.models import (
+    AttemptOutcome,
+    Channel,
+    ContactAttempt,
+    FollowUp,
+    FollowUpStatus,
+    NoContactReason,
+    RiskAssessment,
+    RiskLevel,
+    Satisfaction,
+    TargetedNeed,
+    WeeklyNote,
+)
+from referrals.models import Assignment, Participant
+from spheres.demo import SeedContext
+
+BATCH = 5000
+ACTIVITIES = [
+    "Prise de rendez-vous", "Discussion informelle", "Rencontre avec une survivante",
+    "Visionnement d'une vidéo", "Visite au musée", "Accompagnement médical",
+    "Activité sportive", "Démarches juridiques", "Recherche de logement",
+]  # fmt: skip
+SUMMARIES = [
+    "Clinique : retour sur la semaine, objectifs du plan de vie saine.",
+    "Récréatif : activité choisie par la jeune, bonne participation.",
+    "Social : accompagnement vers une ressource d'hébergement.",
+    "Juridique : préparation d'une rencontre avec l'avocate.",
+    "Communautaire : visite d'un organisme du quartier.",
+]
+
+
+def _note_fields(rng) -> dict:
+    meetings = rng.choice([0, 0, 1, 1, 1, 2])
+    channels = rng.sample([c.value for c in Channel], k=rng.choice([0, 1, 1, 2]))
+    fields = {
+        "meetings": meetings,
+        "meetings_minutes": meetings * rng.choice([30, 45, 60, 90]),
+        "other_channels": channels,
+        "main_activity": rng.choice(ACTIVITIES) if meetings else "",
+        "targeted_need": rng.choice(TargetedNeed.values),
+        "worker_satisfaction": rng.choice(Satisfaction.values),
+        "participant_satisfaction": rng.choice(Satisfaction.values),
+        "activities_summary": rng.choice(SUMMARIES) if meetings else "",
+    }
+    if not meetings and not channels:
+        fields["no_contact_reason"] = rng.choice(
+            [NoContactReason.NOT_SCHEDULED, NoContactReason.NO_NEWS]
+        )
+    return fields
+
+
+def seed(ctx: SeedContext) -> None:
+    participants = list(
+        Participant.objects.filter(referral__submitted_by__email__endswith="@demo.spheres.test")
+        .select_related("followup")
+        .prefetch_related("assignments__worker")
+        .order_by("pk")
+    )
+    if not participants or WeeklyNote.objects.filter(participant__in=participants).exists():
+        return
+    rng = ctx.faker.random
+    this_week = services.monday_of(timezone.localdate())
+    notes = attempts = 0
+    for index, participant in enumerate(participants):
+        active = [a for a in participant.assignments.all() if a.ended_at is None]
+        if not active or participant.program_consent_withdrawn:
+            continue
+        worker = next((a.worker for a in active if a.role == "primary"), active[0].worker)
+        # The follow-up began at admission (referrals.demo back-dates admissions after the fact).
+        began = timezone.make_aware(
+            datetime.datetime.combine(participant.admitted_on, datetime.time(9))
+        )
+        FollowUp.objects.filter(participant=participant).update(
+            period_started_at=began, status_since=began
+        )
+        participant.followup.changes.update(changed_at=began)
+        services.risk_assessment_record(
+            participant=participant,
+            actor=worker,
+            time_point=0,
+            assessed_on=participant.admitted_on,
+            level=rng.choice(RiskLevel.values),
+        )
+        for weeks_ago in range(1, 7):
+            week = this_week - datetime.timedelta(weeks=weeks_ago)
+            if week + datetime.timedelta(days=6) < participant.admitted_on:
+                continue
+            services.note_save(
+                participant=participant, actor=worker, week=week, **_note_fields(rng)
+            )
+            notes += 1
+        services.contact_attempt_record(
+            participant=participant,
+            actor=worker,
+            channel="call",
+            outcome=AttemptOutcome.REACHED,
+            at=timezone.now() - datetime.timedelta(days=3),
+        )
+        attempts += 1
+        if index == 1:  # unreachable since: the inactivity job will flag it
+            for hours in (30, 6):
+                services.contact_attempt_record(
+                    participant=participant,
+                    actor=worker,
+                    channel="text",
+                    outcome=AttemptOutcome.NO_ANSWER,
+                    at=timezone.now() - datetime.timedelta(hours=hours),
+                )
+                attempts += 1
+        if index == 2:
+            services.followup_set_status(
+                participant=participant,
+                actor=worker,
+                to_status=FollowUpStatus.ON_BREAK,
+                break_terms="Pause convenue pendant son stage ; elle écrit à son retour.",
+                break_resume_on=timezone.localdate() + datetime.timedelta(days=21),
+            )
+    ctx.log.append(f"follow-ups: {notes} weekly notes, {attempts} contact attempts")
+
+
+def seed_volume(ctx: SeedContext) -> None:
+    """Follow-ups for participants without one, and ctx.weeks weeks of notes each (ending last
+    week, never before admission), in bulk. A few contact attempts per participant."""
+    new = list(Participant.objects.filter(followup__isnull=True).values_list("pk", "admitted_on"))
+    if not new:
+        return
+    rng = ctx.faker.random
+    now = timezone.now()
+    FollowUp.objects.bulk_create(
+        [
+            FollowUp(
+                participant_id=pk,
+                period_started_at=timezone.make_aware(
+                    datetime.datetime.combine(admitted, datetime.time(9))
+                ),
+            )
+            for pk, admitted in new
+        ],
+        batch_size=BATCH,
+    )
+    author = dict(
+        Assignment.objects.filter(
+            participant_id__in=[pk for pk, _ in new], role="primary", ended_at__isnull=True
+        ).values_list("participant_id", "worker_id")
+    )
+    this_week = services.monday_of(timezone.localdate())
+    batch, notes = [], 0
+    for pk, admitted in new:
+        first = services.monday_of(admitted)
+        for weeks_ago in range(ctx.weeks, 0, -1):
+            week = this_week - datetime.timedelta(weeks=weeks_ago)
+            if week < first:
+                continue
+            batch.append(
+                WeeklyNote(participant_id=pk, week=week, author_id=author[pk], **_note_fields(rng))
+            )
+            if len(batch) >= BATCH:
+                WeeklyNote.objects.bulk_create(batch)
+                notes += len(batch)
+                batch = []
+    WeeklyNote.objects.bulk_create(batch)
+    notes += len(batch)
+    ContactAttempt.objects.bulk_create(
+        [
+            ContactAttempt(
+                participant_id=pk,
+                at=now - datetime.timedelta(days=rng.randint(1, 60)),
+                channel=rng.choice(["call", "text", "messenger"]),
+                outcome=rng.choice(
+                    [AttemptOutcome.REACHED, AttemptOutcome.REACHED, AttemptOutcome.NO_ANSWER]
+                ),
+                recorded_by_id=author[pk],
+            )
+            for pk, _admitted in new
+            for _ in range(rng.randint(1, 3))
+        ],
+        batch_size=BATCH,
+    )
+    RiskAssessment.objects.bulk_create(
+        [
+            RiskAssessment(
+                participant_id=pk,
+                time_point=0,
+                assessed_on=admitted,
+                level=rng.choice(RiskLevel.values),
+                recorded_by_id=author[pk],
+            )
+            for pk, admitted in new
+        ],
+        batch_size=BATCH,
+    )
+    ctx.log.append(f"follow-ups (volume): {len(new)} follow-ups, {notes} weekly notes")
