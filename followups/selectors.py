@@ -14,6 +14,7 @@ from followups.models import (
     FollowUpStatusChange,
     Notification,
     RiskAssessment,
+    RiskLevel,
     WeeklyNote,
 )
 from followups.services import monday_of
@@ -89,8 +90,12 @@ def caseload(worker: User) -> list[Participant]:
     )
     participants = list(with_followup_state(qs))
     today = timezone.localdate()
+    outcomes, levels = dict(AttemptOutcome.choices), dict(RiskLevel.choices)
     for p in participants:
         p.weeks_without_note = weeks_without_note(p, today)
+        # The page shows labels (translated), never the stored codes.
+        p.last_contact_outcome_label = outcomes.get(p.last_contact_outcome, "")
+        p.risk_level_label = levels.get(p.risk_level, "")
     return participants
 
 

@@ -21,7 +21,7 @@ from followups.forms import (
     minutes_as_text,
 )
 from followups.models import FollowUp, Notification, WeeklyNote
-from referrals.models import Assignment
+from referrals.models import Assignment, Participant
 from spheres import access
 from spheres.forms import add_service_errors
 from spheres.models import Role, User
@@ -86,6 +86,9 @@ def note_edit(request, public_id):
                 form.data = form.data.copy()
                 form.data["version"] = conflict.version
         except ValidationError as exc:
+            # The service speaks of minutes; the page's field is the typed duration.
+            if hasattr(exc, "error_dict") and "meetings_minutes" in exc.error_dict:
+                exc.error_dict["meetings_duration"] = exc.error_dict.pop("meetings_minutes")
             add_service_errors(form, exc)
         else:
             messages.success(
@@ -191,9 +194,16 @@ def risk_add(request, public_id):
 
 
 def timeline(request, public_id):
-    participant = access.get_participant_for_user(request.user, public_id, view_name="timeline")
+    participant = access.get_participant_for_user(
+        request.user,
+        public_id,
+        view_name="timeline",
+        queryset=access.with_write_flag(
+            Participant.objects.select_related("followup"), request.user
+        ),
+    )
     types = [t for t in request.GET.getlist("type") if t in selectors.TIMELINE_TYPES]
-    followup = FollowUp.objects.filter(participant=participant).first()
+    followup = getattr(participant, "followup", None)
     return render(
         request,
         "followups/timeline.html",

@@ -418,7 +418,8 @@ def assignment_set(
         )
     permissions.sync_permissions([participant.pk])
     if (
-        any(a.role == AssignmentRole.PRIMARY for a in created)
+        notify_referrer
+        and any(a.role == AssignmentRole.PRIMARY for a in created)
         and participant.referral.referrer_email
     ):
         from referrals.tasks import notify_referrer_of_assignment

@@ -323,7 +323,7 @@ def participant_detail(request, public_id):
         request.user,
         public_id,
         view_name="participant_detail",
-        queryset=selectors.participant_file_queryset(),
+        queryset=access.with_write_flag(selectors.participant_file_queryset(), request.user),
     )
     may_change = access.may_change(request.user, participant)
     consents = list(participant.consents.all())

@@ -58,7 +58,19 @@ def participants_changeable_by(user: User) -> QuerySet:
     )
 
 
+def with_write_flag(queryset: QuerySet, user: User) -> QuerySet:
+    """Annotate `user_may_change` in the same query (saves a round trip on file pages)."""
+    from django.db.models import Exists, OuterRef, Value
+
+    if is_coordinator(user):
+        return queryset.annotate(user_may_change=Value(True))
+    changeable = participants_changeable_by(user).filter(pk=OuterRef("pk"))
+    return queryset.annotate(user_may_change=Exists(changeable))
+
+
 def may_change(user: User, participant) -> bool:
+    if hasattr(participant, "user_may_change"):
+        return participant.user_may_change
     if is_coordinator(user):
         return True
     return participants_changeable_by(user).filter(pk=participant.pk).exists()

@@ -26,7 +26,9 @@ def test_volume_seeding_adds_weeks_of_notes_within_each_follow_up():
     call_command("seed_demo", "--participants", "40", "--weeks", "12", "--seed", "3")
     assert not Participant.objects.filter(followup__isnull=True).exists()
     this_week = services.monday_of(timezone.localdate())
-    volume = WeeklyNote.objects.filter(participant__referral__submitted_by__email__endswith="demo.spheres.test")
+    volume = WeeklyNote.objects.filter(
+        participant__referral__submitted_by__email__endswith="demo.spheres.test"
+    )
     assert volume.count() > 40
     assert not volume.filter(week__gte=this_week).exists()
     assert not volume.filter(week__lt=this_week - datetime.timedelta(weeks=12)).exists()

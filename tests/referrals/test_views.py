@@ -329,11 +329,11 @@ def test_pages_stay_within_the_query_budget(
         reverse("participant_list"),
         reverse("participant_detail", args=[participants[0].public_id]),
     ):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(14):
             assert coordinator.get(url).status_code == 200
     worker = login(personas["worker_ccsmtl"])
     for url in (reverse("caseload"), reverse("participant_list")):
-        with django_assert_max_num_queries(15):
+        with django_assert_max_num_queries(14):
             response = worker.get(url)
         assert response.status_code == 200
         assert len(response.context["participants"]) == min(size, 200)

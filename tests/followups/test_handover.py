@@ -1,0 +1,330 @@
+"""Departure of a youth worker: every follow-up moves to a successor with a transition summary, in
+one transaction that also moves the access (DOMAIN.md: Departure of a youth worker)."""
+
+import datetime
+import re
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from followups import services
+from followups.models import Handover, HandoverItem, WeeklyNote
+from referrals import services as referral_services
+from referrals.models import Assignment
+from spheres import access
+
+pytestmark = pytest.mark.django_db
+
+
+def active_assignments():
+    return set(
+        Assignment.objects.filter(ended_at__isnull=True).values_list(
+            "participant_id", "worker_id", "role"
+        )
+    )
+
+
+@pytest.fixture
+def departing(personas):
+    """The En Marge worker leaves. Their organisation is named in no sharing consent, so every
+    file they see, they see because they are assigned to it."""
+    return personas["worker_enmarge"]
+
+
+@pytest.fixture
+def cases(make_participant, personas):
+    """Three follow-ups of the departing worker:
+    - paired: primary with the CODIM worker as second;
+    - alone: primary, no second worker;
+    - second: second worker beside the CODIM worker (primary)."""
+    paired = make_participant(primary="worker_enmarge", second="worker_codim")
+    alone = make_participant(primary="worker_enmarge", second=None)
+    second = make_participant(primary="worker_codim", second="worker_enmarge")
+    for participant in (paired, alone, second):
+        participant.admitted_on = timezone.localdate() - datetime.timedelta(days=30)
+        participant.save()
+    return {"paired": paired, "alone": alone, "second": second}
+
+
+def items_for(departing, choose):
+    """(assignment, successor, summary) for each active assignment of the departing worker."""
+    return [
+        (a, *choose(a))
+        for a in Assignment.objects.filter(worker=departing, ended_at__isnull=True).select_related(
+            "participant"
+        )
+    ]
+
+
+def test_every_follow_up_moves_to_its_successor_with_the_access(cases, personas, departing):
+    codim, ccsmtl = personas["worker_codim"], personas["worker_ccsmtl"]
+    successor = {
+        cases["paired"].pk: codim,  # the second worker already on the case
+        cases["alone"].pk: ccsmtl,
+        cases["second"].pk: ccsmtl,
+    }
+    for participant in cases.values():
+        assert access.may_change(departing, participant)
+    assert not access.may_change(ccsmtl, cases["alone"])
+
+    handover = services.handover_perform(
+        departing=departing,
+        actor=personas["coordinator"],
+        items=items_for(
+            departing,
+            lambda a: (successor[a.participant_id], f"Résumé de transition {a.participant_id}."),
+        ),
+    )
+
+    assert not Assignment.objects.filter(worker=departing, ended_at__isnull=True).exists()
+    assert active_assignments() == {
+        # The second worker steps up to primary and the second slot is freed.
+        (cases["paired"].pk, codim.pk, "primary"),
+        (cases["alone"].pk, ccsmtl.pk, "primary"),
+        (cases["second"].pk, codim.pk, "primary"),
+        (cases["second"].pk, ccsmtl.pk, "second"),
+    }
+    ended = Assignment.objects.filter(worker=departing)
+    assert {a.end_reason for a in ended} == {"Departure of a youth worker"}
+    assert {a.ended_by_id for a in ended} == {personas["coordinator"].pk}
+
+    # The permissions moved in the same step.
+    assert not access.participants_visible_to(departing).exists()
+    assert not access.participants_changeable_by(departing).exists()
+    for participant in cases.values():
+        assert not access.may_change(departing, participant)
+        assert access.may_change(successor[participant.pk], participant)
+    assert set(access.participants_changeable_by(ccsmtl).values_list("pk", flat=True)) == {
+        cases["alone"].pk,
+        cases["second"].pk,
+    }
+
+    # The summaries are kept for the Clinical Committee.
+    items = {i.participant_id: i for i in handover.items.all()}
+    assert set(items) == set(successor)
+    assert items[cases["paired"].pk].summary == f"Résumé de transition {cases['paired'].pk}."
+    assert (items[cases["second"].pk].successor, items[cases["second"].pk].role) == (
+        ccsmtl,
+        "second",
+    )
+    assert (handover.departing, handover.performed_by) == (departing, personas["coordinator"])
+
+
+def test_notes_written_by_the_departing_worker_stay_theirs(cases, personas, departing):
+    note = services.note_save(
+        participant=cases["paired"],
+        actor=departing,
+        week=timezone.localdate() - datetime.timedelta(days=7),
+        meetings=1,
+        meetings_minutes=60,
+        activities_summary="Dernière rencontre avant mon départ.",
+    )
+    services.handover_perform(
+        departing=departing,
+        actor=personas["coordinator"],
+        items=items_for(departing, lambda a: (personas["worker_codim"], "Résumé.")),
+    )
+    note.refresh_from_db()
+    assert note.author == departing
+    assert WeeklyNote.objects.filter(author=departing).count() == 1
+
+
+@pytest.mark.parametrize("missing", ["summary", "successor"])
+def test_an_incomplete_handover_changes_nothing(cases, personas, departing, missing):
+    before = active_assignments()
+    items = items_for(departing, lambda a: (personas["worker_codim"], "Résumé."))
+    if missing == "summary":
+        assignment, successor, _summary = items[1]
+        items[1] = (assignment, successor, "   ")
+    else:
+        items = items[1:]  # one follow-up left without a successor
+    with pytest.raises(ValidationError) as exc:
+        services.handover_perform(departing=departing, actor=personas["coordinator"], items=items)
+    if missing == "summary":
+        assert f"summary_{items[1][0].participant.public_id.hex}" in exc.value.error_dict
+    assert active_assignments() == before
+    assert not Handover.objects.exists() and not HandoverItem.objects.exists()
+    for participant in cases.values():
+        assert access.may_change(departing, participant)
+
+
+def test_a_failure_part_way_rolls_everything_back(cases, personas, departing):
+    """A successor who is not a youth worker is refused by the assignment service after other
+    follow-ups were already moved: the whole handover is undone."""
+    before = active_assignments()
+    items = items_for(departing, lambda a: (personas["worker_codim"], "Résumé."))
+    assignment, _successor, summary = items[-1]
+    items[-1] = (assignment, personas["police"], summary)
+    with pytest.raises(ValidationError):
+        services.handover_perform(departing=departing, actor=personas["coordinator"], items=items)
+    assert active_assignments() == before
+    assert not Handover.objects.exists()
+
+
+@pytest.mark.parametrize("persona", ["worker_ccsmtl", "worker_codim", "steering", "administrator"])
+def test_only_the_coordinator_performs_a_handover(cases, personas, departing, persona):
+    before = active_assignments()
+    with pytest.raises(PermissionDenied):
+        services.handover_perform(
+            departing=departing,
+            actor=personas[persona],
+            items=items_for(departing, lambda a: (personas["worker_codim"], "Résumé.")),
+        )
+    assert active_assignments() == before
+
+
+@pytest.fixture
+def eager_tasks(django_capture_on_commit_callbacks):
+    """Run what is queued after commit, Celery tasks in place: e-mails land in the outbox."""
+    from spheres.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        yield lambda: django_capture_on_commit_callbacks(execute=True)
+    finally:
+        app.conf.task_always_eager = False
+
+
+def test_an_ordinary_reassignment_tells_the_referrer(cases, personas, eager_tasks):
+    """The counterpart of the next test: shows that the outbox check there can fail."""
+    with eager_tasks():
+        referral_services.assignment_set(
+            participant=cases["alone"],
+            actor=personas["coordinator"],
+            primary=personas["worker_codim"],
+        )
+    assert [m.to for m in mail.outbox] == [["referent@example.org"]]
+
+
+def test_a_handover_sends_no_email_to_the_referrer(cases, personas, departing, eager_tasks):
+    with eager_tasks():
+        services.handover_perform(
+            departing=departing,
+            actor=personas["coordinator"],
+            items=items_for(departing, lambda a: (personas["worker_ccsmtl"], "Résumé.")),
+        )
+    assert Handover.objects.exists()
+    assert mail.outbox == []
+
+
+# --- Suggestions -------------------------------------------------------------------------------
+
+
+def test_the_second_worker_on_the_case_is_suggested_first(cases, personas, departing):
+    coordinator = personas["coordinator"]
+    # The CCSMTL worker once followed "paired" and "alone" as second worker, then left those cases.
+    for key in ("paired", "alone"):
+        participant = cases[key]
+        current_second = personas["worker_codim"] if key == "paired" else None
+        referral_services.assignment_set(
+            participant=participant,
+            actor=coordinator,
+            primary=departing,
+            second=personas["worker_ccsmtl"],
+        )
+        referral_services.assignment_set(
+            participant=participant, actor=coordinator, primary=departing, second=current_second
+        )
+    nobody = cases["second"]  # its other worker is CODIM, on the case now
+    assignments = list(Assignment.objects.filter(worker=departing, ended_at__isnull=True))
+    suggestions = services.handover_suggestions(assignments)
+    by_participant = {a.participant_id: suggestions.get(a.pk) for a in assignments}
+    assert by_participant == {
+        cases["paired"].pk: personas["worker_codim"].pk,  # on the case beats met before
+        cases["alone"].pk: personas["worker_ccsmtl"].pk,  # a worker they have met
+        nobody.pk: personas["worker_codim"].pk,
+    }
+
+
+def test_a_worker_who_wrote_notes_is_suggested_when_nobody_else_is_on_the_case(
+    make_participant, personas, departing
+):
+    participant = make_participant(primary="worker_enmarge", second="worker_ccsmtl")
+    participant.admitted_on = timezone.localdate() - datetime.timedelta(days=30)
+    participant.save()
+    services.note_save(
+        participant=participant,
+        actor=personas["worker_ccsmtl"],
+        week=timezone.localdate() - datetime.timedelta(days=7),
+        no_contact_reason="no_news",
+    )
+    referral_services.assignment_set(
+        participant=participant, actor=personas["coordinator"], primary=departing
+    )
+    fresh = make_participant(primary="worker_enmarge", second=None)
+    assignments = list(Assignment.objects.filter(worker=departing, ended_at__isnull=True))
+    suggestions = services.handover_suggestions(assignments)
+    by_participant = {a.participant_id: suggestions.get(a.pk) for a in assignments}
+    assert by_participant == {participant.pk: personas["worker_ccsmtl"].pk, fresh.pk: None}
+
+
+# --- The page ----------------------------------------------------------------------------------
+
+
+def test_the_coordinator_hands_over_from_the_page(cases, personas, departing, login):
+    client = login(personas["coordinator"])
+    url = reverse("handover")
+    assert client.get(url).status_code == 200  # pick the departing worker first
+    response = client.get(url, {"worker": departing.pk})
+    assert response.status_code == 200
+    html = response.content.decode()
+    for participant in cases.values():
+        key = participant.public_id.hex
+        assert participant.youth_id in html
+        select = re.search(rf'<select name="successor_{key}".*?</select>', html, re.S).group(0)
+        assert f'value="{departing.pk}"' not in select  # not a successor of themselves
+        assert re.search(rf'<textarea[^>]*name="summary_{key}"', html)
+    paired_select = re.search(
+        rf'<select name="successor_{cases["paired"].public_id.hex}".*?</select>', html, re.S
+    ).group(0)
+    assert re.search(rf'<option value="{personas["worker_codim"].pk}" selected>', paired_select)
+
+    data = {"departing": departing.pk}
+    for participant in cases.values():
+        key = participant.public_id.hex
+        data[f"successor_{key}"] = personas["worker_ccsmtl"].pk
+        data[f"summary_{key}"] = ""  # forgotten
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert Assignment.objects.filter(worker=departing, ended_at__isnull=True).count() == 3
+    for participant in cases.values():
+        assert response.context["form"].errors[f"summary_{participant.public_id.hex}"]
+
+    for participant in cases.values():
+        data[f"summary_{participant.public_id.hex}"] = "Appel de la nouvelle intervenante prévu."
+    response = client.post(url, data)
+    assert response.status_code == 302
+    assert not Assignment.objects.filter(worker=departing, ended_at__isnull=True).exists()
+    handover = Handover.objects.get()
+    assert handover.items.count() == 3
+    assert set(handover.items.values_list("summary", flat=True)) == {
+        "Appel de la nouvelle intervenante prévu."
+    }
+    for participant in cases.values():
+        assert access.may_change(personas["worker_ccsmtl"], participant)
+
+
+@pytest.mark.parametrize(
+    "persona",
+    ["worker_ccsmtl", "worker_enmarge", "police", "steering", "researcher", "administrator"],
+)
+def test_the_handover_page_is_the_coordinators(cases, personas, departing, login, persona):
+    client = login(personas[persona])
+    url = reverse("handover")
+    assert client.get(url).status_code == 404
+    assert client.get(url, {"worker": departing.pk}).status_code == 404
+    response = client.post(
+        url,
+        {
+            "departing": departing.pk,
+            **{
+                f"successor_{p.public_id.hex}": personas["worker_ccsmtl"].pk for p in cases.values()
+            },
+            **{f"summary_{p.public_id.hex}": "Résumé." for p in cases.values()},
+        },
+    )
+    assert response.status_code == 404
+    assert Assignment.objects.filter(worker=departing, ended_at__isnull=True).count() == 3
