@@ -382,3 +382,55 @@ def test_missing_notes_are_counted_per_worker(participant, personas):
         no_contact_reason="no_news",
     )
     assert services.missing_notes_counts(last_week) == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_firing_at_once_flag_each_follow_up_once(make_participant, personas):
+    import threading
+
+    from django.db import connections
+
+    from followups.models import FollowUpStatusChange
+
+    participants = [make_participant() for _ in range(3)]
+    FollowUp.objects.update(period_started_at=timezone.now() - datetime.timedelta(days=1))
+    for p in participants:
+        for minutes in (30, 20):
+            attempt(p, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(services.followups_mark_unreachable())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(pk for r in results for pk in r) == sorted(p.followup.pk for p in participants)
+    assert FollowUpStatusChange.objects.filter(to_status="inactive").count() == 3
+    assert AgendaRequest.objects.count() == 3
+    assert Notification.objects.count() == 3 * 3  # two workers and the coordinator, once each
+
+
+def test_the_monday_reminder_sends_counts_and_no_names(participant, personas):
+    from followups.tasks import send_missing_notes_reminders
+
+    sent = send_missing_notes_reminders()
+    assert sent == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [personas["worker_ccsmtl"].email, personas["worker_codim"].email]
+    )
+    for message in mail.outbox:
+        assert participant.referral.last_name not in message.body
+        assert participant.youth_id not in message.body
+        assert "1" in message.body
+    assert Notification.objects.filter(kind="missing_notes", count=1).count() == 2

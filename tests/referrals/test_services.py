@@ -538,3 +538,24 @@ def test_sync_removes_many_permissions_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(10):
         added, removed = permissions.sync_permissions([p.pk for p in participants])
     assert (added, removed) == (0, 50)
+
+
+def test_an_initial_meeting_is_recorded_and_reflecting_moves_the_referral(
+    make_referral, screen, personas
+):
+    from referrals.models import InitialMeeting
+
+    referral = make_referral()
+    screen(referral)
+    meeting = services.initial_meeting_record(
+        referral=referral,
+        actor=personas["coordinator"],
+        met_on=timezone.localdate(),
+        mode=InitialMeeting.Mode.IN_PERSON,
+        outcome=InitialMeeting.Outcome.REFLECTING,
+        attendees=[personas["worker_ccsmtl"], personas["worker_codim"]],
+    )
+    assert set(meeting.attendees.all()) == {personas["worker_ccsmtl"], personas["worker_codim"]}
+    referral.refresh_from_db()
+    assert referral.status == ReferralStatus.REFLECTING
+    assert referral.status_changes.latest("changed_at").from_status == ReferralStatus.SCREENING
