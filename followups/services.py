@@ -11,6 +11,7 @@ from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from committees.models import AgendaRequest
 from followups.models import (
@@ -442,6 +443,13 @@ def missing_notes_counts(week: datetime.date) -> dict[int, int]:
 # --- Departure of a youth worker ---------------------------------------------------------------
 
 
+def _program_language(text) -> str:
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
 def handover_suggestions(assignments) -> dict[int, int]:
     """Per assignment, a successor the participant already knows: the other worker on the case
     first, then workers they have met (earlier assignments, note authors). Three queries."""
@@ -518,7 +526,8 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
             actor=actor,
             primary=current[AssignmentRole.PRIMARY],
             second=current.get(AssignmentRole.SECOND),
-            reason=_("Departure of a youth worker"),
+            # Stored text, in the program's language, whatever the coordinator's screen shows.
+            reason=_program_language(gettext_lazy("Departure of a youth worker")),
             notify_referrer=False,
         )
         HandoverItem.objects.create(

@@ -9,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from followups import selectors, services
@@ -263,7 +264,13 @@ def handover(request):
             add_service_errors(form, exc)
         else:
             messages.success(
-                request, _("Handover recorded: %(n)s follow-up(s) moved.") % {"n": len(assignments)}
+                request,
+                ngettext(
+                    "Handover recorded: %(n)s follow-up moved.",
+                    "Handover recorded: %(n)s follow-ups moved.",
+                    len(assignments),
+                )
+                % {"n": len(assignments)},
             )
             return redirect("participant_list")
     caseloads = {w.pk: w.caseload for w in _with_caseload(successors)}

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from referrals.models import (
     Consent,
@@ -174,7 +175,10 @@ class AssignmentForm(forms.Form):
     @staticmethod
     def worker_label(worker):
         orgs = ", ".join(m.organisation.short_name for m in worker.memberships.all() if m.is_active)
-        return _("%(name)s — %(orgs)s — %(n)s follow-up(s)") % {
+        n = getattr(worker, "caseload", 0)
+        return ngettext(
+            "%(name)s — %(orgs)s — %(n)s follow-up", "%(name)s — %(orgs)s — %(n)s follow-ups", n
+        ) % {
             "name": worker.get_full_name(),
             "orgs": orgs,
             "n": getattr(worker, "caseload", 0),

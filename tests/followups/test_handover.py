@@ -5,10 +5,12 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from followups import services
 from followups.models import Handover, HandoverItem, WeeklyNote
@@ -88,7 +90,8 @@ def test_every_follow_up_moves_to_its_successor_with_the_access(cases, personas,
         (cases["second"].pk, ccsmtl.pk, "second"),
     }
     ended = Assignment.objects.filter(worker=departing)
-    assert {a.end_reason for a in ended} == {"Departure of a youth worker"}
+    with translation.override(settings.LANGUAGE_CODE):  # stored in the program's language
+        assert {a.end_reason for a in ended} == {gettext("Departure of a youth worker")}
     assert {a.ended_by_id for a in ended} == {personas["coordinator"].pk}
 
     # The permissions moved in the same step.
