@@ -38,6 +38,8 @@ MFA_SETUP_ALLOWED = {
     "mfa_view_recovery_codes",
     "mfa_generate_recovery_codes",
     "mfa_download_recovery_codes",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
     "account_reauthenticate",
     "account_logout",
     "set_language",
@@ -63,7 +65,7 @@ class RequireMFAMiddleware:
             return None
         if is_mfa_enabled(request.user):
             return None
-        return redirect("mfa_activate_totp")
+        return redirect("mfa_index")  # choose: authenticator app or security key
 
 
 class NoStoreMiddleware:

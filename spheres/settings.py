@@ -211,7 +211,10 @@ ACCOUNT_RATE_LIMITS = {
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 3600
 
 MFA_ADAPTER = "spheres.adapters.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password
+# WebAuthn needs HTTPS; only development on http://localhost may relax that.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _bool("SPHERES_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
 MFA_TOTP_ISSUER = "Sphères"
 MFA_RECOVERY_CODE_COUNT = 10
 SPHERES_REQUIRE_MFA = _bool("SPHERES_REQUIRE_MFA", not DEBUG)
