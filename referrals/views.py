@@ -3,6 +3,7 @@ Referral pages are the coordinator's; participant pages go through spheres.acces
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -304,18 +305,41 @@ def participant_list(request):
     # Names are searched by POST so they never appear in a URL, a log or the browser history.
     form = ParticipantSearchForm(_post(request))
     search = form.cleaned_data["q"] if request.method == "POST" and form.is_valid() else ""
+
+    def _id(name):  # filters carry ids, never names; anything else is ignored
+        value = request.GET.get(name, "")
+        return int(value) if value.isdigit() else None
+
     participants = selectors.participant_list(
         request.user,
         search=search,
-        worker_id=request.GET.get("worker") or None,
-        organisation_id=request.GET.get("organisation") or None,
+        worker_id=_id("worker"),
+        organisation_id=_id("organisation"),
         marker=request.GET.get("marker") == "1",
     )
+    if search:
+        # Search results are not paginated (page links would drop the POSTed term).
+        found = list(participants[: SEARCH_LIMIT + 1])
+        page, truncated = None, len(found) > SEARCH_LIMIT
+        rows = found[:SEARCH_LIMIT]
+    else:
+        page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
+        rows, truncated = page.object_list, False
     return render(
         request,
         "referrals/participant_list.html",
-        {"participants": participants[:200], "form": form, "search": search},
+        {
+            "participants": rows,
+            "page": page,
+            "truncated": truncated,
+            "form": form,
+            "search": search,
+        },
     )
+
+
+PAGE_SIZE = 50
+SEARCH_LIMIT = 100
 
 
 def participant_detail(request, public_id):

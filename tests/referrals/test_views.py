@@ -332,11 +332,27 @@ def test_pages_stay_within_the_query_budget(
         with django_assert_max_num_queries(14):
             assert coordinator.get(url).status_code == 200
     worker = login(personas["worker_ccsmtl"])
-    for url in (reverse("caseload"), reverse("participant_list")):
+    for url, shown in ((reverse("caseload"), size), (reverse("participant_list"), min(size, 50))):
         with django_assert_max_num_queries(14):
             response = worker.get(url)
         assert response.status_code == 200
-        assert len(response.context["participants"]) == min(size, 200)
+        assert len(response.context["participants"]) == shown  # the list pages by 50
+
+
+def test_the_participant_list_pages_and_ignores_malformed_filters(
+    bulk_participants, personas, login
+):
+    bulk_participants(60)
+    client = login(personas["coordinator"])
+    first = client.get(reverse("participant_list"))
+    second = client.get(reverse("participant_list"), {"page": 2})
+    assert len(first.context["participants"]) == 50 and len(second.context["participants"]) == 10
+    assert (
+        client.get(
+            reverse("participant_list"), {"worker": "abc", "organisation": "1;--"}
+        ).status_code
+        == 200
+    )
 
 
 def test_the_assignment_page_suggests_a_pair_from_two_organisations(
