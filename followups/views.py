@@ -72,6 +72,16 @@ def note_edit(request, public_id):
         )
     form = NoteForm(_post(request), initial=initial)
     conflict = None
+    moved = (
+        request.method == "POST"
+        and form.is_valid()
+        and services.monday_of(form.cleaned_data["week"]) != week
+        and WeeklyNote.objects.filter(
+            participant=participant, week=services.monday_of(form.cleaned_data["week"])
+        ).exists()
+    )
+    if moved:  # the week field was changed to a week that already has its note
+        form.add_error("week", _("That week already has a note: open it from the timeline."))
     if request.method == "POST" and form.is_valid():
         data = form.service_data()
         try:

@@ -665,3 +665,38 @@ def test_notifications_are_personal(make_participant, personas, login):
     html = login(personas["worker_enmarge"]).get(reverse("notifications")).content.decode()
     assert participant.youth_id not in html
     assert Notification.objects.filter(read_at__isnull=True).count() == 3  # nobody else's read
+
+
+def test_moving_the_form_to_a_week_that_has_a_note_is_refused_beside_the_week(
+    make_participant, personas, login
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from followups import services as fs
+    from followups.models import WeeklyNote
+
+    participant = make_participant()
+    participant.admitted_on = timezone.localdate() - datetime.timedelta(days=60)
+    participant.save()
+    last_week = fs.monday_of(timezone.localdate()) - datetime.timedelta(days=7)
+    fs.note_save(
+        participant=participant,
+        actor=personas["worker_ccsmtl"],
+        week=last_week,
+        no_contact_reason="no_news",
+    )
+    response = login(personas["worker_ccsmtl"]).post(
+        reverse("note_edit", args=[participant.public_id]),
+        {
+            "week": last_week.isoformat(),
+            "meetings": 0,
+            "no_contact_reason": "not_scheduled",
+            "activities_summary": "texte gardé",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["week"]
+    assert "texte gardé" in response.content.decode()
+    assert WeeklyNote.objects.get().no_contact_reason == "no_news"
