@@ -60,6 +60,13 @@ class ReferralForm(forms.ModelForm):
         return value
 
 
+class IdentityForm(ReferralForm):
+    """Identity and contacts of an admitted participant."""
+
+    class Meta(ReferralForm.Meta):
+        fields = [f for f in CANDIDATE_FIELDS if f != "reasons"]
+
+
 class PartnerReferralForm(ReferralForm):
     """Any partner staff member: the candidate only; the referrer is the person signed in."""
 

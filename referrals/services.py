@@ -117,7 +117,13 @@ def referral_create(*, submitted_by: User, **data) -> Referral:
 
 @transaction.atomic
 def referral_update_identity(*, referral: Referral, actor: User, **data) -> Referral:
-    _require_coordinator(actor)
+    """Identity and contacts change over a follow-up (a new phone number...): the coordinator, or
+    a worker who may change the participant's file, keeps them current. History is in the audit."""
+    participant = Participant.objects.filter(referral=referral).first()
+    if not (
+        access.is_coordinator(actor) or (participant and access.may_change(actor, participant))
+    ):
+        raise PermissionDenied
     for name, value in data.items():
         if name not in REFERRAL_FIELDS:
             raise TypeError(name)

@@ -41,4 +41,9 @@ urlpatterns = [
         name="consent_scan",
     ),
     path("participants/<uuid:public_id>/dyp/", views.youth_protection, name="youth_protection"),
+    path(
+        "participants/<uuid:public_id>/identity/",
+        views.participant_identity,
+        name="participant_identity",
+    ),
 ]

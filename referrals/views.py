@@ -16,6 +16,7 @@ from referrals.forms import (
     AssignmentForm,
     ConsentForm,
     DuplicateConfirmForm,
+    IdentityForm,
     InitialMeetingForm,
     ParticipantSearchForm,
     PartnerReferralForm,
@@ -368,6 +369,31 @@ def participant_detail(request, public_id):
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
         },
+    )
+
+
+def participant_identity(request, public_id):
+    participant = access.get_participant_for_user(
+        request.user, public_id, write=True, view_name="participant_identity"
+    )
+    referral = participant.referral
+    form = IdentityForm(_post(request), instance=Referral.objects.get(pk=referral.pk))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save(
+            form,
+            lambda: services.referral_update_identity(
+                referral=referral, actor=request.user, **form.cleaned_data
+            ),
+        )
+    ):
+        messages.success(request, _("Identity and contacts updated."))
+        return redirect("participant_detail", public_id=participant.public_id)
+    return render(
+        request,
+        "referrals/participant_step.html",
+        {"participant": participant, "form": form, "title": _("Identity and contacts")},
     )
 
 

@@ -40,6 +40,7 @@ def urls(participant):
             reverse("consent_withdraw", args=[pid, consent.pk]),
             reverse("youth_protection", args=[pid]),
             reverse("consent_scan", args=[pid, consent.pk]),
+            reverse("participant_identity", args=[pid]),
         ],
         "coordinator": [reverse("participant_assign", args=[pid])],
     }
@@ -372,3 +373,22 @@ def test_the_assignment_page_suggests_a_pair_from_two_organisations(
     assert response.context["form"].initial == {"primary": first.pk, "second": second.pk}
     loads = {w.pk: w.caseload for w in selectors.youth_workers_with_caseload()}
     assert loads[first.pk] == min(loads.values())
+
+
+def test_an_assigned_worker_updates_contacts_and_others_cannot(case, personas, login):
+    url = reverse("participant_identity", args=[case.public_id])
+    data = {
+        "first_name": case.referral.first_name,
+        "last_name": case.referral.last_name,
+        "date_of_birth": case.referral.date_of_birth.isoformat(),
+        "phone": "438-555-0142",
+        "legal_care": "unknown",
+    }
+    response = login(personas["worker_ccsmtl"]).post(url, data)
+    assert response.status_code == 302
+    case.referral.refresh_from_db()
+    assert case.referral.phone == "438-555-0142" and case.referral.phone_digits == "4385550142"
+    for persona in ("worker_codim", "worker_enmarge", "steering"):  # read-only or outsiders
+        assert login(personas[persona]).post(url, {**data, "phone": "1"}).status_code == 404
+    case.referral.refresh_from_db()
+    assert case.referral.phone == "438-555-0142"
