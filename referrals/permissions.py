@@ -26,7 +26,9 @@ def _permission_ids() -> dict[str, int]:
 
 
 def expected_permissions(participant_ids: Iterable[int]):
-    """(participant, user, codename) and (participant, group, codename) sets the rules call for."""
+    """(participant, user, codename) and (participant, group, codename) sets the rules call for.
+    An inactive organisation keeps its rows: its group is emptied instead (spheres.services), so
+    reactivating it restores access without recomputing anything."""
     ids = list(participant_ids)
     users = set()
     for pid, worker_id in Assignment.objects.filter(
@@ -44,7 +46,6 @@ def expected_permissions(participant_ids: Iterable[int]):
             participant_id__in=ids,
             kind=ConsentKind.SHARING,
             withdrawn_on__isnull=True,
-            organisation__is_active=True,
         ).values_list("participant_id", "organisation__group_id")
         if pid not in withdrawn
     }

@@ -64,6 +64,9 @@ def organisation_create(
 def organisation_update(
     *, organisation: Organisation, name: str, short_name: str, sector: str, is_active: bool
 ) -> Organisation:
+    """Deactivating an organisation takes its members out of its group at once, so files shared
+    with it are no longer visible through it; reactivating brings them back."""
+    activity_changed = organisation.is_active != is_active
     organisation.name = name
     organisation.short_name = short_name
     organisation.sector = sector
@@ -74,6 +77,9 @@ def organisation_update(
     if group.name != _organisation_group_name(short_name):
         group.name = _organisation_group_name(short_name)
         group.save(update_fields=["name"])
+    if activity_changed:
+        for membership in organisation.memberships.select_related("user", "organisation"):
+            _sync_organisation_group(membership)
     return organisation
 
 
@@ -108,7 +114,8 @@ def _sync_organisation_group(membership: Membership) -> None:
     researcher or administrator of the same organisation never sees a file (DOMAIN.md)."""
     from spheres.access import CASE_ROLES
 
-    roles = set(membership.roles.values_list("role", flat=True)) if membership.is_active else set()
+    active = membership.is_active and membership.organisation.is_active
+    roles = set(membership.roles.values_list("role", flat=True)) if active else set()
     if roles & CASE_ROLES:
         membership.user.groups.add(membership.organisation.group)
     else:

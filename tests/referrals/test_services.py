@@ -559,3 +559,30 @@ def test_an_initial_meeting_is_recorded_and_reflecting_moves_the_referral(
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.REFLECTING
     assert referral.status_changes.latest("changed_at").from_status == ReferralStatus.SCREENING
+
+
+def test_deactivating_an_organisation_closes_the_files_shared_with_it(
+    make_participant, personas, organisations, faker
+):
+    from tests.conftest import make_person
+
+    participant = make_participant(share_with=("ccsmtl", "enmarge"), second=None)
+    colleague = make_person(faker, organisations["enmarge"], [Role.CLINICAL_COMMITTEE])
+    assert visible(colleague, participant)
+    org = organisations["enmarge"]
+    core_services.organisation_update(
+        organisation=org,
+        name=org.name,
+        short_name=org.short_name,
+        sector=org.sector,
+        is_active=False,
+    )
+    assert not visible(colleague, participant)
+    core_services.organisation_update(
+        organisation=org,
+        name=org.name,
+        short_name=org.short_name,
+        sector=org.sector,
+        is_active=True,
+    )
+    assert visible(colleague, participant)
