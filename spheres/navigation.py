@@ -36,7 +36,7 @@ HOME_CARDS: dict[str, list[Card]] = {
     ],
     Role.YOUTH_WORKER: [
         Card(_("My caseload"), _("Your participants, their status and last contact."), "caseload"),
-        Card(_("This week's notes"), _("Weekly progress notes and contact attempts.")),
+        Card(_("This week's notes"), _("Weekly progress notes and contact attempts."), "caseload"),
     ],
     Role.CLINICAL_COMMITTEE: [
         Card(
