@@ -24,13 +24,9 @@ from followups.forms import (
 from followups.models import FollowUp, Notification, WeeklyNote
 from referrals.models import Assignment, Participant
 from spheres import access
-from spheres.forms import add_service_errors
+from spheres.forms import add_service_errors, post_data, save_or_show_errors
 from spheres.models import Role, User
 from spheres.selectors import people_with_role, roles_of
-
-
-def _post(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _write(request, public_id, view_name):
@@ -70,7 +66,7 @@ def note_edit(request, public_id):
         initial.update(
             meetings_duration=minutes_as_text(existing.meetings_minutes), version=existing.version
         )
-    form = NoteForm(_post(request), initial=initial)
+    form = NoteForm(post_data(request), initial=initial)
     conflict = None
     moved = (
         request.method == "POST"
@@ -123,20 +119,21 @@ def note_edit(request, public_id):
 
 def attempt_add(request, public_id):
     participant = _write(request, public_id, "attempt_add")
-    form = AttemptForm(_post(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                services.contact_attempt_record(
-                    participant=participant, actor=request.user, **form.cleaned_data
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Contact attempt recorded for %(id)s.") % {"id": participant.youth_id}
-            )
-            return _back(request, participant)
+    form = AttemptForm(post_data(request))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_or_show_errors(
+            form,
+            lambda: services.contact_attempt_record(
+                participant=participant, actor=request.user, **form.cleaned_data
+            ),
+        )
+    ):
+        messages.success(
+            request, _("Contact attempt recorded for %(id)s.") % {"id": participant.youth_id}
+        )
+        return _back(request, participant)
     return render(
         request,
         "followups/form.html",
@@ -159,18 +156,19 @@ def status_change(request, public_id):
     followup = FollowUp.objects.filter(participant=participant).first()
     if followup is None:
         raise Http404
-    form = StatusForm(_post(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                services.followup_set_status(
-                    participant=participant, actor=request.user, **form.cleaned_data
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Follow-up status updated."))
-            return redirect("timeline", public_id=participant.public_id)
+    form = StatusForm(post_data(request))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_or_show_errors(
+            form,
+            lambda: services.followup_set_status(
+                participant=participant, actor=request.user, **form.cleaned_data
+            ),
+        )
+    ):
+        messages.success(request, _("Follow-up status updated."))
+        return redirect("timeline", public_id=participant.public_id)
     return render(
         request,
         "followups/form.html",
@@ -185,18 +183,19 @@ def status_change(request, public_id):
 
 def risk_add(request, public_id):
     participant = _write(request, public_id, "risk_add")
-    form = RiskForm(_post(request), initial={"assessed_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                services.risk_assessment_record(
-                    participant=participant, actor=request.user, **form.cleaned_data
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Risk assessment recorded."))
-            return redirect("timeline", public_id=participant.public_id)
+    form = RiskForm(post_data(request), initial={"assessed_on": timezone.localdate()})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_or_show_errors(
+            form,
+            lambda: services.risk_assessment_record(
+                participant=participant, actor=request.user, **form.cleaned_data
+            ),
+        )
+    ):
+        messages.success(request, _("Risk assessment recorded."))
+        return redirect("timeline", public_id=participant.public_id)
     return render(
         request,
         "followups/form.html",
@@ -259,35 +258,35 @@ def handover(request):
     )
     successors = _with_caseload(workers.exclude(pk=departing.pk))
     form = HandoverForm(
-        _post(request),
+        post_data(request),
         assignments=assignments,
         workers=successors,
         suggestions=services.handover_suggestions(assignments),
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                services.handover_perform(
-                    departing=departing, actor=request.user, items=form.items()
-                )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "Handover recorded: %(n)s follow-up moved.",
-                    "Handover recorded: %(n)s follow-ups moved.",
-                    len(assignments),
-                )
-                % {"n": len(assignments)},
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_or_show_errors(
+            form,
+            lambda: services.handover_perform(
+                departing=departing, actor=request.user, items=form.items()
+            ),
+        )
+    ):
+        messages.success(
+            request,
+            ngettext(
+                "Handover recorded: %(n)s follow-up moved.",
+                "Handover recorded: %(n)s follow-ups moved.",
+                len(assignments),
             )
-            return redirect("participant_list")
-    caseloads = {w.pk: w.caseload for w in _with_caseload(successors)}
+            % {"n": len(assignments)},
+        )
+        return redirect("participant_list")
     return render(
         request,
         "followups/handover.html",
-        {"departing": departing, "form": form, "caseloads": caseloads, "successors": successors},
+        {"departing": departing, "form": form, "successors": successors},
     )
 
 

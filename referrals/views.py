@@ -2,9 +2,7 @@
 Referral pages are the coordinator's; participant pages go through spheres.access."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -32,17 +30,9 @@ from referrals.forms import (
 from referrals.models import OPEN_STATUSES, ConsentKind, Referral, ReferralStatus
 from spheres import access
 from spheres import services as core_services
-from spheres.forms import add_service_errors
+from spheres.forms import post_data, post_files, save_or_show_errors
 from spheres.models import ReadLogEntry, Role
 from spheres.selectors import roles_of
-
-
-def _post(request):
-    return request.POST if request.method == "POST" else None
-
-
-def _files(request):
-    return request.FILES if request.method == "POST" else None
 
 
 def _coordinator_referral(request, public_id, view_name) -> Referral:
@@ -67,17 +57,6 @@ def _require_coordinator(request):
         raise Http404
 
 
-def _save(form, call):
-    """Run a service; its refusals land beside the fields. True when saved."""
-    try:
-        with transaction.atomic():
-            call()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    return True
-
-
 # --- Intake ------------------------------------------------------------------------------------
 
 
@@ -99,8 +78,8 @@ def referral_queue(request):
 def referral_create(request):
     """The coordinator's intake. Possible duplicates are shown before saving."""
     _require_coordinator(request)
-    form = ReferralForm(_post(request))
-    confirm = DuplicateConfirmForm(_post(request))
+    form = ReferralForm(post_data(request))
+    confirm = DuplicateConfirmForm(post_data(request))
     duplicates = []
     if request.method == "POST" and form.is_valid() and confirm.is_valid():
         data = form.cleaned_data
@@ -114,7 +93,7 @@ def referral_create(request):
         )
         if not duplicates or confirm.cleaned_data["confirm_new_person"]:
             created = []
-            if _save(
+            if save_or_show_errors(
                 form,
                 lambda: created.append(services.referral_create(submitted_by=request.user, **data)),
             ):
@@ -131,11 +110,11 @@ def referral_submit(request):
     """Any partner staff member refers a candidate; they then see only its status."""
     if not roles_of(request.user):
         raise Http404
-    form = PartnerReferralForm(_post(request))
+    form = PartnerReferralForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         user = request.user
         membership = user.memberships.filter(is_active=True).select_related("organisation").first()
-        if _save(
+        if save_or_show_errors(
             form,
             lambda: services.referral_create(
                 submitted_by=user,
@@ -199,7 +178,7 @@ def _referral_step(request, public_id, *, view_name, form, call, success, title)
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(form, lambda: call(referral, form.cleaned_data))
+        and save_or_show_errors(form, lambda: call(referral, form.cleaned_data))
     ):
         messages.success(request, success)
         return redirect("referral_detail", public_id=referral.public_id)
@@ -212,7 +191,7 @@ def referral_screening(request, public_id):
     def make_form(referral):
         instance = getattr(referral, "screening", None)
         initial = {} if instance else {"screened_on": timezone.localdate()}
-        return ScreeningForm(_post(request), instance=instance, initial=initial)
+        return ScreeningForm(post_data(request), instance=instance, initial=initial)
 
     return _referral_step(
         request,
@@ -232,7 +211,7 @@ def referral_risk(request, public_id):
         request,
         public_id,
         view_name="referral_risk",
-        form=lambda referral: RiskAssessmentForm(_post(request)),
+        form=lambda referral: RiskAssessmentForm(post_data(request)),
         call=lambda referral, data: services.risk_assessment_record(
             referral=referral, actor=request.user, **data
         ),
@@ -247,7 +226,7 @@ def referral_meeting(request, public_id):
         request,
         public_id,
         view_name="referral_meeting",
-        form=lambda referral: InitialMeetingForm(_post(request), workers=workers),
+        form=lambda referral: InitialMeetingForm(post_data(request), workers=workers),
         call=lambda referral, data: services.initial_meeting_record(
             referral=referral, actor=request.user, **data
         ),
@@ -261,7 +240,9 @@ def referral_status(request, public_id):
         request,
         public_id,
         view_name="referral_status",
-        form=lambda referral: StatusForm(_post(request), initial={"to_status": referral.status}),
+        form=lambda referral: StatusForm(
+            post_data(request), initial={"to_status": referral.status}
+        ),
         call=lambda referral, data: services.referral_set_status(
             referral=referral, actor=request.user, **data
         ),
@@ -274,11 +255,13 @@ def referral_admit(request, public_id):
     referral = _coordinator_referral(request, public_id, "referral_admit")
     today = timezone.localdate()
     form = AdmissionForm(
-        _post(request), _files(request), initial={"admitted_on": today, "consent_given_on": today}
+        post_data(request),
+        post_files(request),
+        initial={"admitted_on": today, "consent_given_on": today},
     )
     if request.method == "POST" and form.is_valid():
         created = []
-        if _save(
+        if save_or_show_errors(
             form,
             lambda: created.append(
                 services.participant_admit(
@@ -304,7 +287,7 @@ def participant_list(request):
     if not roles & (access.CASE_ROLES | {Role.COORDINATOR}):
         raise Http404
     # Names are searched by POST so they never appear in a URL, a log or the browser history.
-    form = ParticipantSearchForm(_post(request))
+    form = ParticipantSearchForm(post_data(request))
     search = form.cleaned_data["q"] if request.method == "POST" and form.is_valid() else ""
 
     def _id(name):  # filters carry ids, never names; anything else is ignored
@@ -377,11 +360,11 @@ def participant_identity(request, public_id):
         request.user, public_id, write=True, view_name="participant_identity"
     )
     referral = participant.referral
-    form = IdentityForm(_post(request), instance=Referral.objects.get(pk=referral.pk))
+    form = IdentityForm(post_data(request), instance=Referral.objects.get(pk=referral.pk))
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(
+        and save_or_show_errors(
             form,
             lambda: services.referral_update_identity(
                 referral=referral, actor=request.user, **form.cleaned_data
@@ -412,14 +395,14 @@ def participant_assign(request, public_id):
             "second": getattr(suggested[1], "pk", None),
         }
     form = AssignmentForm(
-        _post(request),
+        post_data(request),
         workers=workers,
         initial={"primary": current.get("primary"), "second": current.get("second")},
     )
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(
+        and save_or_show_errors(
             form,
             lambda: services.assignment_set(
                 participant=participant, actor=request.user, **form.cleaned_data
@@ -443,7 +426,7 @@ def _participant_step(request, public_id, *, view_name, form, call, success, tit
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(form, lambda: call(participant, form.cleaned_data))
+        and save_or_show_errors(form, lambda: call(participant, form.cleaned_data))
     ):
         messages.success(request, success)
         return redirect("participant_detail", public_id=participant.public_id)
@@ -463,7 +446,7 @@ def consent_add(request, public_id, kind):
         public_id,
         view_name="consent_add",
         form=lambda p: form_class(
-            _post(request), _files(request), initial={"given_on": timezone.localdate()}
+            post_data(request), post_files(request), initial={"given_on": timezone.localdate()}
         ),
         call=lambda p, data: services.consent_record(
             participant=p, actor=request.user, kind=kind, **data
@@ -483,7 +466,7 @@ def consent_sharing(request, public_id):
             ).select_related("organisation")
         ]
         return SharingForm(
-            _post(request),
+            post_data(request),
             initial={
                 "organisations": [o for o in active if not o.is_police],
                 "police": [o for o in active if o.is_police],
@@ -514,11 +497,11 @@ def consent_withdraw(request, public_id, consent_id):
     consent = participant.consents.filter(pk=consent_id, withdrawn_on__isnull=True).first()
     if consent is None:
         raise Http404
-    form = WithdrawForm(_post(request), initial={"withdrawn_on": timezone.localdate()})
+    form = WithdrawForm(post_data(request), initial={"withdrawn_on": timezone.localdate()})
     if (
         request.method == "POST"
         and form.is_valid()
-        and _save(
+        and save_or_show_errors(
             form,
             lambda: services.consent_withdraw(
                 consent=consent,
@@ -548,7 +531,7 @@ def youth_protection(request, public_id):
         public_id,
         view_name="youth_protection",
         form=lambda p: YouthProtectionForm(
-            _post(request), initial={"considered_on": timezone.localdate()}
+            post_data(request), initial={"considered_on": timezone.localdate()}
         ),
         call=lambda p, data: services.youth_protection_record(
             participant=p, actor=request.user, **data

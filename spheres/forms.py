@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from spheres.models import Organisation, Role
@@ -29,3 +30,23 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
     for field, field_errors in errors.items():
         form.add_error(field if field in form.fields else None, field_errors)
+
+
+def post_data(request):
+    """Bound data on POST, None on GET: an empty POST is still validated (and refused)."""
+    return request.POST if request.method == "POST" else None
+
+
+def post_files(request):
+    return request.FILES if request.method == "POST" else None
+
+
+def save_or_show_errors(form: forms.Form, call) -> bool:
+    """Run a service in its own transaction; its refusals land beside the fields. True if saved."""
+    try:
+        with transaction.atomic():
+            call()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True
