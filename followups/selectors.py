@@ -3,12 +3,10 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from followups.models import (
-    FAILED_OUTCOMES,
     AttemptOutcome,
     ContactAttempt,
     FollowUpStatusChange,
@@ -17,7 +15,7 @@ from followups.models import (
     RiskLevel,
     WeeklyNote,
 )
-from followups.services import monday_of
+from followups.services import monday_of, with_failed_attempts
 from referrals.models import Assignment, Consent, Participant
 from spheres import access
 from spheres.models import User
@@ -31,32 +29,15 @@ def with_followup_state(qs: QuerySet[Participant]) -> QuerySet[Participant]:
     """Annotate what the caseload shows: last contact and its outcome, failed attempts since the
     last successful contact (or reactivation), last note's week, latest risk level."""
     last = _by_participant(ContactAttempt.objects).order_by("-at", "-pk")
-    reached = (
-        _by_participant(ContactAttempt.objects.filter(outcome=AttemptOutcome.REACHED))
-        .values("participant_id")
-        .annotate(m=Max("at"))
-        .values("m")
-    )
-    qs = qs.annotate(
-        last_contact_at=Subquery(last.values("at")[:1]),
-        last_contact_outcome=Subquery(last.values("outcome")[:1]),
-        counting_since=Greatest(
-            "followup__period_started_at",
-            Coalesce(Subquery(reached), "followup__period_started_at"),
+    qs = with_failed_attempts(
+        qs.annotate(
+            last_contact_at=Subquery(last.values("at")[:1]),
+            last_contact_outcome=Subquery(last.values("outcome")[:1]),
         ),
-    )
-    failed = (
-        _by_participant(
-            ContactAttempt.objects.filter(
-                outcome__in=FAILED_OUTCOMES, at__gt=OuterRef("counting_since")
-            )
-        )
-        .values("participant_id")
-        .annotate(n=Count("pk"))
-        .values("n")
+        participant="pk",
+        period="followup__period_started_at",
     )
     return qs.annotate(
-        failed_since_contact=Coalesce(Subquery(failed), 0),
         last_note_week=Subquery(
             _by_participant(WeeklyNote.objects)
             .values("participant_id")

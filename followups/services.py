@@ -326,36 +326,43 @@ def risk_assessment_record(
 # --- The inactivity rule -----------------------------------------------------------------------
 
 
-def unreachable_candidates(threshold: int):
-    """Active follow-ups with at least `threshold` failed attempts since the later of the last
-    successful contact and the start of the current active period. One query."""
+def with_failed_attempts(qs, *, participant: str, period: str):
+    """Annotate `counting_since` (the later of the last successful contact and the start of the
+    active period) and `failed_since_contact` (failed attempts after it). The one definition of
+    the count, shared by the inactivity job and the caseload. `participant` and `period` name the
+    participant id and the period start as seen from the queryset's model."""
     last_reached = (
         ContactAttempt.objects.filter(
-            participant_id=OuterRef("participant_id"), outcome=AttemptOutcome.REACHED
+            participant_id=OuterRef(participant), outcome=AttemptOutcome.REACHED
         )
         .order_by()
         .values("participant_id")
         .annotate(last=Max("at"))
         .values("last")
     )
-    since = Greatest("period_started_at", Coalesce(Subquery(last_reached), "period_started_at"))
     failed = (
         ContactAttempt.objects.filter(
-            participant_id=OuterRef("participant_id"),
+            participant_id=OuterRef(participant),
             outcome__in=FAILED_OUTCOMES,
-            at__gt=OuterRef("since"),
+            at__gt=OuterRef("counting_since"),
         )
         .order_by()
         .values("participant_id")
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return (
-        FollowUp.objects.filter(status=FollowUpStatus.ACTIVE)
-        .annotate(since=since)
-        .annotate(failed=Coalesce(Subquery(failed), 0))
-        .filter(failed__gte=threshold)
-    )
+    return qs.annotate(
+        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period))
+    ).annotate(failed_since_contact=Coalesce(Subquery(failed), 0))
+
+
+def unreachable_candidates(threshold: int):
+    """Active follow-ups with at least `threshold` failed attempts since the last successful
+    contact (or the start of the current active period). One query."""
+    active = FollowUp.objects.filter(status=FollowUpStatus.ACTIVE)
+    return with_failed_attempts(
+        active, participant="participant_id", period="period_started_at"
+    ).filter(failed_since_contact__gte=threshold)
 
 
 @transaction.atomic
