@@ -3,16 +3,19 @@
 - seed(ctx): for the demo participants (built by referrals.demo through the services), recent
   weekly notes, contact attempts, risk at admission, one follow-up on break and one that the
   inactivity job will flag (two failed attempts). Through the services; idempotent.
-- seed_volume(ctx): for the participants that referrals.demo.seed_volume just added (those with no
-  follow-up row yet), follow-ups and ctx.weeks weeks of notes each, in bulk inserts (benchmarks).
+- seed_volume(ctx): ctx.participants admitted participants through the bulk path (followups.bulk),
+  with ctx.weeks weeks of notes each (benchmarks).
 """
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from followups import services
+from followups.bulk import NoteRow, notes_create_bulk, participants_admit_bulk
 from followups.models import (
+    NOTE_CHANNELS,
     AttemptOutcome,
     Channel,
     ContactAttempt,
@@ -25,6 +28,8 @@ from followups.models import (
     TargetedNeed,
     WeeklyNote,
 )
+from followups.rules import monday_of
+from referrals.demo import volume
 from referrals.models import Assignment, Participant
 from spheres.demo import SeedContext
 
@@ -45,7 +50,7 @@ SUMMARIES = [
 
 def _note_fields(rng) -> dict:
     meetings = rng.choice([0, 0, 1, 1, 1, 2])
-    channels = rng.sample([c.value for c in Channel], k=rng.choice([0, 1, 1, 2]))
+    channels = rng.sample([c.value for c in NOTE_CHANNELS], k=rng.choice([0, 1, 1, 2]))
     fields = {
         "meetings": meetings,
         "meetings_minutes": meetings * rng.choice([30, 45, 60, 90]),
@@ -73,7 +78,7 @@ def seed(ctx: SeedContext) -> None:
     if not participants or WeeklyNote.objects.filter(participant__in=participants).exists():
         return
     rng = ctx.faker.random
-    this_week = services.monday_of(timezone.localdate())
+    this_week = monday_of(timezone.localdate())
     notes = attempts = 0
     for index, participant in enumerate(participants):
         active = [a for a in participant.assignments.all() if a.ended_at is None]
@@ -106,7 +111,7 @@ def seed(ctx: SeedContext) -> None:
         services.contact_attempt_record(
             participant=participant,
             actor=worker,
-            channel="call",
+            channel=Channel.PHONE,
             outcome=AttemptOutcome.REACHED,
             at=timezone.now() - datetime.timedelta(days=3),
         )
@@ -116,7 +121,7 @@ def seed(ctx: SeedContext) -> None:
                 services.contact_attempt_record(
                     participant=participant,
                     actor=worker,
-                    channel="text",
+                    channel=Channel.TEXT,
                     outcome=AttemptOutcome.NO_ANSWER,
                     at=timezone.now() - datetime.timedelta(hours=hours),
                 )
@@ -132,60 +137,52 @@ def seed(ctx: SeedContext) -> None:
     ctx.log.append(f"follow-ups: {notes} weekly notes, {attempts} contact attempts")
 
 
+@transaction.atomic
 def seed_volume(ctx: SeedContext) -> None:
-    """Follow-ups for participants without one, and ctx.weeks weeks of notes each (ending last
-    week, never before admission), in bulk. A few contact attempts per participant."""
-    new = list(Participant.objects.filter(followup__isnull=True).values_list("pk", "admitted_on"))
-    if not new:
+    """ctx.participants more admitted participants through the bulk path (follow-ups with their
+    history rows included), ctx.weeks weeks of notes each (ending last week, never before
+    admission, checked by the note rules), a few contact attempts and the admission risk level.
+    Not idempotent by design: each run adds that many."""
+    if ctx.participants <= 0:
         return
     rng = ctx.faker.random
-    now = timezone.now()
-    FollowUp.objects.bulk_create(
-        [
-            FollowUp(
-                participant_id=pk,
-                period_started_at=timezone.make_aware(
-                    datetime.datetime.combine(admitted, datetime.time(9))
-                ),
-            )
-            for pk, admitted in new
-        ],
-        batch_size=BATCH,
+    participants = participants_admit_bulk(
+        rows=volume.admission_rows(ctx, ctx.participants), actor=volume.coordinator(ctx)
     )
-    author = dict(
-        Assignment.objects.filter(
-            participant_id__in=[pk for pk, _ in new], role="primary", ended_at__isnull=True
+    authors = {
+        pid: wid
+        for pid, wid in Assignment.objects.filter(
+            participant__in=participants, role="primary", ended_at__isnull=True
         ).values_list("participant_id", "worker_id")
-    )
-    this_week = services.monday_of(timezone.localdate())
-    batch, notes = [], 0
-    for pk, admitted in new:
-        first = services.monday_of(admitted)
+    }
+    workers = {u.pk: u for u in ctx.people.values()}
+    this_week = monday_of(timezone.localdate())
+    notes = 0
+    batch = []
+    for participant in participants:
+        first = monday_of(participant.admitted_on)
+        author = workers[authors[participant.pk]]
         for weeks_ago in range(ctx.weeks, 0, -1):
             week = this_week - datetime.timedelta(weeks=weeks_ago)
-            if week < first:
-                continue
-            batch.append(
-                WeeklyNote(participant_id=pk, week=week, author_id=author[pk], **_note_fields(rng))
-            )
-            if len(batch) >= BATCH:
-                WeeklyNote.objects.bulk_create(batch)
-                notes += len(batch)
-                batch = []
-    WeeklyNote.objects.bulk_create(batch)
-    notes += len(batch)
+            if week >= first:
+                batch.append(NoteRow(participant, week, author, _note_fields(rng)))
+        if len(batch) >= BATCH:
+            notes += len(notes_create_bulk(rows=batch))
+            batch = []
+    notes += len(notes_create_bulk(rows=batch))
+    now = timezone.now()
     ContactAttempt.objects.bulk_create(
         [
             ContactAttempt(
-                participant_id=pk,
+                participant=p,
                 at=now - datetime.timedelta(days=rng.randint(1, 60)),
-                channel=rng.choice(["call", "text", "messenger"]),
+                channel=rng.choice([Channel.PHONE, Channel.TEXT, Channel.MESSENGER]),
                 outcome=rng.choice(
                     [AttemptOutcome.REACHED, AttemptOutcome.REACHED, AttemptOutcome.NO_ANSWER]
                 ),
-                recorded_by_id=author[pk],
+                recorded_by_id=authors[p.pk],
             )
-            for pk, _admitted in new
+            for p in participants
             for _ in range(rng.randint(1, 3))
         ],
         batch_size=BATCH,
@@ -193,14 +190,16 @@ def seed_volume(ctx: SeedContext) -> None:
     RiskAssessment.objects.bulk_create(
         [
             RiskAssessment(
-                participant_id=pk,
+                participant=p,
                 time_point=0,
-                assessed_on=admitted,
+                assessed_on=p.admitted_on,
                 level=rng.choice(RiskLevel.values),
-                recorded_by_id=author[pk],
+                recorded_by_id=authors[p.pk],
             )
-            for pk, admitted in new
+            for p in participants
         ],
         batch_size=BATCH,
     )
-    ctx.log.append(f"follow-ups (volume): {len(new)} follow-ups, {notes} weekly notes")
+    ctx.log.append(
+        f"volume: {len(participants)} participants with follow-ups, {notes} weekly notes"
+    )

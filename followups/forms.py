@@ -4,9 +4,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from followups.models import (
-    AttemptChannel,
+    ATTEMPT_CHANNELS,
+    NOTE_CHANNELS,
+    NOTE_FIELDS,
     AttemptOutcome,
-    Channel,
     FollowUpStatus,
     InactiveReason,
     NoContactReason,
@@ -14,7 +15,7 @@ from followups.models import (
     Satisfaction,
     TargetedNeed,
 )
-from followups.services import parse_duration
+from followups.rules import minutes_as_text, parse_duration
 from referrals.forms import DateInput
 
 
@@ -39,7 +40,7 @@ class NoteForm(forms.Form):
     )
     other_channels = forms.MultipleChoiceField(
         label=_("Other communications"),
-        choices=Channel.choices,
+        choices=[(c.value, c.label) for c in NOTE_CHANNELS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
@@ -81,6 +82,30 @@ class NoteForm(forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
+    # The service speaks of minutes; the page's field is the typed duration.
+    service_error_fields = {"meetings_minutes": "meetings_duration"}
+
+    @staticmethod
+    def initial_for(week, existing) -> dict:
+        """A new note for the week, or the saved note as the person left it."""
+        initial = {"week": week, "meetings": 0}
+        if existing:
+            initial.update(
+                {f: getattr(existing, f) for f in NOTE_FIELDS if f != "meetings_minutes"}
+            )
+            initial.update(
+                meetings_duration=minutes_as_text(existing.meetings_minutes),
+                version=existing.version,
+            )
+        return initial
+
+    def rebase(self, saved) -> None:
+        """After a conflict: keep what was typed, on top of the version now saved, so the next
+        save is a deliberate choice over what the other person wrote."""
+        if saved is not None:
+            self.data = self.data.copy()
+            self.data["version"] = saved.version
+
     def clean_meetings_duration(self):
         try:
             return parse_duration(self.cleaned_data["meetings_duration"])
@@ -93,19 +118,14 @@ class NoteForm(forms.Form):
         return data
 
 
-def minutes_as_text(minutes: int) -> str:
-    if not minutes:
-        return ""
-    hours, rest = divmod(minutes, 60)
-    return f"{hours}h{rest:02d}" if hours else str(rest)
-
-
 class AttemptForm(forms.Form):
     at = forms.DateTimeField(
         label=_("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=AttemptChannel.choices)
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[(c.value, c.label) for c in ATTEMPT_CHANNELS]
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=AttemptOutcome.choices)
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -174,6 +194,9 @@ class HandoverForm(forms.Form):
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
             self.rows.append((assignment, self[f"successor_{key}"], self[f"summary_{key}"]))
+
+    def service_data(self) -> dict:
+        return {"items": self.items()}
 
     def items(self):
         return [

@@ -84,12 +84,33 @@ class FollowUpStatusChange(models.Model):
 
 
 class Channel(models.TextChoices):
+    """One vocabulary for how a worker reaches a participant: the note's "other communications"
+    and the contact attempt's channel use subsets of it."""
+
     PHONE = "phone", _("Phone")
     TEXT = "text", _("Text message")
     MESSENGER = "messenger", _("Messenger")
     EMAIL = "email", _("E-mail")
     VIDEO = "video", _("Video")
+    IN_PERSON = "in_person", _("In person")
+    OTHER_WORKER = "other_worker", _("Through another worker")
+    POLICE = "police", _("Through the police")
     OTHER = "other", _("Other")
+
+
+# Communications other than face-to-face meetings, as the workbook's column lists them.
+NOTE_CHANNELS = [
+    Channel.PHONE,
+    Channel.TEXT,
+    Channel.MESSENGER,
+    Channel.EMAIL,
+    Channel.VIDEO,
+    Channel.OTHER,
+]
+ATTEMPT_CHANNELS = [
+    Channel.PHONE, Channel.TEXT, Channel.MESSENGER, Channel.EMAIL, Channel.IN_PERSON,
+    Channel.OTHER_WORKER, Channel.POLICE,
+]  # fmt: skip
 
 
 class NoContactReason(models.TextChoices):
@@ -113,6 +134,13 @@ class Satisfaction(models.TextChoices):
     SOMEWHAT = "somewhat", _("Somewhat satisfied")
     SATISFIED = "satisfied", _("Satisfied")
     VERY = "very", _("Very satisfied")
+
+
+NOTE_FIELDS = [
+    "meetings", "meetings_minutes", "other_channels", "no_contact_reason", "no_contact_other",
+    "main_activity", "targeted_need", "worker_satisfaction", "participant_satisfaction",
+    "activities_summary", "other_information", "other_workers_notes",
+]  # fmt: skip
 
 
 class WeeklyNote(models.Model):
@@ -176,16 +204,6 @@ class WeeklyNote(models.Model):
         return f"note {self.week:%Y-%m-%d} #{self.pk}"
 
 
-class AttemptChannel(models.TextChoices):
-    CALL = "call", _("Call")
-    TEXT = "text", _("Text message")
-    MESSENGER = "messenger", _("Messenger")
-    EMAIL = "email", _("E-mail")
-    IN_PERSON = "in_person", _("In person")
-    OTHER_WORKER = "other_worker", _("Through another worker")
-    POLICE = "police", _("Through the police")
-
-
 class AttemptOutcome(models.TextChoices):
     REACHED = "reached", _("Reached")
     NO_ANSWER = "no_answer", _("No answer")
@@ -208,7 +226,9 @@ class ContactAttempt(models.Model):
         Participant, on_delete=models.CASCADE, related_name="contact_attempts"
     )
     at = models.DateTimeField(_("date and time"))
-    channel = models.CharField(_("channel"), max_length=20, choices=AttemptChannel.choices)
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=[(c.value, c.label) for c in ATTEMPT_CHANNELS]
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=AttemptOutcome.choices)
     note = models.TextField(_("note"), blank=True)
     recorded_by = models.ForeignKey(
@@ -258,32 +278,6 @@ class RiskAssessment(models.Model):
 
     def __str__(self):
         return f"risk T{self.time_point} {self.level}"
-
-
-class Notification(models.Model):
-    """In-app notice. Carries ids and a kind, never names: the page shows the details."""
-
-    class Kind(models.TextChoices):
-        INACTIVE = "inactive", _("A follow-up became inactive (unreachable)")
-        MISSING_NOTES = "missing_notes", _("Weekly notes are missing")
-
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
-    )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
-    count = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread")]
-
-    def __str__(self):
-        return f"{self.kind} #{self.pk}"
 
 
 class Handover(models.Model):

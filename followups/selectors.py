@@ -1,24 +1,108 @@
-"""Reads for follow-up pages: caseload, timeline, notifications. A fixed number of queries."""
+"""Reads for follow-ups: caseload, timeline, notifications, the inactivity count, missing notes and
+handover suggestions. Models only; a fixed number of queries whatever the data size."""
 
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from followups.models import (
+    FAILED_OUTCOMES,
     AttemptOutcome,
     ContactAttempt,
+    FollowUp,
+    FollowUpStatus,
     FollowUpStatusChange,
-    Notification,
     RiskAssessment,
     RiskLevel,
     WeeklyNote,
 )
-from followups.services import monday_of, with_failed_attempts
+from followups.rules import monday_of
+from referrals import access
 from referrals.models import Assignment, Consent, Participant
-from spheres import access
-from spheres.models import User
+from spheres.models import Notification, Role, User
+from spheres.selectors import people_with_role
+
+
+def with_failed_attempts(qs, *, participant: str, period: str):
+    """Annotate `counting_since` (the later of the last successful contact and the start of the
+    active period) and `failed_since_contact` (failed attempts after it). The one definition of
+    the count, shared by the inactivity job and the caseload. `participant` and `period` name the
+    participant id and the period start as seen from the queryset's model."""
+    last_reached = (
+        ContactAttempt.objects.filter(
+            participant_id=OuterRef(participant), outcome=AttemptOutcome.REACHED
+        )
+        .order_by()
+        .values("participant_id")
+        .annotate(last=Max("at"))
+        .values("last")
+    )
+    failed = (
+        ContactAttempt.objects.filter(
+            participant_id=OuterRef(participant),
+            outcome__in=FAILED_OUTCOMES,
+            at__gt=OuterRef("counting_since"),
+        )
+        .order_by()
+        .values("participant_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return qs.annotate(
+        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period))
+    ).annotate(failed_since_contact=Coalesce(Subquery(failed), 0))
+
+
+def unreachable_candidates(threshold: int):
+    """Active follow-ups with at least `threshold` failed attempts since the last successful
+    contact (or the start of the current active period). One query."""
+    active = FollowUp.objects.filter(status=FollowUpStatus.ACTIVE)
+    return with_failed_attempts(
+        active, participant="participant_id", period="period_started_at"
+    ).filter(failed_since_contact__gte=threshold)
+
+
+def missing_notes_counts(week: datetime.date) -> dict[int, int]:
+    """For each youth worker: their active follow-ups with no note for `week` (one query)."""
+    rows = (
+        Assignment.objects.filter(
+            ended_at__isnull=True,
+            participant__followup__status=FollowUpStatus.ACTIVE,
+            participant__admitted_on__lte=week + datetime.timedelta(days=6),
+        )
+        .exclude(participant__weekly_notes__week=week)
+        .values("worker_id")
+        .annotate(n=Count("participant_id", distinct=True))
+    )
+    return {row["worker_id"]: row["n"] for row in rows}
+
+
+def handover_suggestions(assignments) -> dict[int, int]:
+    """Per assignment, a successor the participant already knows: the other worker on the case
+    first, then workers they have met (earlier assignments, note authors). Three queries."""
+    participant_ids = [a.participant_id for a in assignments]
+    departing_ids = {a.worker_id for a in assignments}
+    workers = set(people_with_role(Role.YOUTH_WORKER).values_list("pk", flat=True)) - departing_ids
+    known: dict[int, list[int]] = {pid: [] for pid in participant_ids}
+    for pid, wid, ended in (
+        Assignment.objects.filter(participant_id__in=participant_ids)
+        .order_by("ended_at", "-started_at")
+        .values_list("participant_id", "worker_id", "ended_at")
+    ):
+        if wid in workers and wid not in known[pid]:
+            if ended is None:  # on the case now: the first choice
+                known[pid].insert(0, wid)
+            else:
+                known[pid].append(wid)
+    for pid, wid in WeeklyNote.objects.filter(participant_id__in=participant_ids).values_list(
+        "participant_id", "author_id"
+    ):
+        if wid in workers and wid not in known[pid]:
+            known[pid].append(wid)
+    return {a.pk: known[a.participant_id][0] for a in assignments if known[a.participant_id]}
 
 
 def _by_participant(qs):
@@ -132,5 +216,68 @@ def timeline(participant: Participant, types: list[str] | None = None) -> list[E
     return sorted(events, key=lambda e: e.sort_key, reverse=True)
 
 
-def notifications_for(user: User) -> QuerySet[Notification]:
-    return Notification.objects.filter(recipient=user).select_related("participant")[:100]
+def notifications_for(user: User, limit: int = 100) -> list[Notification]:
+    """The person's latest notices; each one's `participant` is set only when this person may
+    see that file (two queries)."""
+    items = list(Notification.objects.filter(recipient=user)[:limit])
+    ids = {n.participant_id for n in items if n.participant_id}
+    visible = {
+        p.pk: p
+        for p in access.participants_visible_to(user)
+        .filter(pk__in=ids)
+        .only("public_id", "youth_id")
+    }
+    for n in items:
+        n.participant = visible.get(n.participant_id)
+    return items
+
+
+def participants_with_followup() -> QuerySet[Participant]:
+    return Participant.objects.select_related("followup")
+
+
+def note_for_week(participant: Participant, week: datetime.date) -> WeeklyNote | None:
+    return WeeklyNote.objects.filter(participant=participant, week=monday_of(week)).first()
+
+
+def followup_of(participant: Participant) -> FollowUp | None:
+    return FollowUp.objects.filter(participant=participant).first()
+
+
+def followups_made_inactive(since: datetime.datetime) -> QuerySet[FollowUpStatusChange]:
+    """Follow-ups that became inactive since a moment (by the job or by hand) and still are:
+    what the next Clinical Committee agenda pulls."""
+    return (
+        FollowUpStatusChange.objects.filter(
+            to_status=FollowUpStatus.INACTIVE,
+            changed_at__gte=since,
+            followup__status=FollowUpStatus.INACTIVE,
+        )
+        .select_related("followup__participant")
+        .order_by("changed_at", "pk")
+    )
+
+
+def youth_workers() -> QuerySet[User]:
+    return people_with_role(Role.YOUTH_WORKER)
+
+
+def departing_assignments(departing: User) -> list[Assignment]:
+    return list(
+        Assignment.objects.filter(worker=departing, ended_at__isnull=True)
+        .select_related("participant__referral")
+        .order_by("participant__youth_id_year", "participant__youth_id_number")
+    )
+
+
+def successors_for(departing: User) -> QuerySet[User]:
+    """Youth workers who can take over, with their current number of follow-ups."""
+    return (
+        youth_workers()
+        .exclude(pk=departing.pk)
+        .annotate(
+            caseload=Count(
+                "assignments", filter=Q(assignments__ended_at__isnull=True), distinct=True
+            )
+        )
+    )

@@ -5,14 +5,12 @@ import datetime
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from followups import services
-from followups.models import Notification
+from followups.rules import monday_of
 from spheres.models import User
+from spheres.tasks import send_to_user
 
 
 @shared_task(acks_late=True)
@@ -20,43 +18,20 @@ def flag_unreachable_followups() -> int:
     return len(services.followups_mark_unreachable())
 
 
-def _send(user: User, template: str, context: dict) -> None:
-    parts = []
-    for language in ("fr-ca", "en"):
-        with translation.override(language):
-            parts.append(render_to_string(f"followups/email/{template}.txt", context))
-    with translation.override("fr-ca"):
-        subject = render_to_string(f"followups/email/{template}_subject.txt", context).strip()
-    send_mail(subject, "\n---\n\n".join(parts), None, [user.email])
-
-
-@shared_task(acks_late=True)
-def email_inactive_notice(user_id: int, count: int) -> None:
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is not None:
-        _send(user, "inactive", {"count": count, "url": f"{settings.SPHERES_BASE_URL}/"})
-
-
 @shared_task(acks_late=True)
 def send_missing_notes_reminders() -> int:
-    """Mondays: one message per worker with how many of their active follow-ups have no note
-    for last week."""
-    last_week = services.monday_of(timezone.localdate()) - datetime.timedelta(days=7)
-    counts = services.missing_notes_counts(last_week)
-    users = {u.pk: u for u in User.objects.filter(pk__in=counts, is_active=True)}
-    with transaction.atomic():
-        Notification.objects.bulk_create(
-            [
-                Notification(recipient_id=uid, kind=Notification.Kind.MISSING_NOTES, count=n)
-                for uid, n in counts.items()
-                if uid in users
-            ]
+    """Mondays: one notice and one message per worker with how many of their active follow-ups
+    have no note for last week."""
+    last_week = monday_of(timezone.localdate()) - datetime.timedelta(days=7)
+    counts = services.missing_notes_remind(week=last_week)
+    for user in User.objects.filter(pk__in=counts):
+        send_to_user(
+            user,
+            "followups/email/missing_notes",
+            {
+                "count": counts[user.pk],
+                "week": last_week,
+                "url": f"{settings.SPHERES_BASE_URL}/caseload/",
+            },
         )
-    for uid, n in counts.items():
-        if uid in users:
-            _send(
-                users[uid],
-                "missing_notes",
-                {"count": n, "week": last_week, "url": f"{settings.SPHERES_BASE_URL}/caseload/"},
-            )
-    return len(users)
+    return len(counts)

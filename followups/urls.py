@@ -2,6 +2,8 @@ from django.urls import path
 
 from followups import views
 
+app_name = "followups"
+
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("notifications/", views.notifications, name="notifications"),

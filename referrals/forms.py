@@ -4,6 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from referrals.models import (
+    ALLOWED_MANUAL_STATUSES,
+    CANDIDATE_FIELDS,
+    REFERRER_FIELDS,
+    SCREENING_FIELDS,
     Consent,
     InitialMeeting,
     RecruiterRiskAssessment,
@@ -12,7 +16,6 @@ from referrals.models import (
     Screening,
     YouthProtectionReport,
 )
-from referrals.services import ALLOWED_MANUAL_STATUSES
 from spheres.models import Organisation, Sector
 
 
@@ -23,15 +26,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-CANDIDATE_FIELDS = [
-    "first_name", "last_name", "preferred_name", "date_of_birth", "gender_identity", "languages",
-    "phone", "email", "other_contact", "residence_area", "care_setting", "legal_care",
-    "legal_care_details", "reasons",
-]  # fmt: skip
-REFERRER_FIELDS = [
-    "referrer_name", "referrer_organisation", "referrer_organisation_other", "referrer_contact",
-    "referrer_email",
-]  # fmt: skip
+IDENTITY_FIELDS = ["first_name", "last_name", "date_of_birth", "phone"]
 
 
 class ReferralForm(forms.ModelForm):
@@ -52,6 +47,14 @@ class ReferralForm(forms.ModelForm):
                 is_active=True
             )
             self.fields["referrer_organisation"].required = False
+
+    def identity(self) -> dict:
+        """What the duplicate check compares, from the typed data."""
+        return {k: self.cleaned_data[k] for k in IDENTITY_FIELDS}
+
+    @staticmethod
+    def identity_of(referral: Referral) -> dict:
+        return {k: getattr(referral, k) for k in IDENTITY_FIELDS}
 
     def clean_date_of_birth(self):
         value = self.cleaned_data["date_of_birth"]
@@ -83,11 +86,7 @@ class DuplicateConfirmForm(forms.Form):
 class ScreeningForm(forms.ModelForm):
     class Meta:
         model = Screening
-        fields = [
-            "screened_on", "lives_in_area", "frequents_area", "recognises_harms",
-            "stage_of_change", "precontemplation_exception_reason", "recruits_others",
-            "recruiter_acknowledges", "notes",
-        ]  # fmt: skip
+        fields = SCREENING_FIELDS
         widgets = {
             "screened_on": DateInput(),
             "stage_of_change": forms.RadioSelect,
@@ -221,11 +220,21 @@ class SharingForm(forms.Form):
     )
     given_on = forms.DateField(label=_("Consent given on"), widget=DateInput())
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, shared=(), **kwargs):
+        kwargs.setdefault("initial", {}).update(
+            organisations=[o for o in shared if not o.is_police],
+            police=[o for o in shared if o.is_police],
+            given_on=timezone.localdate(),
+        )
         super().__init__(*args, **kwargs)
         active = Organisation.objects.filter(is_active=True).exclude(sector=Sector.RESEARCH)
         self.fields["organisations"].queryset = active.exclude(sector=Sector.POLICE)
         self.fields["police"].queryset = active.filter(sector=Sector.POLICE)
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        organisations = list(data["organisations"]) + list(data["police"])
+        return {"organisations": organisations, "given_on": data["given_on"]}
 
 
 class WithdrawForm(forms.Form):
@@ -250,3 +259,23 @@ class YouthProtectionForm(forms.ModelForm):
 
 class ParticipantSearchForm(forms.Form):
     q = forms.CharField(label=_("Name or youth ID"), required=False, max_length=100)
+
+
+class ParticipantFilterForm(forms.Form):
+    """List filters in the query string: ids and a flag, never names; anything malformed is
+    ignored rather than refused (a stale bookmark still opens the list)."""
+
+    worker = forms.IntegerField(required=False, min_value=1)
+    organisation = forms.IntegerField(required=False, min_value=1)
+    marker = forms.BooleanField(required=False)
+
+    @classmethod
+    def from_query(cls, query) -> dict:
+        form = cls(query)
+        form.is_valid()
+        data = form.cleaned_data
+        return {
+            "worker_id": data.get("worker"),
+            "organisation_id": data.get("organisation"),
+            "marker": query.get("marker") == "1",
+        }

@@ -52,6 +52,32 @@ OPEN_STATUSES = [
 ]
 
 
+# Decisions the coordinator records by hand (admission has its own form and service).
+ALLOWED_MANUAL_STATUSES = {
+    ReferralStatus.SCREENING,
+    ReferralStatus.AWAITING_COMMITTEE,
+    ReferralStatus.REFLECTING,
+    ReferralStatus.NOT_ADMITTED,
+    ReferralStatus.REFERRED_ELSEWHERE,
+}
+
+# One field list per concept: the services accept these, the forms show them.
+CANDIDATE_FIELDS = [
+    "first_name", "last_name", "preferred_name", "date_of_birth", "gender_identity", "languages",
+    "phone", "email", "other_contact", "residence_area", "care_setting", "legal_care",
+    "legal_care_details", "reasons",
+]  # fmt: skip
+REFERRER_FIELDS = [
+    "referrer_name", "referrer_organisation", "referrer_organisation_other", "referrer_contact",
+    "referrer_email",
+]  # fmt: skip
+REFERRAL_FIELDS = CANDIDATE_FIELDS + REFERRER_FIELDS
+SCREENING_FIELDS = [
+    "screened_on", "lives_in_area", "frequents_area", "recognises_harms", "stage_of_change",
+    "precontemplation_exception_reason", "recruits_others", "recruiter_acknowledges", "notes",
+]  # fmt: skip
+
+
 class StageOfChange(models.TextChoices):
     PRECONTEMPLATION = "precontemplation", _("Precontemplation")
     CONTEMPLATION = "contemplation", _("Contemplation")
@@ -269,7 +295,7 @@ class YouthIdCounter(models.Model):
 
 
 class Participant(models.Model):
-    """An admitted candidate. Every read goes through spheres.access (object permissions)."""
+    """An admitted candidate. Every read goes through referrals.access (object permissions)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="participant")

@@ -1,17 +1,21 @@
-"""Reads for referral and participant pages. Every participant query starts from spheres.access."""
+"""Reads for referral and participant pages. Participant queries start from referrals.access."""
+
+import datetime
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from referrals import access
 from referrals.models import (
     OPEN_STATUSES,
     Assignment,
     Consent,
+    ConsentKind,
     Participant,
     Referral,
+    Screening,
 )
-from referrals.services import normalise_phone
-from spheres import access
-from spheres.models import Role, User
+from referrals.rules import admission_problems, normalise_phone
+from spheres.models import Organisation, Role, User
 from spheres.selectors import people_with_role
 
 
@@ -143,3 +147,64 @@ def suggest_pair(workers) -> tuple[User | None, User | None]:
         if not first_orgs & {m.organisation_id for m in other.memberships.all() if m.is_active}:
             return first, other
     return first, None
+
+
+def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
+    """Why this candidate cannot be admitted on this date (empty when admissible), read fresh:
+    a cached reverse relation on the caller's copy may be stale."""
+    latest = referral.risk_assessments.order_by("-decided_on", "-recorded_at").first()
+    return admission_problems(
+        date_of_birth=referral.date_of_birth,
+        on=on,
+        screening=Screening.objects.filter(referral_id=referral.pk).first(),
+        recruiter_decision=latest.decision if latest else None,
+    )
+
+
+def referral_file_queryset() -> QuerySet[Referral]:
+    """Everything the referral page shows, in a fixed number of queries."""
+    return Referral.objects.select_related(
+        "referrer_organisation", "submitted_by", "screening"
+    ).prefetch_related(
+        "status_changes__changed_by",
+        "risk_assessments__recorded_by",
+        "initial_meetings__attendees",
+    )
+
+
+def fresh_referral(referral: Referral) -> Referral:
+    """A copy read now: forms edit it without touching the caller's copy."""
+    return Referral.objects.get(pk=referral.pk)
+
+
+def current_pair(participant: Participant) -> dict[str, int]:
+    """{role: worker id} of the participant's current assignments."""
+    return dict(
+        participant.assignments.filter(ended_at__isnull=True).values_list("role", "worker_id")
+    )
+
+
+def consents_by_kind(participant: Participant) -> dict[str, list[Consent]]:
+    """The file's consents by kind, from the prefetched list (no query of its own)."""
+    consents = list(participant.consents.all())
+    return {
+        f"{kind}_consents": [c for c in consents if c.kind == kind]
+        for kind in (ConsentKind.PROGRAM, ConsentKind.SHARING, ConsentKind.RESEARCH)
+    }
+
+
+def shared_organisations(participant: Participant) -> list[Organisation]:
+    return [
+        c.organisation
+        for c in participant.consents.filter(
+            kind=ConsentKind.SHARING, withdrawn_on__isnull=True
+        ).select_related("organisation")
+    ]
+
+
+def active_consent(participant: Participant, consent_id: int) -> Consent | None:
+    return participant.consents.filter(pk=consent_id, withdrawn_on__isnull=True).first()
+
+
+def consent_with_scan(participant: Participant, consent_id: int) -> Consent | None:
+    return participant.consents.filter(pk=consent_id).exclude(scan="").first()

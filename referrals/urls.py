@@ -2,6 +2,8 @@ from django.urls import path
 
 from referrals import views
 
+app_name = "referrals"
+
 urlpatterns = [
     path("referrals/", views.referral_queue, name="referral_queue"),
     path("referrals/new/", views.referral_create, name="referral_create"),

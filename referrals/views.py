@@ -1,5 +1,5 @@
-"""Referral and participant pages. Thin: a form, one service or selector, a template.
-Referral pages are the coordinator's; participant pages go through spheres.access."""
+"""Referral and participant pages. Thin: a form, one service (through `submit`) or selector, a
+template. Referral pages are the coordinator's; participant pages go through referrals.access."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referrals import selectors, services
+from referrals import access, selectors, services
 from referrals.forms import (
     AdmissionForm,
     AssignmentForm,
@@ -16,6 +16,7 @@ from referrals.forms import (
     DuplicateConfirmForm,
     IdentityForm,
     InitialMeetingForm,
+    ParticipantFilterForm,
     ParticipantSearchForm,
     PartnerReferralForm,
     ReferralForm,
@@ -27,41 +28,20 @@ from referrals.forms import (
     WithdrawForm,
     YouthProtectionForm,
 )
-from referrals.models import OPEN_STATUSES, ConsentKind, Referral, ReferralStatus
-from spheres import access
-from spheres import services as core_services
-from spheres.forms import post_data, post_files, save_or_show_errors
-from spheres.models import ReadLogEntry, Role
-from spheres.selectors import roles_of
+from referrals.models import OPEN_STATUSES, ConsentKind, ReferralStatus
+from referrals.rules import age_on
+from spheres.forms import post_data, post_files, submit
+from spheres.models import ReadLogEntry
+from spheres.navigation import for_roles
 
-
-def _coordinator_referral(request, public_id, view_name) -> Referral:
-    """Referral files are the coordinator's; anyone else gets 404 and a read-log row."""
-    referral = None
-    if access.is_coordinator(request.user):
-        referral = Referral.objects.filter(public_id=public_id).first()
-    core_services.read_log_record(
-        user=request.user,
-        action=ReadLogEntry.Action.VIEW if referral else ReadLogEntry.Action.DENIED,
-        object_type="referral",
-        object_id=referral.pk if referral else None,
-        view_name=view_name,
-    )
-    if referral is None:
-        raise Http404
-    return referral
-
-
-def _require_coordinator(request):
-    if not access.is_coordinator(request.user):
-        raise Http404
-
+PAGE_SIZE = 50
+SEARCH_LIMIT = 100
 
 # --- Intake ------------------------------------------------------------------------------------
 
 
+@for_roles("referrals:referral_queue")
 def referral_queue(request):
-    _require_coordinator(request)
     status = request.GET.get("status")
     counts = selectors.referral_counts()
     return render(
@@ -75,116 +55,70 @@ def referral_queue(request):
     )
 
 
+@for_roles("referrals:referral_create")
 def referral_create(request):
     """The coordinator's intake. Possible duplicates are shown before saving."""
-    _require_coordinator(request)
-    form = ReferralForm(post_data(request))
-    confirm = DuplicateConfirmForm(post_data(request))
+    form, confirm = ReferralForm(post_data(request)), DuplicateConfirmForm(post_data(request))
     duplicates = []
     if request.method == "POST" and form.is_valid() and confirm.is_valid():
-        data = form.cleaned_data
-        duplicates = list(
-            selectors.possible_duplicates(
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                date_of_birth=data["date_of_birth"],
-                phone=data["phone"],
-            )
-        )
+        duplicates = list(selectors.possible_duplicates(**form.identity()))
         if not duplicates or confirm.cleaned_data["confirm_new_person"]:
-            created = []
-            if save_or_show_errors(
-                form,
-                lambda: created.append(services.referral_create(submitted_by=request.user, **data)),
-            ):
+            done = submit(request, form, services.referral_create, submitted_by=request.user)
+            if done:
                 messages.success(request, _("Referral recorded."))
-                return redirect("referral_detail", public_id=created[0].public_id)
-    return render(
-        request,
-        "referrals/referral_form.html",
-        {"form": form, "confirm": confirm, "duplicates": duplicates, "coordinator": True},
-    )
+                return redirect("referrals:referral_detail", public_id=done.result.public_id)
+    context = {"form": form, "confirm": confirm, "duplicates": duplicates, "coordinator": True}
+    return render(request, "referrals/referral_form.html", context)
 
 
+@for_roles("referrals:referral_submit")
 def referral_submit(request):
     """Any partner staff member refers a candidate; they then see only its status."""
-    if not roles_of(request.user):
-        raise Http404
     form = PartnerReferralForm(post_data(request))
-    if request.method == "POST" and form.is_valid():
-        user = request.user
-        membership = user.memberships.filter(is_active=True).select_related("organisation").first()
-        if save_or_show_errors(
-            form,
-            lambda: services.referral_create(
-                submitted_by=user,
-                referrer_name=user.get_full_name(),
-                referrer_organisation=membership.organisation if membership else None,
-                referrer_contact=user.email,
-                referrer_email=user.email,
-                **form.cleaned_data,
-            ),
-        ):
-            messages.success(request, _("Thank you: the coordinator received the referral."))
-            return redirect("my_referrals")
+    if submit(request, form, services.referral_submit, submitted_by=request.user):
+        messages.success(request, _("Thank you: the coordinator received the referral."))
+        return redirect("referrals:my_referrals")
     return render(request, "referrals/referral_form.html", {"form": form, "coordinator": False})
 
 
+@for_roles("referrals:my_referrals")
 def my_referrals(request):
-    if not roles_of(request.user):
-        raise Http404
-    return render(
-        request,
-        "referrals/my_referrals.html",
-        {"referrals": selectors.referrals_submitted_by(request.user)},
-    )
+    referrals = selectors.referrals_submitted_by(request.user)
+    return render(request, "referrals/my_referrals.html", {"referrals": referrals})
 
 
 def referral_detail(request, public_id):
-    referral = _coordinator_referral(request, public_id, "referral_detail")
-    referral = (
-        Referral.objects.select_related("referrer_organisation", "submitted_by", "screening")
-        .prefetch_related(
-            "status_changes__changed_by",
-            "risk_assessments__recorded_by",
-            "initial_meetings__attendees",
-        )
-        .get(pk=referral.pk)
+    referral = access.get_referral_for_user(
+        request.user,
+        public_id,
+        view_name="referral_detail",
+        queryset=selectors.referral_file_queryset(),
     )
-    blockers = services.admission_blockers(referral, timezone.localdate())
-    duplicates = selectors.possible_duplicates(
-        first_name=referral.first_name,
-        last_name=referral.last_name,
-        date_of_birth=referral.date_of_birth,
-        phone=referral.phone,
-        exclude_pk=referral.pk,
-    )
+    today = timezone.localdate()
     return render(
         request,
         "referrals/referral_detail.html",
         {
             "referral": referral,
-            "blockers": blockers,
-            "age": services.age_on(referral.date_of_birth, timezone.localdate()),
-            "duplicates": duplicates,
+            "blockers": selectors.admission_blockers(referral, today),
+            "age": age_on(referral.date_of_birth, today),
+            "duplicates": selectors.possible_duplicates(
+                **ReferralForm.identity_of(referral), exclude_pk=referral.pk
+            ),
             "participant": getattr(referral, "participant", None),
         },
     )
 
 
-def _referral_step(request, public_id, *, view_name, form, call, success, title):
-    referral = _coordinator_referral(request, public_id, view_name)
+def _referral_step(request, public_id, *, view_name, form, service, success, title):
+    """A step on a referral: its form, the service that records it, back to the referral."""
+    referral = access.get_referral_for_user(request.user, public_id, view_name=view_name)
     form = form(referral)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_or_show_errors(form, lambda: call(referral, form.cleaned_data))
-    ):
+    if submit(request, form, service, referral=referral, actor=request.user):
         messages.success(request, success)
-        return redirect("referral_detail", public_id=referral.public_id)
-    return render(
-        request, "referrals/step_form.html", {"referral": referral, "form": form, "title": title}
-    )
+        return redirect("referrals:referral_detail", public_id=referral.public_id)
+    context = {"referral": referral, "form": form, "title": title}
+    return render(request, "referrals/step_form.html", context)
 
 
 def referral_screening(request, public_id):
@@ -198,9 +132,7 @@ def referral_screening(request, public_id):
         public_id,
         view_name="referral_screening",
         form=make_form,
-        call=lambda referral, data: services.screening_record(
-            referral=referral, actor=request.user, **data
-        ),
+        service=services.screening_record,
         success=_("Screening saved."),
         title=_("Screening"),
     )
@@ -212,9 +144,7 @@ def referral_risk(request, public_id):
         public_id,
         view_name="referral_risk",
         form=lambda referral: RiskAssessmentForm(post_data(request)),
-        call=lambda referral, data: services.risk_assessment_record(
-            referral=referral, actor=request.user, **data
-        ),
+        service=services.recruiter_risk_assessment_record,
         success=_("Risk assessment recorded."),
         title=_("Clinical Committee risk assessment (recruiter)"),
     )
@@ -227,9 +157,7 @@ def referral_meeting(request, public_id):
         public_id,
         view_name="referral_meeting",
         form=lambda referral: InitialMeetingForm(post_data(request), workers=workers),
-        call=lambda referral, data: services.initial_meeting_record(
-            referral=referral, actor=request.user, **data
-        ),
+        service=services.initial_meeting_record,
         success=_("Initial meeting recorded."),
         title=_("Initial meeting"),
     )
@@ -243,87 +171,50 @@ def referral_status(request, public_id):
         form=lambda referral: StatusForm(
             post_data(request), initial={"to_status": referral.status}
         ),
-        call=lambda referral, data: services.referral_set_status(
-            referral=referral, actor=request.user, **data
-        ),
+        service=services.referral_set_status,
         success=_("Decision recorded."),
         title=_("Decision"),
     )
 
 
 def referral_admit(request, public_id):
-    referral = _coordinator_referral(request, public_id, "referral_admit")
+    referral = access.get_referral_for_user(request.user, public_id, view_name="referral_admit")
     today = timezone.localdate()
-    form = AdmissionForm(
-        post_data(request),
-        post_files(request),
-        initial={"admitted_on": today, "consent_given_on": today},
-    )
-    if request.method == "POST" and form.is_valid():
-        created = []
-        if save_or_show_errors(
-            form,
-            lambda: created.append(
-                services.participant_admit(
-                    referral=referral, actor=request.user, **form.cleaned_data
-                )
-            ),
-        ):
-            messages.success(
-                request, _("Admitted with youth ID %(id)s.") % {"id": created[0].youth_id}
-            )
-            return redirect("participant_assign", public_id=created[0].public_id)
-    blockers = services.admission_blockers(referral, today)
-    return render(
-        request, "referrals/admit.html", {"referral": referral, "form": form, "blockers": blockers}
-    )
+    initial = {"admitted_on": today, "consent_given_on": today}
+    form = AdmissionForm(post_data(request), post_files(request), initial=initial)
+    done = submit(request, form, services.participant_admit, referral=referral, actor=request.user)
+    if done:
+        messages.success(
+            request, _("Admitted with youth ID %(id)s.") % {"id": done.result.youth_id}
+        )
+        return redirect("referrals:participant_assign", public_id=done.result.public_id)
+    blockers = selectors.admission_blockers(referral, today)
+    context = {"referral": referral, "form": form, "blockers": blockers}
+    return render(request, "referrals/admit.html", context)
 
 
 # --- Participants ------------------------------------------------------------------------------
 
 
+@for_roles("referrals:participant_list")
 def participant_list(request):
-    roles = roles_of(request.user)
-    if not roles & (access.CASE_ROLES | {Role.COORDINATOR}):
-        raise Http404
     # Names are searched by POST so they never appear in a URL, a log or the browser history.
     form = ParticipantSearchForm(post_data(request))
     search = form.cleaned_data["q"] if request.method == "POST" and form.is_valid() else ""
-
-    def _id(name):  # filters carry ids, never names; anything else is ignored
-        value = request.GET.get(name, "")
-        return int(value) if value.isdigit() else None
-
-    participants = selectors.participant_list(
-        request.user,
-        search=search,
-        worker_id=_id("worker"),
-        organisation_id=_id("organisation"),
-        marker=request.GET.get("marker") == "1",
-    )
+    filters = ParticipantFilterForm.from_query(request.GET)
+    participants = selectors.participant_list(request.user, search=search, **filters)
+    page, truncated = None, False
     if search:
         # Search results are not paginated (page links would drop the POSTed term).
         found = list(participants[: SEARCH_LIMIT + 1])
-        page, truncated = None, len(found) > SEARCH_LIMIT
-        rows = found[:SEARCH_LIMIT]
+        rows, truncated = found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
     else:
         page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows, truncated = page.object_list, False
+        rows = page.object_list
+    context = {"participants": rows, "page": page, "truncated": truncated}
     return render(
-        request,
-        "referrals/participant_list.html",
-        {
-            "participants": rows,
-            "page": page,
-            "truncated": truncated,
-            "form": form,
-            "search": search,
-        },
+        request, "referrals/participant_list.html", {**context, "form": form, "search": search}
     )
-
-
-PAGE_SIZE = 50
-SEARCH_LIMIT = 100
 
 
 def participant_detail(request, public_id):
@@ -331,24 +222,20 @@ def participant_detail(request, public_id):
         request.user,
         public_id,
         view_name="participant_detail",
-        queryset=access.with_write_flag(selectors.participant_file_queryset(), request.user),
+        queryset=selectors.participant_file_queryset(),
     )
-    may_change = access.may_change(request.user, participant)
-    consents = list(participant.consents.all())
-    referral = participant.referral
+    age = age_on(participant.referral.date_of_birth, timezone.localdate())
     return render(
         request,
         "referrals/participant_detail.html",
         {
             "participant": participant,
-            "referral": referral,
-            "may_change": may_change,
+            "referral": participant.referral,
+            "may_change": participant.user_may_change,
             "is_coordinator": access.is_coordinator(request.user),
-            "age": services.age_on(referral.date_of_birth, timezone.localdate()),
-            "is_minor": services.age_on(referral.date_of_birth, timezone.localdate()) < 18,
-            "program_consents": [c for c in consents if c.kind == ConsentKind.PROGRAM],
-            "sharing_consents": [c for c in consents if c.kind == ConsentKind.SHARING],
-            "research_consents": [c for c in consents if c.kind == ConsentKind.RESEARCH],
+            "age": age,
+            "is_minor": age < 18,
+            **selectors.consents_by_kind(participant),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
         },
@@ -360,24 +247,14 @@ def participant_identity(request, public_id):
         request.user, public_id, write=True, view_name="participant_identity"
     )
     referral = participant.referral
-    form = IdentityForm(post_data(request), instance=Referral.objects.get(pk=referral.pk))
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_or_show_errors(
-            form,
-            lambda: services.referral_update_identity(
-                referral=referral, actor=request.user, **form.cleaned_data
-            ),
-        )
+    form = IdentityForm(post_data(request), instance=selectors.fresh_referral(referral))
+    if submit(
+        request, form, services.referral_update_identity, referral=referral, actor=request.user
     ):
         messages.success(request, _("Identity and contacts updated."))
-        return redirect("participant_detail", public_id=participant.public_id)
-    return render(
-        request,
-        "referrals/participant_step.html",
-        {"participant": participant, "form": form, "title": _("Identity and contacts")},
-    )
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "title": _("Identity and contacts")}
+    return render(request, "referrals/participant_step.html", context)
 
 
 def participant_assign(request, public_id):
@@ -388,103 +265,60 @@ def participant_assign(request, public_id):
     )
     workers = selectors.youth_workers_with_caseload()
     suggested = selectors.suggest_pair(list(workers))
-    current = {a.role: a.worker_id for a in participant.assignments.filter(ended_at__isnull=True)}
-    if not current:
-        current = {
-            "primary": getattr(suggested[0], "pk", None),
-            "second": getattr(suggested[1], "pk", None),
-        }
-    form = AssignmentForm(
-        post_data(request),
-        workers=workers,
-        initial={"primary": current.get("primary"), "second": current.get("second")},
-    )
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_or_show_errors(
-            form,
-            lambda: services.assignment_set(
-                participant=participant, actor=request.user, **form.cleaned_data
-            ),
-        )
-    ):
+    current = selectors.current_pair(participant) or {
+        "primary": getattr(suggested[0], "pk", None),
+        "second": getattr(suggested[1], "pk", None),
+    }
+    form = AssignmentForm(post_data(request), workers=workers, initial=current)
+    if submit(request, form, services.assignment_set, participant=participant, actor=request.user):
         messages.success(request, _("Assignment saved."))
-        return redirect("participant_detail", public_id=participant.public_id)
-    return render(
-        request,
-        "referrals/assign.html",
-        {"participant": participant, "form": form, "workers": form.workers, "suggested": suggested},
-    )
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "suggested": suggested}
+    return render(request, "referrals/assign.html", {**context, "workers": form.workers})
 
 
-def _participant_step(request, public_id, *, view_name, form, call, success, title, files=False):
+def _participant_step(request, public_id, *, view_name, form, service, success, title, **extra):
+    """A change to a participant file: its form, the service that records it, back to the file."""
     participant = access.get_participant_for_user(
         request.user, public_id, write=True, view_name=view_name
     )
     form = form(participant)
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_or_show_errors(form, lambda: call(participant, form.cleaned_data))
-    ):
+    if submit(request, form, service, participant=participant, actor=request.user, **extra):
         messages.success(request, success)
-        return redirect("participant_detail", public_id=participant.public_id)
-    return render(
-        request,
-        "referrals/participant_step.html",
-        {"participant": participant, "form": form, "title": title, "files": files},
-    )
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    context = {
+        "participant": participant,
+        "form": form,
+        "title": title,
+        "files": form.is_multipart(),
+    }
+    return render(request, "referrals/participant_step.html", context)
 
 
 def consent_add(request, public_id, kind):
     if kind not in (ConsentKind.PROGRAM, ConsentKind.RESEARCH):
         raise Http404
     form_class = ConsentForm if kind == ConsentKind.PROGRAM else ResearchConsentForm
+    initial = {"given_on": timezone.localdate()}
     return _participant_step(
         request,
         public_id,
         view_name="consent_add",
-        form=lambda p: form_class(
-            post_data(request), post_files(request), initial={"given_on": timezone.localdate()}
-        ),
-        call=lambda p, data: services.consent_record(
-            participant=p, actor=request.user, kind=kind, **data
-        ),
+        form=lambda p: form_class(post_data(request), post_files(request), initial=initial),
+        service=services.consent_record,
         success=_("Consent recorded."),
         title=ConsentKind(kind).label,
-        files=True,
+        kind=kind,
     )
 
 
 def consent_sharing(request, public_id):
-    def make_form(participant):
-        active = [
-            c.organisation
-            for c in participant.consents.filter(
-                kind=ConsentKind.SHARING, withdrawn_on__isnull=True
-            ).select_related("organisation")
-        ]
-        return SharingForm(
-            post_data(request),
-            initial={
-                "organisations": [o for o in active if not o.is_police],
-                "police": [o for o in active if o.is_police],
-                "given_on": timezone.localdate(),
-            },
-        )
-
     return _participant_step(
         request,
         public_id,
         view_name="consent_sharing",
-        form=make_form,
-        call=lambda p, data: services.sharing_set(
-            participant=p,
-            actor=request.user,
-            organisations=list(data["organisations"]) + list(data["police"]),
-            given_on=data["given_on"],
-        ),
+        form=lambda p: SharingForm(post_data(request), shared=selectors.shared_organisations(p)),
+        service=services.sharing_set,
         success=_("Information sharing updated."),
         title=_("Information sharing"),
     )
@@ -494,35 +328,16 @@ def consent_withdraw(request, public_id, consent_id):
     participant = access.get_participant_for_user(
         request.user, public_id, write=True, view_name="consent_withdraw"
     )
-    consent = participant.consents.filter(pk=consent_id, withdrawn_on__isnull=True).first()
+    consent = selectors.active_consent(participant, consent_id)
     if consent is None:
         raise Http404
     form = WithdrawForm(post_data(request), initial={"withdrawn_on": timezone.localdate()})
-    if (
-        request.method == "POST"
-        and form.is_valid()
-        and save_or_show_errors(
-            form,
-            lambda: services.consent_withdraw(
-                consent=consent,
-                actor=request.user,
-                withdrawn_on=form.cleaned_data["withdrawn_on"],
-                note=form.cleaned_data["note"],
-            ),
-        )
-    ):
+    if submit(request, form, services.consent_withdraw, consent=consent, actor=request.user):
         messages.success(request, _("Withdrawal recorded."))
-        return redirect("participant_detail", public_id=participant.public_id)
-    return render(
-        request,
-        "referrals/participant_step.html",
-        {
-            "participant": participant,
-            "form": form,
-            "consent": consent,
-            "title": _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()},
-        },
-    )
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    title = _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()}
+    context = {"participant": participant, "form": form, "consent": consent, "title": title}
+    return render(request, "referrals/participant_step.html", context)
 
 
 def youth_protection(request, public_id):
@@ -533,12 +348,13 @@ def youth_protection(request, public_id):
         form=lambda p: YouthProtectionForm(
             post_data(request), initial={"considered_on": timezone.localdate()}
         ),
-        call=lambda p, data: services.youth_protection_record(
-            participant=p, actor=request.user, **data
-        ),
+        service=services.youth_protection_record,
         success=_("Duty to report recorded."),
         title=_("Duty to report to the DYP"),
     )
+
+
+SCAN_EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 
 def consent_scan(request, public_id, consent_id):
@@ -550,15 +366,14 @@ def consent_scan(request, public_id, consent_id):
         view_name="consent_scan",
         log_action=ReadLogEntry.Action.DOWNLOAD,
     )
-    consent = participant.consents.filter(pk=consent_id).exclude(scan="").first()
+    consent = selectors.consent_with_scan(participant, consent_id)
     if consent is None:
         raise Http404
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
+    extension = SCAN_EXTENSIONS.get(consent.scan_content_type, "bin")
     response = FileResponse(
         consent.scan.open("rb"),
         as_attachment=True,
-        filename=f"consent-{participant.youth_id.strip('#')}-{consent.pk}."
-        f"{extension.get(consent.scan_content_type, 'bin')}",
+        filename=f"consent-{participant.youth_id.strip('#')}-{consent.pk}.{extension}",
         content_type=consent.scan_content_type or "application/octet-stream",
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -9,6 +9,7 @@ class SpheresAdminSite(admin.AdminSite):
     index_title = _("Organisations and accounts")
 
     def has_permission(self, request):
+        # Imported here: this module loads with the admin app, before the models are ready.
         from spheres.models import Role
         from spheres.selectors import roles_of
 

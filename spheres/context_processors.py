@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from spheres.navigation import NAV_LINKS
+from spheres.navigation import NAV_LINKS, may_open
 from spheres.selectors import roles_of
 
 
@@ -12,7 +12,7 @@ def navigation(request):
     current = request.resolver_match.view_name if request.resolver_match else ""
     links = [
         {"label": label, "url": reverse(name), "current": name == current}
-        for label, name, needed in NAV_LINKS
-        if needed is None or roles & needed
+        for label, name in NAV_LINKS
+        if may_open(roles, name)
     ]
     return {"nav_links": links, "user_roles": roles}

@@ -1,3 +1,6 @@
+from dataclasses import dataclass
+from typing import Any
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -41,12 +44,35 @@ def post_files(request):
     return request.FILES if request.method == "POST" else None
 
 
-def save_or_show_errors(form: forms.Form, call) -> bool:
-    """Run a service in its own transaction; its refusals land beside the fields. True if saved."""
+@dataclass
+class Submission:
+    """What `submit` did: `saved` is True once the service ran; `result` is what it returned;
+    `error` is the service's refusal, if any (already shown beside the fields)."""
+
+    saved: bool = False
+    result: Any = None
+    error: ValidationError | None = None
+
+    def __bool__(self) -> bool:
+        return self.saved
+
+
+def submit(request, form: forms.Form, service, /, **kwargs) -> Submission:
+    """The one way a view calls a service. On POST with a valid form, run
+    `service(**kwargs, **data)` in its own transaction, where data is the form's
+    `service_data()` (or its cleaned data). A refusal lands beside the fields it names (renamed
+    through the form's `service_error_fields`), the typed data stays in the form, and nothing is
+    saved. On GET, or with an invalid form, nothing runs."""
+    if request.method != "POST" or not form.is_valid():
+        return Submission()
+    data = form.service_data() if hasattr(form, "service_data") else form.cleaned_data
     try:
         with transaction.atomic():
-            call()
+            result = service(**kwargs, **data)
     except ValidationError as exc:
+        renames = getattr(form, "service_error_fields", {})
+        if hasattr(exc, "error_dict"):
+            exc.error_dict = {renames.get(k, k): v for k, v in exc.error_dict.items()}
         add_service_errors(form, exc)
-        return False
-    return True
+        return Submission(error=exc)
+    return Submission(saved=True, result=result)

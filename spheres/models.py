@@ -1,4 +1,4 @@
-"""Shared core: people, partner organisations, program roles and the read log."""
+"""Shared core: people, partner organisations, program roles, notifications and the read log."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
 from django.db import models
@@ -96,6 +96,11 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", _("Administrator")
 
 
+# Roles whose holders may be granted participant files (through an assignment or their
+# organisation's sharing consent); nobody else ever sees one.
+CASE_ROLES = frozenset({Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE})
+
+
 class Membership(models.Model):
     """A person's membership in a partner organisation."""
 
@@ -168,3 +173,26 @@ class ReadLogEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+
+
+class Notification(models.Model):
+    """In-app notice. Carries ids and a kind, never names: the page shows the details to those
+    who may see them. The core knows no participant model, so the participant is a plain id."""
+
+    class Kind(models.TextChoices):
+        INACTIVE = "inactive", _("A follow-up became inactive (unreachable)")
+        MISSING_NOTES = "missing_notes", _("Weekly notes are missing")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    participant_id = models.BigIntegerField(null=True, blank=True)
+    count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notice_recipient_unread")]
+
+    def __str__(self):
+        return f"{self.kind} #{self.pk}"

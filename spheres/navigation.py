@@ -1,13 +1,16 @@
-"""What each role sees in the navigation and on its home page.
+"""What each role may open, sees in the navigation and finds on its home page.
 
 Later issues replace the placeholder cards (url_name=None) with real pages.
 """
 
 from dataclasses import dataclass
+from functools import wraps
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from spheres.models import Role
+from spheres.selectors import roles_of
 
 
 @dataclass(frozen=True)
@@ -22,12 +25,12 @@ HOME_CARDS: dict[str, list[Card]] = {
         Card(
             _("Referral queue"),
             _("New referrals, screening, awaiting committee, reflecting."),
-            "referral_queue",
+            "referrals:referral_queue",
         ),
         Card(
             _("Participants"),
             _("Participant list, files, assignments and consents."),
-            "participant_list",
+            "referrals:participant_list",
         ),
         Card(
             _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
@@ -35,8 +38,16 @@ HOME_CARDS: dict[str, list[Card]] = {
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
     Role.YOUTH_WORKER: [
-        Card(_("My caseload"), _("Your participants, their status and last contact."), "caseload"),
-        Card(_("This week's notes"), _("Weekly progress notes and contact attempts."), "caseload"),
+        Card(
+            _("My caseload"),
+            _("Your participants, their status and last contact."),
+            "followups:caseload",
+        ),
+        Card(
+            _("This week's notes"),
+            _("Weekly progress notes and contact attempts."),
+            "followups:caseload",
+        ),
     ],
     Role.CLINICAL_COMMITTEE: [
         Card(
@@ -61,17 +72,57 @@ HOME_CARDS: dict[str, list[Card]] = {
     ],
 }
 
-# Navigation links: (label, url name, roles that see it).
-CASE = {Role.COORDINATOR, Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE}
+# Who may open which page: one definition, used by the views (via `for_roles`) and the navigation.
+# ANY_ROLE: anyone who holds a program role (a referrer from a partner, say).
+ANY_ROLE = frozenset(Role.values)
+CASE = frozenset({Role.COORDINATOR, Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE})
+PAGE_ROLES: dict[str, frozenset[str]] = {
+    "referrals:referral_queue": frozenset({Role.COORDINATOR}),
+    "referrals:referral_create": frozenset({Role.COORDINATOR}),
+    "referrals:referral_submit": ANY_ROLE,
+    "referrals:my_referrals": ANY_ROLE,
+    "referrals:participant_list": CASE,
+    "followups:caseload": frozenset({Role.YOUTH_WORKER}),
+    "followups:handover": frozenset({Role.COORDINATOR}),
+    "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
+    "admin:index": frozenset({Role.ADMINISTRATOR}),
+}
+
+# Navigation links, in order: (label, url name). A link shows only to those who may open it.
 NAV_LINKS = [
-    (_("Home"), "home", None),
-    (_("Referral queue"), "referral_queue", {Role.COORDINATOR}),
-    (_("My caseload"), "caseload", {Role.YOUTH_WORKER}),
-    (_("Participants"), "participant_list", CASE),
-    (_("Departure of a worker"), "handover", {Role.COORDINATOR}),
-    (_("Refer a candidate"), "referral_submit", None),
-    (_("My referrals"), "my_referrals", None),
-    (_("Notifications"), "notifications", None),
-    (_("Invite a person"), "invite", {Role.COORDINATOR, Role.ADMINISTRATOR}),
-    (_("Administration"), "admin:index", {Role.ADMINISTRATOR}),
+    (_("Home"), "home"),
+    (_("Referral queue"), "referrals:referral_queue"),
+    (_("My caseload"), "followups:caseload"),
+    (_("Participants"), "referrals:participant_list"),
+    (_("Departure of a worker"), "followups:handover"),
+    (_("Refer a candidate"), "referrals:referral_submit"),
+    (_("My referrals"), "referrals:my_referrals"),
+    (_("Notifications"), "followups:notifications"),
+    (_("Invite a person"), "invite"),
+    (_("Administration"), "admin:index"),
 ]
+
+
+def may_open(roles: frozenset[str], page: str) -> bool:
+    needed = PAGE_ROLES.get(page)
+    return needed is None or bool(roles & needed)
+
+
+def for_roles(page: str, *, refuse=Http404, superuser: bool = False):
+    """View decorator: the page answers only to those PAGE_ROLES lets open it; others get 404
+    (or `refuse`), exactly as the navigation hides the link from them. `superuser` lets a
+    superuser in without a role (account pages only: a superuser never sees case content)."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            allowed = may_open(roles_of(request.user), page) or (
+                superuser and request.user.is_superuser
+            )
+            if not allowed:
+                raise refuse
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorate

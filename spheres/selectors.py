@@ -42,4 +42,11 @@ def people_with_role(role: str) -> QuerySet[User]:
     ).distinct()
 
 
-__all__ = ["Role", "has_role", "organisations_of", "people_with_role", "roles_of"]
+def person(pk) -> User | None:
+    """An account by id as typed in a query string; None for anything that is not one."""
+    if pk is None or not str(pk).isdigit():
+        return None
+    return User.objects.filter(pk=pk).first()
+
+
+__all__ = ["Role", "has_role", "organisations_of", "people_with_role", "person", "roles_of"]

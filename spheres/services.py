@@ -1,4 +1,5 @@
-"""State changes of the shared core: organisations, accounts, memberships and roles.
+"""State changes of the shared core: organisations, accounts, memberships and roles, in-app
+notifications and the read log.
 
 Every function here is the only way its change happens: views, the admin and seed_demo call them.
 """
@@ -9,10 +10,21 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from spheres import selectors
-from spheres.models import Membership, MembershipRole, Organisation, ReadLogEntry, Role, User
+from spheres.models import (
+    CASE_ROLES,
+    Membership,
+    MembershipRole,
+    Notification,
+    Organisation,
+    ReadLogEntry,
+    Role,
+    User,
+)
+from spheres.tasks import email_user, send_invitation
 
 ADMINISTRATORS_GROUP = "spheres:administrators"
 # What an administrator manages in the Django admin: organisations and accounts, never case content.
@@ -112,8 +124,6 @@ def _sync_organisation_group(membership: Membership) -> None:
     """The organisation's group receives participant files shared with the organisation, so only
     members with a case role (youth worker, Clinical Committee) belong to it: a steering member,
     researcher or administrator of the same organisation never sees a file (DOMAIN.md)."""
-    from spheres.access import CASE_ROLES
-
     active = membership.is_active and membership.organisation.is_active
     roles = set(membership.roles.values_list("role", flat=True)) if active else set()
     if roles & CASE_ROLES:
@@ -198,8 +208,6 @@ def user_invite(
     _check_may_grant(actor, roles)
     user = user_create(email=email, first_name=first_name, last_name=last_name)
     membership_grant(user=user, organisation=organisation, roles=roles, actor=actor)
-    from spheres.tasks import send_invitation
-
     # After commit: the worker must find the account; the task receives an id, never an address.
     transaction.on_commit(lambda: send_invitation.delay(user.pk))
     return user
@@ -238,4 +246,39 @@ def read_log_record(
         object_type=object_type,
         object_id=object_id,
         view_name=view_name[:100],
+    )
+
+
+def notifications_send(
+    *,
+    kind: str,
+    items: Iterable[tuple[int, int | None, int]],
+    email_template: str = "",
+    email_context: dict | None = None,
+) -> list[Notification]:
+    """In-app notices, one insert, from (recipient id, participant id or None, count) items.
+    With an e-mail template, each recipient also gets one e-mail after commit that says how many
+    (the item counts, or the number of items), never who."""
+    items = sorted(set(items), key=lambda item: (item[0], item[1] or 0))
+    created = Notification.objects.bulk_create(
+        [
+            Notification(recipient_id=uid, kind=kind, participant_id=pid, count=count)
+            for uid, pid, count in items
+        ]
+    )
+    if email_template:
+        per_user: dict[int, int] = {}
+        for uid, _pid, count in items:
+            per_user[uid] = per_user.get(uid, 0) + (count or 1)
+        for uid, n in per_user.items():
+            context = {**(email_context or {}), "count": n}
+            transaction.on_commit(
+                lambda uid=uid, context=context: email_user.delay(uid, email_template, context)
+            )
+    return created
+
+
+def notifications_mark_read(*, user: User) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
     )

@@ -23,6 +23,25 @@ def invitation_url(user: User) -> str:
     return f"{settings.SPHERES_BASE_URL}{path}"
 
 
+def send_to_user(user: User, template: str, context: dict) -> None:
+    """One e-mail in both languages (fr-CA first): `template`.txt and `template`_subject.txt.
+    Callers pass counts and links only; the names stay in the application."""
+    parts = []
+    for language in ("fr-ca", "en"):
+        with translation.override(language):
+            parts.append(render_to_string(f"{template}.txt", context))
+    with translation.override("fr-ca"):
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+    send_mail(subject, "\n---\n\n".join(parts), None, [user.email])
+
+
+@shared_task(acks_late=True)
+def email_user(user_id: int, template: str, context: dict) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is not None:
+        send_to_user(user, template, context)
+
+
 @shared_task(acks_late=True)
 def send_invitation(user_id: int) -> None:
     user = User.objects.filter(pk=user_id, is_active=True).first()

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -9,9 +9,9 @@ from django.views.decorators.http import require_GET
 
 from spheres import services
 from spheres.celery import app as celery_app
-from spheres.forms import InviteForm, add_service_errors
+from spheres.forms import InviteForm, post_data, submit
 from spheres.models import Role
-from spheres.navigation import HOME_CARDS
+from spheres.navigation import HOME_CARDS, for_roles
 from spheres.selectors import roles_of
 
 
@@ -25,19 +25,12 @@ def home(request):
     return render(request, "spheres/home.html", {"sections": sections})
 
 
+@for_roles("invite", refuse=PermissionDenied, superuser=True)
 def invite(request):
-    roles = roles_of(request.user)
-    if not (roles & {Role.COORDINATOR, Role.ADMINISTRATOR} or request.user.is_superuser):
-        raise PermissionDenied
-    form = InviteForm(request.POST if request.method == "POST" else None, actor=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.user_invite(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Invitation sent."))
-            return redirect("invite")
+    form = InviteForm(post_data(request), actor=request.user)
+    if submit(request, form, services.user_invite, actor=request.user):
+        messages.success(request, _("Invitation sent."))
+        return redirect("invite")
     return render(request, "spheres/invite.html", {"form": form})
 
 

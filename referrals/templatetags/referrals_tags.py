@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from referrals.services import age_on
+from referrals.rules import age_on
 
 register = template.Library()
 

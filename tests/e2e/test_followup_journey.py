@@ -94,7 +94,7 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
     status_changes_before = FollowUpStatusChange.objects.filter(followup__participant=b).count()
     this_week = monday_of(timezone.localdate())
     main = page.locator("main")
-    caseload_url = f"{app_url}{reverse('caseload')}"
+    caseload_url = f"{app_url}{reverse('followups:caseload')}"
 
     def caseload_row(participant):
         # The inner locator is matched inside each row: it starts from the page, not from main.
@@ -107,12 +107,14 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
     page.goto(app_url + reverse("account_login"))
     expect(page.locator("html")).to_have_attribute("lang", re.compile(r"^fr"))
     sign_in(page, worker)
-    page.locator(f'header a[href="{reverse("caseload")}"]').click()
+    page.locator(f'header a[href="{reverse("followups:caseload")}"]').click()
     expect(page).to_have_url(caseload_url)
 
     # 2. This week's note for A, the duration typed as "1h30".
-    caseload_row(a).locator(f'a[href="{reverse("note_edit", args=[a.public_id])}"]').click()
-    expect(page).to_have_url(re.compile(rf"{reverse('note_edit', args=[a.public_id])}$"))
+    caseload_row(a).locator(
+        f'a[href="{reverse("followups:note_edit", args=[a.public_id])}"]'
+    ).click()
+    expect(page).to_have_url(re.compile(rf"{reverse('followups:note_edit', args=[a.public_id])}$"))
     expect(page.locator("[name=week]")).to_have_value(this_week.isoformat())
     page.locator("[name=meetings]").fill("1")
     page.locator("[name=meetings_duration]").fill("1h30")
@@ -130,12 +132,12 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
     assert note.targeted_need == "stability"
 
     # 3. Two failed attempts for B: a call, no answer, at the prefilled date and time.
-    attempt_href = reverse("attempt_add", args=[b.public_id])
+    attempt_href = reverse("followups:attempt_add", args=[b.public_id])
     for _ in range(2):
         caseload_row(b).locator(f'a[href="{attempt_href}"]').click()
         expect(page).to_have_url(f"{app_url}{attempt_href}")
         expect(page.locator("[name=at]")).not_to_have_value("")
-        page.locator("select[name=channel]").select_option("call")
+        page.locator("select[name=channel]").select_option("phone")
         page.locator("select[name=outcome]").select_option("no_answer")
         submit(page)
         expect(page).to_have_url(caseload_url)
@@ -157,12 +159,14 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
     # 5. The coordinator finds B's timeline through the participant list and the file.
     sign_out(page)
     sign_in(page, coordinator)
-    page.locator(f'header a[href="{reverse("participant_list")}"]').click()
-    expect(page).to_have_url(f"{app_url}{reverse('participant_list')}")
+    page.locator(f'header a[href="{reverse("referrals:participant_list")}"]').click()
+    expect(page).to_have_url(f"{app_url}{reverse('referrals:participant_list')}")
     main.get_by_role("link", name=b.youth_id, exact=True).click()
-    expect(page).to_have_url(f"{app_url}{reverse('participant_detail', args=[b.public_id])}")
-    timeline_url = f"{app_url}{reverse('timeline', args=[b.public_id])}"
-    main.locator(f'a[href="{reverse("timeline", args=[b.public_id])}"]').click()
+    expect(page).to_have_url(
+        f"{app_url}{reverse('referrals:participant_detail', args=[b.public_id])}"
+    )
+    timeline_url = f"{app_url}{reverse('followups:timeline', args=[b.public_id])}"
+    main.locator(f'a[href="{reverse("followups:timeline", args=[b.public_id])}"]').click()
     expect(page).to_have_url(timeline_url)
     badge = main.locator("h1 ~ .badge")
     expect(badge).to_have_text(french(FollowUpStatus.INACTIVE.label))
@@ -174,8 +178,8 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
     expect(statuses.first).to_contain_text(f"({french(translation.gettext_lazy('automatic'))})")
 
     # 6. Reactivation.
-    main.locator(f'a[href="{reverse("status_change", args=[b.public_id])}"]').click()
-    expect(page).to_have_url(f"{app_url}{reverse('status_change', args=[b.public_id])}")
+    main.locator(f'a[href="{reverse("followups:status_change", args=[b.public_id])}"]').click()
+    expect(page).to_have_url(f"{app_url}{reverse('followups:status_change', args=[b.public_id])}")
     page.locator("input[name=to_status][value=active]").check()
     submit(page)
     expect(page).to_have_url(timeline_url)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from followups import services
 from followups.models import FollowUp, WeeklyNote
+from followups.rules import monday_of
 from referrals.models import Participant
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +26,7 @@ def test_demo_follow_ups_are_seeded_once_and_feed_the_inactivity_job():
 def test_volume_seeding_adds_weeks_of_notes_within_each_follow_up():
     call_command("seed_demo", "--participants", "40", "--weeks", "12", "--seed", "3")
     assert not Participant.objects.filter(followup__isnull=True).exists()
-    this_week = services.monday_of(timezone.localdate())
+    this_week = monday_of(timezone.localdate())
     volume = WeeklyNote.objects.filter(
         participant__referral__submitted_by__email__endswith="demo.spheres.test"
     )

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from followups import services
+from followups import selectors, services
 from followups.models import Handover, HandoverItem, WeeklyNote
+from referrals import access
 from referrals import services as referral_services
 from referrals.models import Assignment
-from spheres import access
 
 pytestmark = pytest.mark.django_db
 
@@ -233,7 +233,7 @@ def test_the_second_worker_on_the_case_is_suggested_first(cases, personas, depar
         )
     nobody = cases["second"]  # its other worker is CODIM, on the case now
     assignments = list(Assignment.objects.filter(worker=departing, ended_at__isnull=True))
-    suggestions = services.handover_suggestions(assignments)
+    suggestions = selectors.handover_suggestions(assignments)
     by_participant = {a.participant_id: suggestions.get(a.pk) for a in assignments}
     assert by_participant == {
         cases["paired"].pk: personas["worker_codim"].pk,  # on the case beats met before
@@ -259,7 +259,7 @@ def test_a_worker_who_wrote_notes_is_suggested_when_nobody_else_is_on_the_case(
     )
     fresh = make_participant(primary="worker_enmarge", second=None)
     assignments = list(Assignment.objects.filter(worker=departing, ended_at__isnull=True))
-    suggestions = services.handover_suggestions(assignments)
+    suggestions = selectors.handover_suggestions(assignments)
     by_participant = {a.participant_id: suggestions.get(a.pk) for a in assignments}
     assert by_participant == {participant.pk: personas["worker_ccsmtl"].pk, fresh.pk: None}
 
@@ -269,7 +269,7 @@ def test_a_worker_who_wrote_notes_is_suggested_when_nobody_else_is_on_the_case(
 
 def test_the_coordinator_hands_over_from_the_page(cases, personas, departing, login):
     client = login(personas["coordinator"])
-    url = reverse("handover")
+    url = reverse("followups:handover")
     assert client.get(url).status_code == 200  # pick the departing worker first
     response = client.get(url, {"worker": departing.pk})
     assert response.status_code == 200
@@ -316,7 +316,7 @@ def test_the_coordinator_hands_over_from_the_page(cases, personas, departing, lo
 )
 def test_the_handover_page_is_the_coordinators(cases, personas, departing, login, persona):
     client = login(personas[persona])
-    url = reverse("handover")
+    url = reverse("followups:handover")
     assert client.get(url).status_code == 404
     assert client.get(url, {"worker": departing.pk}).status_code == 404
     response = client.post(

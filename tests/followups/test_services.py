@@ -8,17 +8,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from committees.models import AgendaRequest
-from followups import services
+from followups import selectors, services
 from followups.models import (
     AttemptOutcome,
     ContactAttempt,
     FollowUp,
     FollowUpStatus,
     InactiveReason,
-    Notification,
     WeeklyNote,
 )
+from followups.rules import monday_of, parse_duration
+from spheres.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ TODAY = timezone.localdate
 
 
 def this_monday():
-    return services.monday_of(TODAY())
+    return monday_of(TODAY())
 
 
 # --- Durations and weeks -----------------------------------------------------------------------
@@ -37,13 +37,13 @@ def this_monday():
     [("1h30", 90), ("90", 90), ("1:30", 90), ("1 h 30", 90), ("2h", 120), ("45 min", 45), ("", 0)],
 )
 def test_durations_are_read_as_workers_type_them(typed, minutes):
-    assert services.parse_duration(typed) == minutes
+    assert parse_duration(typed) == minutes
 
 
 @pytest.mark.parametrize("typed", ["une heure", "1h75", "-5", "1:3"])
 def test_unreadable_durations_are_refused(typed):
     with pytest.raises(ValidationError):
-        services.parse_duration(typed)
+        parse_duration(typed)
 
 
 def test_the_week_is_stored_as_its_monday(make_participant, personas):
@@ -58,7 +58,7 @@ def test_the_week_is_stored_as_its_monday(make_participant, personas):
         meetings=1,
         meetings_minutes=90,
     )
-    assert note.week == services.monday_of(wednesday) and note.week.weekday() == 0
+    assert note.week == monday_of(wednesday) and note.week.weekday() == 0
 
 
 # --- Note rules --------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ def attempt(participant, actor, outcome, minutes_ago):
         participant=participant,
         actor=actor,
         at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
-        channel="call",
+        channel="phone",
         outcome=outcome,
     )
 
@@ -253,11 +253,11 @@ def test_two_failed_attempts_make_the_follow_up_inactive_and_notify(
     assert (followup.status, followup.inactive_reason) == ("inactive", "unreachable")
     change = followup.changes.latest("changed_at")
     assert change.changed_by is None and change.reason == "unreachable"
-    assert (
-        AgendaRequest.objects.filter(participant=participant, kind="inactive_followup").count() == 1
-    )
+    # The committee's agenda pulls it (once) from the selector: nothing is queued for it.
+    pulled = selectors.followups_made_inactive(timezone.now() - datetime.timedelta(hours=1))
+    assert [c.followup.participant_id for c in pulled] == [participant.pk]
     recipients = set(
-        Notification.objects.filter(participant=participant).values_list("recipient", flat=True)
+        Notification.objects.filter(participant_id=participant.pk).values_list("recipient", flat=True)
     )
     assigned = {personas["worker_ccsmtl"].pk, personas["worker_codim"].pk}
     assert recipients == assigned | {personas["coordinator"].pk}
@@ -301,10 +301,14 @@ def test_the_job_is_idempotent(participant, personas):
     counts = (
         FollowUp.objects.filter(status="inactive").count(),
         Notification.objects.count(),
-        AgendaRequest.objects.count(),
+        selectors.followups_made_inactive(timezone.now() - datetime.timedelta(hours=1)).count(),
     )
     assert services.followups_mark_unreachable() == []
-    assert counts == (1, Notification.objects.count(), AgendaRequest.objects.count())
+    assert counts == (
+        1,
+        Notification.objects.count(),
+        selectors.followups_made_inactive(timezone.now() - datetime.timedelta(hours=1)).count(),
+    )
 
 
 def test_reactivation_counts_failures_afresh(participant, personas):
@@ -326,15 +330,15 @@ def test_the_job_runs_in_a_fixed_number_of_queries(
 
     participants = bulk_participants(size)
     now = timezone.now()
-    F.objects.bulk_create(
-        [F(participant=p, period_started_at=now - datetime.timedelta(days=1)) for p in participants]
+    F.objects.filter(participant__in=participants).update(
+        period_started_at=now - datetime.timedelta(days=1)
     )
     ContactAttempt.objects.bulk_create(
         [
             ContactAttempt(
                 participant=p,
                 at=now - datetime.timedelta(minutes=m),
-                channel="call",
+                channel="phone",
                 outcome="no_answer",
                 recorded_by=personas["worker_ccsmtl"],
             )
@@ -373,7 +377,7 @@ def test_the_email_names_nobody(participant, personas, django_capture_on_commit_
 
 def test_missing_notes_are_counted_per_worker(participant, personas):
     last_week = this_monday() - datetime.timedelta(days=7)
-    counts = services.missing_notes_counts(last_week)
+    counts = selectors.missing_notes_counts(last_week)
     assert counts == {personas["worker_ccsmtl"].pk: 1, personas["worker_codim"].pk: 1}
     services.note_save(
         participant=participant,
@@ -381,7 +385,7 @@ def test_missing_notes_are_counted_per_worker(participant, personas):
         week=last_week,
         no_contact_reason="no_news",
     )
-    assert services.missing_notes_counts(last_week) == {}
+    assert selectors.missing_notes_counts(last_week) == {}
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
@@ -417,7 +421,9 @@ def test_two_schedulers_firing_at_once_flag_each_follow_up_once(make_participant
     assert errors == []
     assert sorted(pk for r in results for pk in r) == sorted(p.followup.pk for p in participants)
     assert FollowUpStatusChange.objects.filter(to_status="inactive").count() == 3
-    assert AgendaRequest.objects.count() == 3
+    assert (
+        selectors.followups_made_inactive(timezone.now() - datetime.timedelta(hours=1)).count() == 3
+    )
     assert Notification.objects.count() == 3 * 3  # two workers and the coordinator, once each
 
 

@@ -17,11 +17,11 @@ from followups.models import (
     ContactAttempt,
     FollowUp,
     FollowUpStatus,
-    Notification,
     WeeklyNote,
 )
+from followups.rules import monday_of
 from referrals import services as referral_services
-from spheres.models import ReadLogEntry
+from spheres.models import Notification, ReadLogEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def this_monday():
-    return services.monday_of(TODAY())
+    return monday_of(TODAY())
 
 
 def admitted_weeks_ago(participant, weeks):
@@ -61,7 +61,7 @@ def attempt(participant, actor, outcome, minutes_ago):
         participant=participant,
         actor=actor,
         at=timezone.now() - datetime.timedelta(minutes=minutes_ago),
-        channel="call",
+        channel="phone",
         outcome=outcome,
     )
 
@@ -81,13 +81,13 @@ def data_types(html):
 def pages(participant):
     pid = participant.public_id
     return {
-        "read": [("get", reverse("timeline", args=[pid]))],
+        "read": [("get", reverse("followups:timeline", args=[pid]))],
         "write": [
-            ("get", reverse("note_edit", args=[pid])),
-            ("get", reverse("attempt_add", args=[pid])),
-            ("post", reverse("missed_meeting", args=[pid])),
-            ("get", reverse("status_change", args=[pid])),
-            ("get", reverse("risk_add", args=[pid])),
+            ("get", reverse("followups:note_edit", args=[pid])),
+            ("get", reverse("followups:attempt_add", args=[pid])),
+            ("post", reverse("followups:missed_meeting", args=[pid])),
+            ("get", reverse("followups:status_change", args=[pid])),
+            ("get", reverse("followups:risk_add", args=[pid])),
         ],
     }
 
@@ -113,10 +113,13 @@ def test_a_worker_of_a_consented_organisation_reads_the_timeline_but_writes_noth
 ):
     worker = personas["worker_codim"]
     client = login(worker)
-    response = client.get(reverse("timeline", args=[shared_only.public_id]))
+    response = client.get(reverse("followups:timeline", args=[shared_only.public_id]))
     assert response.status_code == 200
     assert response.context["may_change"] is False
-    assert reverse("note_edit", args=[shared_only.public_id]) not in response.content.decode()
+    assert (
+        reverse("followups:note_edit", args=[shared_only.public_id])
+        not in response.content.decode()
+    )
     for method, url in pages(shared_only)["write"]:
         before = denied_count(worker)
         assert getattr(client, method)(url).status_code == 404, url
@@ -142,8 +145,8 @@ def test_people_without_access_get_404_everywhere_and_are_logged(case, personas,
     assert (entry.object_type, entry.object_id) == ("participant", case.pk)
     # Writes through the pages were refused too.
     response = client.post(
-        reverse("attempt_add", args=[case.public_id]),
-        {"at": "2024-01-01T10:00", "channel": "call", "outcome": "no_answer"},
+        reverse("followups:attempt_add", args=[case.public_id]),
+        {"at": "2024-01-01T10:00", "channel": "phone", "outcome": "no_answer"},
     )
     assert response.status_code == 404
     assert not ContactAttempt.objects.exists()
@@ -153,7 +156,7 @@ def test_people_without_access_get_404_everywhere_and_are_logged(case, personas,
 
 
 def note_url(participant, week=None):
-    url = reverse("note_edit", args=[participant.public_id])
+    url = reverse("followups:note_edit", args=[participant.public_id])
     return f"{url}?week={week.isoformat()}" if week else url
 
 
@@ -192,7 +195,7 @@ def test_a_note_typed_on_a_wednesday_is_filed_under_its_monday(case, personas, l
         ),
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("caseload")
+    assert response["Location"] == reverse("followups:caseload")
     note = WeeklyNote.objects.get(participant=case)
     assert note.week == wednesday - datetime.timedelta(days=2)
     assert (note.meetings, note.meetings_minutes) == (1, 90)
@@ -340,22 +343,22 @@ def cells(html, participant):
 
 def test_a_missed_meeting_is_one_click_from_the_caseload(case, shared_only, personas, login):
     client = login(personas["worker_ccsmtl"])
-    html = client.get(reverse("caseload")).content.decode()
+    html = client.get(reverse("followups:caseload")).content.decode()
     for participant in (case, shared_only):
-        action = reverse("missed_meeting", args=[participant.public_id])
+        action = reverse("followups:missed_meeting", args=[participant.public_id])
         assert re.search(rf'<form method="post" action="{re.escape(action)}"', html)
-    response = client.post(reverse("missed_meeting", args=[case.public_id]))
-    assert response.status_code == 302 and response["Location"] == reverse("caseload")
+    response = client.post(reverse("followups:missed_meeting", args=[case.public_id]))
+    assert response.status_code == 302 and response["Location"] == reverse("followups:caseload")
     attempt = ContactAttempt.objects.get(participant=case)
     assert (attempt.outcome, attempt.channel) == (AttemptOutcome.NO_SHOW, "in_person")
     assert attempt.recorded_by == personas["worker_ccsmtl"]
-    assert client.get(reverse("missed_meeting", args=[case.public_id])).status_code == 405
+    assert client.get(reverse("followups:missed_meeting", args=[case.public_id])).status_code == 405
 
 
 def test_the_caseload_shows_each_follow_ups_state(case, personas, login):
     worker = personas["worker_ccsmtl"]
     client = login(worker)
-    url = reverse("caseload")
+    url = reverse("followups:caseload")
 
     status, last, failed, weeks, risk = cells(client.get(url, **EN).content.decode(), case)[0][2:7]
     assert (status, last, failed, weeks, risk) == ("Active", "—", "0", "8", "—")
@@ -410,7 +413,7 @@ def test_the_caseload_shows_labels_in_french_by_default(case, personas, login):
     services.risk_assessment_record(
         participant=case, actor=worker, time_point=0, assessed_on=TODAY(), level="red"
     )
-    row = cells(login(worker).get(reverse("caseload")).content.decode(), case)[0]
+    row = cells(login(worker).get(reverse("followups:caseload")).content.decode(), case)[0]
     with translation.override("fr-ca"):
         level = gettext("Red (dangerous)")
         outcome = gettext("No answer")
@@ -426,7 +429,7 @@ def test_the_caseload_marks_admitted_recruiters(
     coordinator = personas["coordinator"]
     referral = make_referral()
     screen(referral, recruits_others=True, recruiter_acknowledges=True)
-    referral_services.risk_assessment_record(
+    referral_services.recruiter_risk_assessment_record(
         referral=referral,
         actor=coordinator,
         delinquent_profile="-",
@@ -445,14 +448,14 @@ def test_the_caseload_marks_admitted_recruiters(
     referral_services.assignment_set(
         participant=plain, actor=coordinator, primary=personas["worker_ccsmtl"]
     )
-    html = login(personas["worker_ccsmtl"]).get(reverse("caseload")).content.decode()
+    html = login(personas["worker_ccsmtl"]).get(reverse("followups:caseload")).content.decode()
     assert "marker-no-contact" in cells(html, recruiter)[1]
     assert "marker-no-contact" not in cells(html, plain)[1]
 
 
 def test_the_caseload_is_for_youth_workers(personas, login):
     for persona in ("police", "steering", "researcher", "administrator"):
-        assert login(personas[persona]).get(reverse("caseload")).status_code == 404
+        assert login(personas[persona]).get(reverse("followups:caseload")).status_code == 404
 
 
 # --- Status from the page ----------------------------------------------------------------------
@@ -460,7 +463,7 @@ def test_the_caseload_is_for_youth_workers(personas, login):
 
 def test_the_coordinator_makes_a_follow_up_inactive_then_reactivates_it(case, personas, login):
     client = login(personas["coordinator"])
-    url = reverse("status_change", args=[case.public_id])
+    url = reverse("followups:status_change", args=[case.public_id])
     response = client.post(url, {"to_status": "inactive", "reason": ""}, **EN)
     assert response.status_code == 200  # inactive needs a reason
     assert response.context["form"].errors["reason"]
@@ -470,7 +473,7 @@ def test_the_coordinator_makes_a_follow_up_inactive_then_reactivates_it(case, pe
         url, {"to_status": "inactive", "reason": "withdrawal", "note": "Retrait volontaire."}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("timeline", args=[case.public_id])
+    assert response["Location"] == reverse("followups:timeline", args=[case.public_id])
     followup = FollowUp.objects.get(participant=case)
     assert (followup.status, followup.inactive_reason) == ("inactive", "withdrawal")
 
@@ -478,7 +481,7 @@ def test_the_coordinator_makes_a_follow_up_inactive_then_reactivates_it(case, pe
     followup.refresh_from_db()
     assert (followup.status, followup.inactive_reason) == ("active", "")
 
-    html = client.get(reverse("timeline", args=[case.public_id]), **EN).content.decode()
+    html = client.get(reverse("followups:timeline", args=[case.public_id]), **EN).content.decode()
     statuses = re.findall(r'<li[^>]*data-type="status">(.*?)</li>', html, re.S)
     assert len(statuses) == 3  # opened at admission, inactive, reactivated
     assert "Inactive (Voluntary withdrawal) — Retrait volontaire." in statuses[1]
@@ -507,7 +510,7 @@ def test_the_timeline_shows_everything_and_filters_by_type(case, personas, login
         participant=case, actor=worker, to_status="on_break", break_terms="Pause d'un mois."
     )
     client = login(worker)
-    url = reverse("timeline", args=[case.public_id])
+    url = reverse("followups:timeline", args=[case.public_id])
     html = client.get(url, **EN).content.decode()
     assert set(data_types(html)) == {
         "notes",
@@ -542,18 +545,15 @@ def test_the_caseload_stays_within_the_query_budget(
     worker = personas["worker_ccsmtl"]
     participants = bulk_participants(size)
     now = timezone.now()
-    FollowUp.objects.bulk_create(
-        [
-            FollowUp(participant=p, period_started_at=now - datetime.timedelta(days=30))
-            for p in participants
-        ]
+    FollowUp.objects.filter(participant__in=participants).update(
+        period_started_at=now - datetime.timedelta(days=30)
     )
     ContactAttempt.objects.bulk_create(
         [
             ContactAttempt(
                 participant=p,
                 at=now - datetime.timedelta(minutes=m),
-                channel="call",
+                channel="phone",
                 outcome=outcome,
                 recorded_by=worker,
             )
@@ -573,9 +573,9 @@ def test_the_caseload_stays_within_the_query_budget(
         ]
     )
     client = login(worker)
-    client.get(reverse("caseload"))  # once-per-process lookups out of the way
+    client.get(reverse("followups:caseload"))  # once-per-process lookups out of the way
     with django_assert_max_num_queries(14):
-        response = client.get(reverse("caseload"))
+        response = client.get(reverse("followups:caseload"))
     assert response.status_code == 200
     rows = response.context["participants"]
     assert len(rows) == size
@@ -605,7 +605,7 @@ def test_the_timeline_stays_within_the_query_budget(
             ContactAttempt(
                 participant=case,
                 at=now - datetime.timedelta(hours=i),
-                channel="call",
+                channel="phone",
                 outcome="no_answer",
                 recorded_by=worker,
             )
@@ -613,7 +613,7 @@ def test_the_timeline_stays_within_the_query_budget(
         ]
     )
     client = login(worker)
-    url = reverse("timeline", args=[case.public_id])
+    url = reverse("followups:timeline", args=[case.public_id])
     client.get(url)  # once-per-process lookups (content types, the session's start) out of the way
     with django_assert_max_num_queries(14):
         response = client.get(url)
@@ -634,27 +634,26 @@ def test_the_inactive_notice_is_listed_then_marked_read(make_participant, person
     assert services.followups_mark_unreachable() == [participant.followup.pk]
 
     client = login(worker)
-    response = client.get(reverse("notifications"), **EN)
+    response = client.get(reverse("followups:notifications"), **EN)
     html = response.content.decode()
     assert "A follow-up became inactive (unreachable)" in html
-    link = (
-        f'<a href="{reverse("timeline", args=[participant.public_id])}">{participant.youth_id}</a>'
-    )
+    url = reverse("followups:timeline", args=[participant.public_id])
+    link = f'<a href="{url}">{participant.youth_id}</a>'
     assert link in html
     assert participant.referral.last_name not in html  # the youth ID, never the name
     assert "fw-semibold" in html  # shown as new this time
     assert not Notification.objects.filter(recipient=worker, read_at__isnull=True).exists()
-    assert "fw-semibold" not in client.get(reverse("notifications")).content.decode()
+    assert "fw-semibold" not in client.get(reverse("followups:notifications")).content.decode()
 
     # The CODIM worker leaves the case: the notice stays, but without the link to the file.
     referral_services.assignment_set(
         participant=participant, actor=personas["coordinator"], primary=worker, second=None
     )
-    html = login(personas["worker_codim"]).get(reverse("notifications")).content.decode()
+    html = login(personas["worker_codim"]).get(reverse("followups:notifications")).content.decode()
     assert Notification.objects.filter(recipient=personas["worker_codim"]).count() == 1
     assert html.count('class="list-group-item') == 1
     assert participant.youth_id not in html
-    assert reverse("timeline", args=[participant.public_id]) not in html
+    assert reverse("followups:timeline", args=[participant.public_id]) not in html
 
 
 def test_notifications_are_personal(make_participant, personas, login):
@@ -662,7 +661,9 @@ def test_notifications_are_personal(make_participant, personas, login):
     for minutes in (30, 20):
         attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)
     services.followups_mark_unreachable()
-    html = login(personas["worker_enmarge"]).get(reverse("notifications")).content.decode()
+    html = (
+        login(personas["worker_enmarge"]).get(reverse("followups:notifications")).content.decode()
+    )
     assert participant.youth_id not in html
     assert Notification.objects.filter(read_at__isnull=True).count() == 3  # nobody else's read
 
@@ -680,7 +681,7 @@ def test_moving_the_form_to_a_week_that_has_a_note_is_refused_beside_the_week(
     participant = make_participant()
     participant.admitted_on = timezone.localdate() - datetime.timedelta(days=60)
     participant.save()
-    last_week = fs.monday_of(timezone.localdate()) - datetime.timedelta(days=7)
+    last_week = monday_of(timezone.localdate()) - datetime.timedelta(days=7)
     fs.note_save(
         participant=participant,
         actor=personas["worker_ccsmtl"],
@@ -688,7 +689,7 @@ def test_moving_the_form_to_a_week_that_has_a_note_is_refused_beside_the_week(
         no_contact_reason="no_news",
     )
     response = login(personas["worker_ccsmtl"]).post(
-        reverse("note_edit", args=[participant.public_id]),
+        reverse("followups:note_edit", args=[participant.public_id]),
         {
             "week": last_week.isoformat(),
             "meetings": 0,

@@ -31,7 +31,7 @@ def test_a_real_worker_runs_the_scheduled_inactivity_job(make_participant, perso
             participant=participant,
             actor=personas["worker_ccsmtl"],
             at=timezone.now() - datetime.timedelta(minutes=minutes),
-            channel="call",
+            channel="phone",
             outcome="no_answer",
         )
     entry = settings.CELERY_BEAT_SCHEDULE["flag-unreachable-followups"]

@@ -102,84 +102,35 @@ def make_participant(make_referral, screen, admit, personas, organisations):
 
 @pytest.fixture
 def bulk_participants(personas, organisations):
-    """Many admitted participants fast (for query budgets): rows in bulk, then the real
-    permission sync. Each is followed by worker_ccsmtl and shared with CCSMTL."""
-    from referrals import permissions
-    from referrals.models import (
-        Assignment,
-        Consent,
-        Participant,
-        Referral,
-        ReferralStatus,
-        ReferralStatusChange,
-    )
+    """Many admitted participants fast (for query budgets), through the product's bulk path:
+    each is followed by worker_ccsmtl, shared with CCSMTL, and has its follow-up."""
+    from followups.bulk import Admission, participants_admit_bulk
 
     def _bulk(n: int):
-        coordinator = personas["coordinator"]
-        start = Participant.objects.count()
         today = timezone.localdate()
-        referrals = Referral.objects.bulk_create(
-            [
-                Referral(
-                    first_name=f"Prénom{start + i}",
-                    last_name=f"Nom{start + i}",
-                    date_of_birth=years_ago(16),
-                    reasons="-",
-                    referrer_name="-",
-                    referrer_contact="-",
-                    submitted_by=coordinator,
-                    status=ReferralStatus.ADMITTED,
-                )
-                for i in range(n)
-            ]
-        )
-        ReferralStatusChange.objects.bulk_create(
-            [
-                ReferralStatusChange(referral=r, to_status="admitted", changed_by=coordinator)
-                for r in referrals
-            ]
-        )
-        participants = Participant.objects.bulk_create(
-            [
-                Participant(
-                    referral=r,
-                    youth_id=f"#1999-{start + i + 1:04d}",
-                    youth_id_year=1999,
-                    youth_id_number=start + i + 1,
-                    admitted_on=today,
-                    admitted_by=coordinator,
-                )
-                for i, r in enumerate(referrals)
-            ]
-        )
-        Assignment.objects.bulk_create(
-            [
-                Assignment(
-                    participant=p,
-                    worker=personas["worker_ccsmtl"],
-                    role="primary",
-                    assigned_by=coordinator,
-                )
-                for p in participants
-            ]
-        )
-        Consent.objects.bulk_create(
-            [
-                Consent(participant=p, kind="program", given_on=today, recorded_by=coordinator)
-                for p in participants
-            ]
-            + [
-                Consent(
-                    participant=p,
-                    kind="sharing",
-                    organisation=organisations["ccsmtl"],
-                    given_on=today,
-                    recorded_by=coordinator,
-                )
-                for p in participants
-            ]
-        )
-        permissions.sync_permissions([p.pk for p in participants])
-        return participants
+        screening = {
+            "screened_on": today,
+            "lives_in_area": True,
+            "recognises_harms": True,
+            "stage_of_change": StageOfChange.CONTEMPLATION,
+        }
+        rows = [
+            Admission(
+                referral={
+                    "first_name": f"Prénom{i}",
+                    "last_name": f"Nom{i}",
+                    "date_of_birth": years_ago(16),
+                    "reasons": "-",
+                    "referrer_name": "-",
+                    "referrer_contact": "-",
+                },
+                screening=screening,
+                admitted_on=today,
+                primary=personas["worker_ccsmtl"],
+                sharing=[organisations["ccsmtl"]],
+            )
+            for i in range(n)
+        ]
+        return participants_admit_bulk(rows=rows, actor=personas["coordinator"])
 
     return _bulk

@@ -2,8 +2,8 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
+from referrals import access
 from referrals.models import ParticipantGroupObjectPermission, ParticipantUserObjectPermission
-from spheres import access
 
 pytestmark = pytest.mark.django_db
 

@@ -22,7 +22,7 @@ from referrals.models import (
     ReferralStatus,
     YouthIdCounter,
 )
-from referrals.services import age_on
+from referrals.rules import age_on
 from spheres.models import Membership, Organisation, Role
 
 pytestmark = pytest.mark.django_db

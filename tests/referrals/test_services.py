@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
 from django.utils import timezone, translation
 
-from referrals import services
+from referrals import access, rules, selectors, services
 from referrals.models import (
     Consent,
     ConsentKind,
@@ -20,7 +20,6 @@ from referrals.models import (
     ReferralStatus,
     StageOfChange,
 )
-from spheres import access
 from spheres import services as core_services
 from spheres.models import Role
 
@@ -114,9 +113,9 @@ def test_it_admits_at_12_and_at_24(make_referral, screen, admit, age):
 
 def test_age_is_computed_at_the_screening_date_not_the_referral_date():
     dob = datetime.date(2001, 6, 15)
-    assert services.age_on(dob, datetime.date(2025, 6, 14)) == 23
-    assert services.age_on(dob, datetime.date(2025, 6, 15)) == 24
-    assert services.age_on(dob, datetime.date(2026, 6, 15)) == 25
+    assert rules.age_on(dob, datetime.date(2025, 6, 14)) == 23
+    assert rules.age_on(dob, datetime.date(2025, 6, 15)) == 24
+    assert rules.age_on(dob, datetime.date(2026, 6, 15)) == 25
 
 
 def test_precontemplation_needs_a_written_exception_reason(make_referral, screen):
@@ -130,7 +129,7 @@ def test_precontemplation_needs_a_written_exception_reason(make_referral, screen
         recognises_harms=False,
         precontemplation_exception_reason="Demande d'aide explicite malgré l'ambivalence.",
     )
-    assert services.admission_blockers(referral, timezone.localdate()) == []
+    assert selectors.admission_blockers(referral, timezone.localdate()) == []
     assert screening.referral.status == ReferralStatus.SCREENING
 
 
@@ -149,7 +148,7 @@ def test_a_recruiter_is_blocked_until_the_committee_assesses_the_risk(
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         admit(referral)
     assert "risk assessment" in " ".join(exc.value.messages)
-    services.risk_assessment_record(
+    services.recruiter_risk_assessment_record(
         referral=referral,
         actor=personas["coordinator"],
         delinquent_profile="Faible",
@@ -167,7 +166,7 @@ def test_a_recruiter_the_committee_refused_cannot_be_admitted(
 ):
     referral = make_referral()
     screen(referral, recruits_others=True, recruiter_acknowledges=True)
-    services.risk_assessment_record(
+    services.recruiter_risk_assessment_record(
         referral=referral,
         actor=personas["coordinator"],
         delinquent_profile="Élevé",

@@ -33,16 +33,16 @@ def urls(participant):
     consent = participant.consents.get(kind=ConsentKind.PROGRAM)
     pid = participant.public_id
     return {
-        "read": [reverse("participant_detail", args=[pid])],
+        "read": [reverse("referrals:participant_detail", args=[pid])],
         "write": [
-            reverse("consent_add", args=[pid, "research"]),
-            reverse("consent_sharing", args=[pid]),
-            reverse("consent_withdraw", args=[pid, consent.pk]),
-            reverse("youth_protection", args=[pid]),
-            reverse("consent_scan", args=[pid, consent.pk]),
-            reverse("participant_identity", args=[pid]),
+            reverse("referrals:consent_add", args=[pid, "research"]),
+            reverse("referrals:consent_sharing", args=[pid]),
+            reverse("referrals:consent_withdraw", args=[pid, consent.pk]),
+            reverse("referrals:youth_protection", args=[pid]),
+            reverse("referrals:consent_scan", args=[pid, consent.pk]),
+            reverse("referrals:participant_identity", args=[pid]),
         ],
-        "coordinator": [reverse("participant_assign", args=[pid])],
+        "coordinator": [reverse("referrals:participant_assign", args=[pid])],
     }
 
 
@@ -86,7 +86,7 @@ def test_access_matrix_for_every_participant_page(case, personas, login, persona
 def test_police_see_the_file_only_once_police_sharing_is_consented(
     case, personas, organisations, login
 ):
-    url = reverse("participant_detail", args=[case.public_id])
+    url = reverse("referrals:participant_detail", args=[case.public_id])
     client = login(personas["police"])
     assert client.get(url).status_code == 404
     services.sharing_set(
@@ -98,11 +98,15 @@ def test_police_see_the_file_only_once_police_sharing_is_consented(
     response = client.get(url)
     assert response.status_code == 200
     assert b"Read only" in response.content or b"Lecture seule" in response.content
-    assert client.get(reverse("consent_sharing", args=[case.public_id])).status_code == 404
+    assert (
+        client.get(reverse("referrals:consent_sharing", args=[case.public_id])).status_code == 404
+    )
 
 
 def test_opening_a_file_is_logged_with_ids_only(case, personas, login):
-    login(personas["worker_codim"]).get(reverse("participant_detail", args=[case.public_id]))
+    login(personas["worker_codim"]).get(
+        reverse("referrals:participant_detail", args=[case.public_id])
+    )
     entry = ReadLogEntry.objects.filter(user=personas["worker_codim"]).latest("at")
     assert (entry.action, entry.object_type, entry.object_id) == ("view", "participant", case.pk)
     assert entry.view_name == "participant_detail"
@@ -110,7 +114,7 @@ def test_opening_a_file_is_logged_with_ids_only(case, personas, login):
 
 def test_a_guessed_url_answers_404_and_is_logged(personas, login):
     response = login(personas["worker_codim"]).get(
-        reverse("participant_detail", args=["12345678-1234-4123-8123-123456789012"])
+        reverse("referrals:participant_detail", args=["12345678-1234-4123-8123-123456789012"])
     )
     assert response.status_code == 404
     entry = ReadLogEntry.objects.get(user=personas["worker_codim"])
@@ -120,7 +124,7 @@ def test_a_guessed_url_answers_404_and_is_logged(personas, login):
 def test_the_signed_form_downloads_as_an_attachment(case, personas, login):
     consent = case.consents.get(kind=ConsentKind.PROGRAM)
     response = login(personas["worker_ccsmtl"]).get(
-        reverse("consent_scan", args=[case.public_id, consent.pk])
+        reverse("referrals:consent_scan", args=[case.public_id, consent.pk])
     )
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
@@ -131,7 +135,13 @@ def test_the_signed_form_downloads_as_an_attachment(case, personas, login):
 
 
 @pytest.mark.parametrize(
-    "view", ["referral_detail", "referral_screening", "referral_admit", "referral_status"]
+    "view",
+    [
+        "referrals:referral_detail",
+        "referrals:referral_screening",
+        "referrals:referral_admit",
+        "referrals:referral_status",
+    ],
 )
 @pytest.mark.parametrize("persona", ["worker_ccsmtl", "police", "steering", "administrator"])
 def test_referral_files_are_the_coordinators(make_referral, personas, login, view, persona):
@@ -147,7 +157,7 @@ def test_referral_files_are_the_coordinators(make_referral, personas, login, vie
 def test_a_referrer_sees_only_the_status_of_their_own_referrals(make_referral, personas, login):
     mine = make_referral(submitted_by=personas["worker_enmarge"])
     other = make_referral(submitted_by=personas["worker_codim"])
-    html = login(personas["worker_enmarge"]).get(reverse("my_referrals")).content.decode()
+    html = login(personas["worker_enmarge"]).get(reverse("referrals:my_referrals")).content.decode()
     assert mine.last_name not in html  # initials only
     assert f"{mine.first_name[0]}. {mine.last_name[0]}." in html
     assert other.first_name not in html and html.count("<tr>") == 2  # header + one row
@@ -156,7 +166,7 @@ def test_a_referrer_sees_only_the_status_of_their_own_referrals(make_referral, p
 def test_a_partner_referral_lands_in_the_queue(personas, login):
     client = login(personas["worker_enmarge"])
     response = client.post(
-        reverse("referral_submit"),
+        reverse("referrals:referral_submit"),
         {
             "first_name": "Léa",
             "last_name": "Fortin",
@@ -169,7 +179,7 @@ def test_a_partner_referral_lands_in_the_queue(personas, login):
     referral = Referral.objects.get(last_name="Fortin")
     assert referral.referrer_email == personas["worker_enmarge"].email
     assert referral.status == ReferralStatus.NEW
-    queue = login(personas["coordinator"]).get(reverse("referral_queue")).content.decode()
+    queue = login(personas["coordinator"]).get(reverse("referrals:referral_queue")).content.decode()
     assert "Fortin" in queue
 
 
@@ -189,7 +199,7 @@ INTAKE = {
 
 def test_missing_fields_are_shown_beside_the_fields_and_nothing_is_saved(personas, login):
     data = {**INTAKE, "reasons": "", "referrer_name": ""}
-    response = login(personas["coordinator"]).post(reverse("referral_create"), data)
+    response = login(personas["coordinator"]).post(reverse("referrals:referral_create"), data)
     assert response.status_code == 200
     html = response.content.decode()
     assert 'id="id_reasons_error"' in html and 'id="id_referrer_name_error"' in html
@@ -200,11 +210,15 @@ def test_missing_fields_are_shown_beside_the_fields_and_nothing_is_saved(persona
 def test_possible_duplicates_are_shown_before_saving(make_referral, personas, login):
     existing = make_referral(phone="514-555-0199")
     client = login(personas["coordinator"])
-    response = client.post(reverse("referral_create"), INTAKE)
+    response = client.post(reverse("referrals:referral_create"), INTAKE)
     assert response.status_code == 200
-    assert reverse("referral_detail", args=[existing.public_id]) in response.content.decode()
+    assert (
+        reverse("referrals:referral_detail", args=[existing.public_id]) in response.content.decode()
+    )
     assert Referral.objects.count() == 1
-    response = client.post(reverse("referral_create"), {**INTAKE, "confirm_new_person": "on"})
+    response = client.post(
+        reverse("referrals:referral_create"), {**INTAKE, "confirm_new_person": "on"}
+    )
     assert response.status_code == 302
     assert Referral.objects.count() == 2
 
@@ -217,7 +231,7 @@ def test_admission_outside_12_to_24_is_refused_with_the_reason(
     screen(referral)
     today = timezone.localdate().isoformat()
     response = login(personas["coordinator"]).post(
-        reverse("referral_admit", args=[referral.public_id]),
+        reverse("referrals:referral_admit", args=[referral.public_id]),
         {
             "admitted_on": today,
             "consent_given_on": today,
@@ -237,7 +251,7 @@ def test_an_html_file_renamed_pdf_is_refused_at_admission(make_referral, screen,
     screen(referral)
     today = timezone.localdate().isoformat()
     response = login(personas["coordinator"]).post(
-        reverse("referral_admit", args=[referral.public_id]),
+        reverse("referrals:referral_admit", args=[referral.public_id]),
         {
             "admitted_on": today,
             "consent_given_on": today,
@@ -262,7 +276,7 @@ def test_a_second_admission_is_refused_from_the_page(make_referral, screen, admi
     admit(referral)
     today = timezone.localdate().isoformat()
     response = login(personas["coordinator"]).post(
-        reverse("referral_admit", args=[referral.public_id]),
+        reverse("referrals:referral_admit", args=[referral.public_id]),
         {
             "admitted_on": today,
             "consent_given_on": today,
@@ -277,7 +291,8 @@ def test_a_second_admission_is_refused_from_the_page(make_referral, screen, admi
 
 def test_assigning_a_non_worker_is_refused_from_the_page(case, personas, login):
     response = login(personas["coordinator"]).post(
-        reverse("participant_assign", args=[case.public_id]), {"primary": personas["police"].pk}
+        reverse("referrals:participant_assign", args=[case.public_id]),
+        {"primary": personas["police"].pk},
     )
     assert response.status_code == 200
     assert response.context["form"].errors["primary"]
@@ -285,7 +300,7 @@ def test_assigning_a_non_worker_is_refused_from_the_page(case, personas, login):
 
 def test_search_is_by_post_and_names_stay_out_of_urls(case, personas, login):
     client = login(personas["coordinator"])
-    response = client.post(reverse("participant_list"), {"q": case.referral.last_name})
+    response = client.post(reverse("referrals:participant_list"), {"q": case.referral.last_name})
     assert response.status_code == 200
     assert [p.pk for p in response.context["participants"]] == [case.pk]
     assert case.referral.last_name not in response.request["PATH_INFO"]
@@ -296,7 +311,7 @@ def test_the_recruiter_marker_shows_on_list_and_file(make_referral, screen, admi
 
     referral = make_referral()
     screen(referral, recruits_others=True, recruiter_acknowledges=True)
-    services.risk_assessment_record(
+    services.recruiter_risk_assessment_record(
         referral=referral,
         actor=personas["coordinator"],
         delinquent_profile="-",
@@ -308,8 +323,8 @@ def test_the_recruiter_marker_shows_on_list_and_file(make_referral, screen, admi
     participant = admit(referral)
     client = login(personas["coordinator"])
     for url in (
-        reverse("participant_list"),
-        reverse("participant_detail", args=[participant.public_id]),
+        reverse("referrals:participant_list"),
+        reverse("referrals:participant_detail", args=[participant.public_id]),
     ):
         assert "marker-no-contact" in client.get(url).content.decode()
 
@@ -326,14 +341,17 @@ def test_pages_stay_within_the_query_budget(
         make_referral()
     coordinator = login(personas["coordinator"])
     for url in (
-        reverse("referral_queue"),
-        reverse("participant_list"),
-        reverse("participant_detail", args=[participants[0].public_id]),
+        reverse("referrals:referral_queue"),
+        reverse("referrals:participant_list"),
+        reverse("referrals:participant_detail", args=[participants[0].public_id]),
     ):
         with django_assert_max_num_queries(14):
             assert coordinator.get(url).status_code == 200
     worker = login(personas["worker_ccsmtl"])
-    for url, shown in ((reverse("caseload"), size), (reverse("participant_list"), min(size, 50))):
+    for url, shown in (
+        (reverse("followups:caseload"), size),
+        (reverse("referrals:participant_list"), min(size, 50)),
+    ):
         with django_assert_max_num_queries(14):
             response = worker.get(url)
         assert response.status_code == 200
@@ -345,12 +363,12 @@ def test_the_participant_list_pages_and_ignores_malformed_filters(
 ):
     bulk_participants(60)
     client = login(personas["coordinator"])
-    first = client.get(reverse("participant_list"))
-    second = client.get(reverse("participant_list"), {"page": 2})
+    first = client.get(reverse("referrals:participant_list"))
+    second = client.get(reverse("referrals:participant_list"), {"page": 2})
     assert len(first.context["participants"]) == 50 and len(second.context["participants"]) == 10
     assert (
         client.get(
-            reverse("participant_list"), {"worker": "abc", "organisation": "1;--"}
+            reverse("referrals:participant_list"), {"worker": "abc", "organisation": "1;--"}
         ).status_code
         == 200
     )
@@ -365,7 +383,7 @@ def test_the_assignment_page_suggests_a_pair_from_two_organisations(
     screen(referral)
     participant = admit(referral)
     response = login(personas["coordinator"]).get(
-        reverse("participant_assign", args=[participant.public_id])
+        reverse("referrals:participant_assign", args=[participant.public_id])
     )
     first, second = response.context["suggested"]
     orgs = lambda u: {m.organisation_id for m in u.memberships.all()}  # noqa: E731
@@ -376,7 +394,7 @@ def test_the_assignment_page_suggests_a_pair_from_two_organisations(
 
 
 def test_an_assigned_worker_updates_contacts_and_others_cannot(case, personas, login):
-    url = reverse("participant_identity", args=[case.public_id])
+    url = reverse("referrals:participant_identity", args=[case.public_id])
     data = {
         "first_name": case.referral.first_name,
         "last_name": case.referral.last_name,

@@ -45,15 +45,15 @@ def test_navigation_shows_only_what_the_role_may_use(login, personas):
         reverse(name)
         for name in (
             "home",
-            "caseload",
-            "participant_list",
-            "referral_submit",
-            "my_referrals",
-            "notifications",
+            "followups:caseload",
+            "referrals:participant_list",
+            "referrals:referral_submit",
+            "referrals:my_referrals",
+            "followups:notifications",
         )
     ]
     nav = login(personas["steering"]).get(reverse("home")).context["nav_links"]
-    assert reverse("participant_list") not in [link["url"] for link in nav]
+    assert reverse("referrals:participant_list") not in [link["url"] for link in nav]
     nav = (
         login(personas["administrator"])
         .get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en")

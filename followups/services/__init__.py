@@ -1,0 +1,27 @@
+"""Follow-up state changes: status and its history, weekly notes, contact attempts, risk
+assessments, the set-based inactivity rule and the departure handover (DOMAIN.md: Follow-ups).
+Split by concern; this package re-exports them all."""
+
+from followups.services.handover import handover_perform
+from followups.services.inactivity import followups_mark_unreachable, missing_notes_remind
+from followups.services.lifecycle import followup_open, followup_set_status
+from followups.services.notes import (
+    NoteConflict,
+    contact_attempt_record,
+    missed_meeting_record,
+    note_save,
+    risk_assessment_record,
+)
+
+__all__ = [
+    "NoteConflict",
+    "contact_attempt_record",
+    "followup_open",
+    "followup_set_status",
+    "followups_mark_unreachable",
+    "handover_perform",
+    "missed_meeting_record",
+    "missing_notes_remind",
+    "note_save",
+    "risk_assessment_record",
+]

@@ -1,0 +1,107 @@
+"""The follow-up's status and its history (DOMAIN.md: Follow-ups — break, inactive, completed,
+reactivation at any time)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from followups.models import FollowUp, FollowUpStatus, FollowUpStatusChange, InactiveReason
+from referrals.access import require_change
+from referrals.models import Participant
+from spheres.models import User
+
+
+def followup_open(*, participant: Participant, actor: User) -> FollowUp:
+    """At admission: the follow-up starts active."""
+    now = timezone.now()
+    followup = FollowUp.objects.create(
+        participant=participant,
+        status=FollowUpStatus.ACTIVE,
+        status_since=now,
+        period_started_at=now,
+    )
+    FollowUpStatusChange.objects.create(
+        followup=followup, to_status=FollowUpStatus.ACTIVE, changed_by=actor, changed_at=now
+    )
+    return followup
+
+
+ALLOWED = {
+    FollowUpStatus.ACTIVE: {
+        FollowUpStatus.ON_BREAK,
+        FollowUpStatus.INACTIVE,
+        FollowUpStatus.COMPLETED,
+    },
+    FollowUpStatus.ON_BREAK: {
+        FollowUpStatus.ACTIVE,
+        FollowUpStatus.INACTIVE,
+        FollowUpStatus.COMPLETED,
+    },
+    FollowUpStatus.INACTIVE: {FollowUpStatus.ACTIVE},
+    FollowUpStatus.COMPLETED: {FollowUpStatus.ACTIVE},
+}
+
+
+@transaction.atomic
+def followup_set_status(
+    *,
+    participant: Participant,
+    actor: User,
+    to_status: str,
+    reason: str = "",
+    note: str = "",
+    break_terms: str = "",
+    break_resume_on: datetime.date | None = None,
+    participant_view: str = "",
+) -> FollowUp:
+    """Only assigned workers and the coordinator change it. A break records its terms; inactive
+    needs a reason; completed records the participant's own view; any follow-up can be
+    reactivated at any time, which opens a new active period."""
+    require_change(actor, participant)
+    followup = FollowUp.objects.select_for_update().get(participant=participant)
+    if to_status not in ALLOWED.get(followup.status, set()):
+        raise ValidationError(
+            {
+                "to_status": _("A follow-up that is %(from)s cannot become %(to)s.")
+                % {"from": followup.get_status_display(), "to": FollowUpStatus(to_status).label}
+            }
+        )
+    errors = {}
+    if to_status == FollowUpStatus.ON_BREAK and not break_terms.strip():
+        errors["break_terms"] = _("Record the terms agreed for resuming contact.")
+    if to_status == FollowUpStatus.INACTIVE and reason not in InactiveReason.values:
+        errors["reason"] = _("Choose why the follow-up becomes inactive.")
+    if to_status == FollowUpStatus.COMPLETED and not participant_view.strip():
+        errors["participant_view"] = _("Record the participant's own view of the completion.")
+    if break_resume_on and break_resume_on < timezone.localdate():
+        errors["break_resume_on"] = _("The expected resume date is in the past.")
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    from_status = followup.status
+    followup.status = to_status
+    followup.status_since = now
+    followup.inactive_reason = reason if to_status == FollowUpStatus.INACTIVE else ""
+    if to_status == FollowUpStatus.ON_BREAK:
+        followup.break_terms, followup.break_resume_on = break_terms.strip(), break_resume_on
+    if to_status == FollowUpStatus.COMPLETED:
+        followup.participant_view = participant_view.strip()
+    if to_status == FollowUpStatus.ACTIVE and from_status != FollowUpStatus.ON_BREAK:
+        followup.period_started_at = now  # reactivation: failed attempts are counted afresh
+    if to_status == FollowUpStatus.ACTIVE:
+        followup.break_terms, followup.break_resume_on = "", None
+    followup.full_clean()
+    followup.save()
+    FollowUpStatusChange.objects.create(
+        followup=followup,
+        from_status=from_status,
+        to_status=to_status,
+        reason=followup.inactive_reason,
+        note=note.strip(),
+        changed_by=actor,
+        changed_at=now,
+    )
+    return followup

@@ -1,0 +1,155 @@
+"""Weekly progress notes, contact attempts and risk assessments (DOMAIN.md: The weekly progress
+notes; Follow-ups)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from followups.models import (
+    NOTE_FIELDS,
+    AttemptOutcome,
+    Channel,
+    ContactAttempt,
+    RiskAssessment,
+    WeeklyNote,
+)
+from followups.rules import monday_of, note_errors
+from referrals.access import require_change
+from referrals.models import Participant
+from spheres.models import User
+
+
+class NoteConflict(ValidationError):
+    """Someone else saved this week's note since the form was opened."""
+
+
+@transaction.atomic
+def note_save(
+    *,
+    participant: Participant,
+    actor: User,
+    week: datetime.date,
+    version: int | None = None,
+    opened_week: datetime.date | None = None,
+    **data,
+) -> WeeklyNote:
+    """Create or update the note of the week that contains `week` (stored as its Monday).
+    `version` is the version the form was opened with: if someone saved in between, the save is
+    refused (NoteConflict) and the person keeps their text. `opened_week` is the week the form
+    was opened for: moving the note onto another week that already has its note is refused."""
+    require_change(actor, participant)
+    unknown = set(data) - set(NOTE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown note fields: {sorted(unknown)}")
+    week = monday_of(week)
+    errors = note_errors(participant.admitted_on, week, data)
+    if errors:
+        raise ValidationError(errors)
+    existing = (
+        WeeklyNote.objects.select_for_update().filter(participant=participant, week=week).first()
+    )
+    if existing is not None and opened_week is not None and week != monday_of(opened_week):
+        raise ValidationError(
+            {"week": _("That week already has a note: open it from the timeline.")}
+        )
+    if existing is not None:
+        if version is None or version != existing.version:
+            raise NoteConflict(
+                _(
+                    "Someone else saved the note of this week while you were writing. "
+                    "Your text is kept below: compare and save again."
+                ),
+                code="conflict",
+            )
+        for name, value in data.items():
+            setattr(existing, name, value)
+        existing.version += 1
+        existing.updated_by = actor
+        existing.full_clean()
+        existing.save()
+        return existing
+    note = WeeklyNote(participant=participant, week=week, author=actor, updated_by=actor, **data)
+    note.full_clean(validate_unique=False)
+    try:
+        with transaction.atomic():
+            note.save()
+    except IntegrityError as exc:  # created by someone else at the same moment
+        raise NoteConflict(
+            _(
+                "Someone else saved the note of this week while you were writing. "
+                "Your text is kept below: compare and save again."
+            ),
+            code="conflict",
+        ) from exc
+    return note
+
+
+# --- Contact attempts and risk -----------------------------------------------------------------
+
+
+@transaction.atomic
+def contact_attempt_record(
+    *,
+    participant: Participant,
+    actor: User,
+    at: datetime.datetime,
+    channel: str,
+    outcome: str,
+    note: str = "",
+) -> ContactAttempt:
+    require_change(actor, participant)
+    if at > timezone.now() + datetime.timedelta(minutes=5):
+        raise ValidationError({"at": _("The attempt cannot be in the future.")})
+    attempt = ContactAttempt(
+        participant=participant,
+        at=at,
+        channel=channel,
+        outcome=outcome,
+        note=note.strip(),
+        recorded_by=actor,
+    )
+    attempt.full_clean()
+    attempt.save()
+    return attempt
+
+
+def missed_meeting_record(*, participant: Participant, actor: User) -> ContactAttempt:
+    """One click from the caseload: the participant did not come after the 15-minute wait."""
+    return contact_attempt_record(
+        participant=participant,
+        actor=actor,
+        at=timezone.now(),
+        channel=Channel.IN_PERSON,
+        outcome=AttemptOutcome.NO_SHOW,
+    )
+
+
+@transaction.atomic
+def risk_assessment_record(
+    *,
+    participant: Participant,
+    actor: User,
+    time_point: int,
+    assessed_on: datetime.date,
+    level: str,
+    instrument_done: bool = False,
+) -> RiskAssessment:
+    require_change(actor, participant)
+    if assessed_on > timezone.localdate():
+        raise ValidationError({"assessed_on": _("The date cannot be in the future.")})
+    if RiskAssessment.objects.filter(participant=participant, time_point=time_point).exists():
+        raise ValidationError({"time_point": _("This time point is already recorded.")})
+    assessment = RiskAssessment(
+        participant=participant,
+        time_point=time_point,
+        assessed_on=assessed_on,
+        level=level,
+        instrument_done=instrument_done,
+        recorded_by=actor,
+    )
+    assessment.full_clean()
+    assessment.save()
+    return assessment

@@ -1,0 +1,153 @@
+"""The access policy: the one place that answers "may this person see / change this participant
+(or referral)?" and "which participants may this person see?". Deny by default.
+
+- coordinator: every participant and every referral;
+- assigned workers: view and change their participants (user object permissions);
+- workers and Clinical Committee members of a partner organisation: view the participants whose
+  information-sharing consent names their organisation (group object permissions; police only when
+  police sharing was consented — the police service is an organisation like the others);
+- steering members, researchers, administrators, referrers and superusers: no participant file.
+
+Object permissions are derived data, written by referrals.permissions in the same transaction as the
+change that causes them. Model-wide permissions are never consulted (accept_global_perms=False).
+A refusal answers 404 (as for a missing record) and is written to the read log, ids only.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.http import Http404
+from guardian.shortcuts import get_objects_for_user
+
+from referrals.models import Participant, Referral
+from spheres.models import CASE_ROLES, ReadLogEntry, Role, User
+from spheres.selectors import roles_of
+from spheres.services import read_log_record
+
+VIEW = "referrals.view_participant"
+CHANGE = "referrals.change_participant"
+
+__all__ = ["CASE_ROLES"]
+
+
+def is_coordinator(user: User) -> bool:
+    return Role.COORDINATOR in roles_of(user)
+
+
+def require_coordinator(user: User) -> None:
+    """For services: only the coordinator takes this step."""
+    if not is_coordinator(user):
+        raise PermissionDenied
+
+
+def participants_visible_to(user: User) -> QuerySet[Participant]:
+    roles = roles_of(user)
+    if Role.COORDINATOR in roles:
+        return Participant.objects.all()
+    if not roles & CASE_ROLES:
+        return Participant.objects.none()
+    return get_objects_for_user(
+        user, VIEW, klass=Participant.objects.all(), accept_global_perms=False, with_superuser=False
+    )
+
+
+def participants_changeable_by(user: User) -> QuerySet[Participant]:
+    roles = roles_of(user)
+    if Role.COORDINATOR in roles:
+        return Participant.objects.all()
+    if Role.YOUTH_WORKER not in roles:
+        return Participant.objects.none()
+    return get_objects_for_user(
+        user,
+        CHANGE,
+        klass=Participant.objects.all(),
+        accept_global_perms=False,
+        with_superuser=False,
+    )
+
+
+def with_write_flag(queryset: QuerySet, user: User) -> QuerySet:
+    """Annotate `user_may_change` in the same query (no second round trip on file pages)."""
+    if is_coordinator(user):
+        return queryset.annotate(user_may_change=Value(True))
+    changeable = participants_changeable_by(user).filter(pk=OuterRef("pk"))
+    return queryset.annotate(user_may_change=Exists(changeable))
+
+
+def may_change(user: User, participant: Participant) -> bool:
+    if hasattr(participant, "user_may_change"):
+        return participant.user_may_change
+    if is_coordinator(user):
+        return True
+    return participants_changeable_by(user).filter(pk=participant.pk).exists()
+
+
+def require_change(user: User, participant: Participant) -> None:
+    """For services: the coordinator and the assigned workers change a file; nobody else."""
+    if not may_change(user, participant):
+        raise PermissionDenied
+
+
+def get_participant_for_user(
+    user: User,
+    public_id,
+    *,
+    write: bool = False,
+    view_name: str = "",
+    log_action: str | None = ReadLogEntry.Action.VIEW,
+    queryset: QuerySet | None = None,
+) -> Participant:
+    """The participant if this person may see it (or change it, with write=True); 404 otherwise,
+    for "missing" and "not yours" alike. Both outcomes go to the read log, ids only.
+
+    The answer carries `user_may_change`, computed in the same query, so pages and services
+    that ask again never query the permissions a second time."""
+    base = queryset if queryset is not None else Participant.objects.all()
+    if write:
+        allowed = (base & participants_changeable_by(user)).annotate(user_may_change=Value(True))
+    else:
+        allowed = with_write_flag(base & participants_visible_to(user), user)
+    participant = allowed.filter(public_id=public_id).first()
+    if participant is None:
+        deny(user, public_id, view_name=view_name)
+    if log_action:
+        read_log_record(
+            user=user,
+            action=log_action,
+            object_type="participant",
+            object_id=participant.pk,
+            view_name=view_name,
+        )
+    return participant
+
+
+def deny(user: User, public_id, *, view_name: str = ""):
+    """Refuse as if the participant did not exist (404), and write the attempt to the read log."""
+    existing = Participant.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
+    read_log_record(
+        user=user,
+        action=ReadLogEntry.Action.DENIED,
+        object_type="participant",
+        object_id=existing,
+        view_name=view_name,
+    )
+    raise Http404
+
+
+def get_referral_for_user(
+    user: User, public_id, *, view_name: str = "", queryset: QuerySet | None = None
+) -> Referral:
+    """Referral files are the coordinator's; anyone else gets 404 and a read-log row."""
+    referral = None
+    if is_coordinator(user):
+        base = queryset if queryset is not None else Referral.objects.all()
+        referral = base.filter(public_id=public_id).first()
+    read_log_record(
+        user=user,
+        action=ReadLogEntry.Action.VIEW if referral else ReadLogEntry.Action.DENIED,
+        object_type="referral",
+        object_id=referral.pk if referral else None,
+        view_name=view_name,
+    )
+    if referral is None:
+        raise Http404
+    return referral

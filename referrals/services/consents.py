@@ -1,0 +1,142 @@
+"""Consents: program, research, information sharing, and the duty to report (DOMAIN.md: Consent
+and confidentiality). Withdrawal at any time, without justification."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from referrals import permissions
+from referrals.access import require_change
+from referrals.models import Consent, ConsentKind, Participant, YouthProtectionReport
+from referrals.rules import validate_scan
+from spheres.models import Organisation, User
+
+
+def consent_create(
+    *, participant, actor, kind, given_on, organisation=None, scan=None, **data
+) -> Consent:
+    consent = Consent(
+        participant=participant,
+        kind=kind,
+        organisation=organisation,
+        given_on=given_on,
+        recorded_by=actor,
+        **data,
+    )
+    if given_on and given_on > timezone.localdate():
+        raise ValidationError({"given_on": _("The date cannot be in the future.")})
+    if scan:
+        consent.scan_content_type = validate_scan(scan)
+        consent.scan = scan
+    consent.full_clean()
+    consent.save()
+    return consent
+
+
+@transaction.atomic
+def consent_record(
+    *, participant: Participant, actor: User, kind: str, given_on: datetime.date, **data
+) -> Consent:
+    """Program or research consent (sharing consent goes through sharing_set)."""
+    require_change(actor, participant)
+    if kind not in {ConsentKind.PROGRAM, ConsentKind.RESEARCH}:
+        raise ValidationError({"kind": _("Unknown consent.")})
+    if participant.consents.filter(kind=kind, withdrawn_on__isnull=True).exists():
+        raise ValidationError(
+            _("An active consent of this kind already exists; withdraw it first.")
+        )
+    if kind == ConsentKind.PROGRAM and not data.get("worker_declaration"):
+        raise ValidationError(
+            {"worker_declaration": _("The worker's declaration of responsibility is required.")}
+        )
+    consent = consent_create(
+        participant=participant, actor=actor, kind=kind, given_on=given_on, **data
+    )
+    if kind == ConsentKind.PROGRAM and participant.program_consent_withdrawn:
+        participant.program_consent_withdrawn = False
+        participant.save(update_fields=["program_consent_withdrawn"])
+    permissions.sync_permissions([participant.pk])
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(
+    *, consent: Consent, actor: User, withdrawn_on: datetime.date | None = None, note: str = ""
+) -> Consent:
+    """Withdrawal at any time, without having to justify it: the note is optional. Withdrawing
+    program consent keeps the file for the coordinator and assigned workers only."""
+    participant = consent.participant
+    require_change(actor, participant)
+    consent = Consent.objects.select_for_update().get(pk=consent.pk)
+    if consent.withdrawn_on is not None:
+        raise ValidationError(_("This consent is already withdrawn."))
+    withdrawn_on = withdrawn_on or timezone.localdate()
+    if withdrawn_on > timezone.localdate():
+        raise ValidationError({"withdrawn_on": _("The date cannot be in the future.")})
+    if withdrawn_on < consent.given_on:
+        raise ValidationError({"withdrawn_on": _("The withdrawal is dated before the consent.")})
+    consent.withdrawn_on = withdrawn_on
+    consent.withdrawal_recorded_by = actor
+    consent.withdrawal_note = note.strip()
+    consent.save(update_fields=["withdrawn_on", "withdrawal_recorded_by", "withdrawal_note"])
+    if consent.kind == ConsentKind.PROGRAM:
+        participant.program_consent_withdrawn = True
+        participant.save(update_fields=["program_consent_withdrawn"])
+    permissions.sync_permissions([participant.pk])
+    return consent
+
+
+@transaction.atomic
+def sharing_set(
+    *,
+    participant: Participant,
+    actor: User,
+    organisations: list[Organisation],
+    given_on: datetime.date,
+    note: str = "",
+) -> None:
+    """The organisations the participant agrees may see the file. Organisations dropped from the
+    list have their consent withdrawn (and lose access) in the same transaction."""
+    require_change(actor, participant)
+    wanted = {o.pk: o for o in organisations}
+    active = {
+        c.organisation_id: c
+        for c in participant.consents.filter(kind=ConsentKind.SHARING, withdrawn_on__isnull=True)
+    }
+    today = timezone.localdate()
+    for org_id, consent in active.items():
+        if org_id not in wanted:
+            consent.withdrawn_on, consent.withdrawal_recorded_by = today, actor
+            consent.withdrawal_note = note.strip()
+            consent.save(
+                update_fields=["withdrawn_on", "withdrawal_recorded_by", "withdrawal_note"]
+            )
+    for org_id, organisation in wanted.items():
+        if org_id not in active:
+            if not organisation.is_active:
+                raise ValidationError({"organisations": _("This organisation is inactive.")})
+            consent_create(
+                participant=participant,
+                actor=actor,
+                kind=ConsentKind.SHARING,
+                organisation=organisation,
+                given_on=given_on,
+            )
+    permissions.sync_permissions([participant.pk])
+
+
+@transaction.atomic
+def youth_protection_record(
+    *, participant: Participant, actor: User, **data
+) -> YouthProtectionReport:
+    """For a minor, the file shows that the duty to report to the DYP was considered."""
+    require_change(actor, participant)
+    report = YouthProtectionReport(participant=participant, recorded_by=actor, **data)
+    if report.reported and not report.reported_on:
+        raise ValidationError({"reported_on": _("Give the date of the report.")})
+    report.full_clean()
+    report.save()
+    return report
