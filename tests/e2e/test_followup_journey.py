@@ -75,7 +75,7 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
         InactiveReason,
         WeeklyNote,
     )
-    from followups.services import monday_of
+    from followups.rules import monday_of
     from followups.tasks import flag_unreachable_followups
     from referrals.models import Participant
 
