@@ -1,3 +1,6 @@
+import hashlib
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -8,6 +11,7 @@ from followups.models import (
     NOTE_CHANNELS,
     NOTE_FIELDS,
     AttemptOutcome,
+    Channel,
     FollowUpStatus,
     InactiveReason,
     NoContactReason,
@@ -81,6 +85,9 @@ class NoteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # A fingerprint of the values the form was opened with: after a conflict it tells which
+    # fields this person changed (kept) from those they did not touch (taken from the other save).
+    base = forms.CharField(required=False, widget=forms.HiddenInput)
 
     # The service speaks of minutes; the page's field is the typed duration.
     service_error_fields = {"meetings_minutes": "meetings_duration"}
@@ -97,14 +104,50 @@ class NoteForm(forms.Form):
                 meetings_duration=minutes_as_text(existing.meetings_minutes),
                 version=existing.version,
             )
+        initial["base"] = fingerprint(note_values(existing))
         return initial
 
-    def rebase(self, saved) -> None:
-        """After a conflict: keep what was typed, on top of the version now saved, so the next
-        save is a deliberate choice over what the other person wrote."""
-        if saved is not None:
-            self.data = self.data.copy()
-            self.data["version"] = saved.version
+    def rebase(self, saved) -> list[dict]:
+        """After a conflict, merge on top of the version now saved: a field this person did not
+        change since opening the form takes the other person's value; a field they changed keeps
+        what they typed. Returns every field where the two saves differ (theirs and yours, side
+        by side), so nothing the other person wrote is dropped unseen by the next save."""
+        theirs = note_values(saved)
+        mine = self.service_data()
+        try:
+            base = json.loads(self.cleaned_data.get("base") or "{}")
+        except ValueError:
+            base = {}
+        data = self.data.copy()
+        rows = []
+        for name in NOTE_FIELDS:
+            if _canonical(mine.get(name)) == _canonical(theirs[name]):
+                continue
+            untouched = base.get(name) == _digest(mine.get(name))
+            if untouched:
+                self._put(data, name, theirs[name])
+            rows.append(
+                {
+                    "name": name,
+                    "label": NOTE_LABELS[name],
+                    "theirs": display_value(name, theirs[name]),
+                    "mine": display_value(name, mine.get(name)),
+                    "kept": "theirs" if untouched else "mine",
+                }
+            )
+        data["version"] = saved.version if saved is not None else ""
+        data["base"] = fingerprint(theirs)
+        self.data = data
+        return rows
+
+    @staticmethod
+    def _put(data, name, value) -> None:
+        if name == "meetings_minutes":
+            data["meetings_duration"] = minutes_as_text(value)
+        elif name == "other_channels":
+            data.setlist("other_channels", list(value or []))
+        else:
+            data[name] = "" if value is None else str(value)
 
     def clean_meetings_duration(self):
         try:
@@ -114,8 +157,68 @@ class NoteForm(forms.Form):
 
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("base", None)
         data["meetings_minutes"] = data.pop("meetings_duration")
         return data
+
+
+NOTE_LABELS = {
+    "meetings": _("Face-to-face meetings"),
+    "meetings_minutes": _("Total duration of the meetings"),
+    "other_channels": _("Other communications"),
+    "no_contact_reason": _("No meeting or communication: why?"),
+    "no_contact_other": _("Other reason, specify"),
+    "main_activity": _("Main activity"),
+    "targeted_need": _("Targeted need"),
+    "worker_satisfaction": _("Worker's satisfaction"),
+    "participant_satisfaction": _("Participant's satisfaction (as perceived)"),
+    "activities_summary": _("Summary of the week's activities"),
+    "other_information": _("Other relevant information"),
+    "other_workers_notes": _("Notes on the other workers on the case"),
+}
+_CHOICES = {
+    "other_channels": dict(Channel.choices),
+    "no_contact_reason": dict(NoContactReason.choices),
+    "targeted_need": dict(TargetedNeed.choices),
+    "worker_satisfaction": dict(Satisfaction.choices),
+    "participant_satisfaction": dict(Satisfaction.choices),
+}
+
+
+def note_values(note) -> dict:
+    """The note's fields as the service takes them; a note not written yet has the defaults."""
+    if note is None:
+        return {f: ([] if f == "other_channels" else 0 if f.startswith("meetings") else "")
+                for f in NOTE_FIELDS}  # fmt: skip
+    return {f: getattr(note, f) for f in NOTE_FIELDS}
+
+
+def _canonical(value) -> str:
+    if isinstance(value, list | tuple):
+        return json.dumps(sorted(str(v) for v in value))
+    if value is None:
+        return ""
+    # Browsers send text areas with CRLF line ends; the stored text may have LF.
+    return str(value).replace("\r\n", "\n").strip()
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(_canonical(value).encode()).hexdigest()[:16]
+
+
+def fingerprint(values: dict) -> str:
+    return json.dumps({name: _digest(values.get(name)) for name in NOTE_FIELDS})
+
+
+def display_value(name: str, value) -> str:
+    """A note field as the person reads it: labels for codes, durations as typed."""
+    if name == "meetings_minutes":
+        return minutes_as_text(value or 0)
+    if name in _CHOICES:
+        labels = _CHOICES[name]
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        return ", ".join(str(labels.get(v, v)) for v in values)
+    return "" if value is None else str(value)
 
 
 class AttemptForm(forms.Form):

@@ -61,9 +61,9 @@ def note_edit(request, public_id):
         return _back(request, participant)
     conflict = None
     if isinstance(done.error, services.NoteConflict):
-        # Keep what was typed; show what the other person saved, to compare.
-        conflict = selectors.note_for_week(participant, form.cleaned_data["week"])
-        form.rebase(conflict)
+        # Merge onto what the other person saved and show every field where the saves differ.
+        saved = selectors.note_for_week(participant, form.cleaned_data["week"])
+        conflict = {"note": saved, "rows": form.rebase(saved)}
     context = {"participant": participant, "form": form, "existing": existing, "week": week}
     return render(request, "followups/note_form.html", {**context, "conflict": conflict})
 
