@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from followups.models import (
     ATTEMPT_CHANNELS,
@@ -280,33 +281,67 @@ class RiskForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    """One successor and one transition summary per follow-up of the departing worker."""
+    """One successor and one transition summary per follow-up of the departing worker, and a new
+    second worker when the successor is already on the case. The workers are read once: every
+    row's choices come from the same list (no query per row, whatever the caseload)."""
 
     def __init__(self, *args, assignments, workers, suggestions, **kwargs):
         super().__init__(*args, **kwargs)
+        self.workers = {w.pk: w for w in workers}
+        choices = [(w.pk, worker_label(w)) for w in workers]
         self.rows = []
         for assignment in assignments:
             key = assignment.participant.public_id.hex
-            self.fields[f"successor_{key}"] = forms.ModelChoiceField(
-                label=_("Successor for %(id)s") % {"id": assignment.participant.youth_id},
-                queryset=workers,
-                initial=suggestions.get(assignment.pk),
+            youth_id = assignment.participant.youth_id
+            suggested = suggestions.get(assignment.pk, (None, None))
+            self.fields[f"successor_{key}"] = forms.TypedChoiceField(
+                label=_("Successor for %(id)s") % {"id": youth_id},
+                choices=[("", "—"), *choices],
+                coerce=int,
+                initial=suggested[0],
+            )
+            self.fields[f"second_{key}"] = forms.TypedChoiceField(
+                label=_("New second worker for %(id)s") % {"id": youth_id},
+                choices=[("", "—"), *choices],
+                coerce=int,
+                empty_value=None,
+                required=False,
+                initial=suggested[1],
+                help_text=_("Only when the successor is already on the case: the pair is kept."),
             )
             self.fields[f"summary_{key}"] = forms.CharField(
-                label=_("Transition summary for %(id)s") % {"id": assignment.participant.youth_id},
+                label=_("Transition summary for %(id)s") % {"id": youth_id},
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
-            self.rows.append((assignment, self[f"successor_{key}"], self[f"summary_{key}"]))
+            self.rows.append(
+                (
+                    assignment,
+                    self[f"successor_{key}"],
+                    self[f"second_{key}"],
+                    self[f"summary_{key}"],
+                )
+            )
 
     def service_data(self) -> dict:
         return {"items": self.items()}
 
     def items(self):
+        data, workers = self.cleaned_data, self.workers
         return [
             (
                 a,
-                self.cleaned_data[f"successor_{a.participant.public_id.hex}"],
-                self.cleaned_data[f"summary_{a.participant.public_id.hex}"],
+                workers[data[f"successor_{a.participant.public_id.hex}"]],
+                data[f"summary_{a.participant.public_id.hex}"],
+                workers.get(data[f"second_{a.participant.public_id.hex}"]),
             )
-            for a, _s, _t in self.rows
+            for a, *_fields in self.rows
         ]
+
+
+def worker_label(worker) -> str:
+    """Name, organisations (pairs come from two organisations) and current caseload."""
+    orgs = ", ".join(m.organisation.short_name for m in worker.memberships.all() if m.is_active)
+    n = getattr(worker, "caseload", 0)
+    return ngettext(
+        "%(name)s — %(orgs)s — %(n)s follow-up", "%(name)s — %(orgs)s — %(n)s follow-ups", n
+    ) % {"name": worker.get_full_name(), "orgs": orgs, "n": n}

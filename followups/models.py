@@ -297,7 +297,10 @@ class Handover(models.Model):
 
 class HandoverItem(models.Model):
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    # The file shows its transition summaries (prefetched by name: referrals imports nothing here).
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="handover_items"
+    )
     successor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

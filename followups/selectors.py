@@ -4,7 +4,7 @@ handover suggestions. Models only; a fixed number of queries whatever the data s
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -15,6 +15,7 @@ from followups.models import (
     FollowUp,
     FollowUpStatus,
     FollowUpStatusChange,
+    HandoverItem,
     RiskAssessment,
     RiskLevel,
     WeeklyNote,
@@ -80,29 +81,70 @@ def missing_notes_counts(week: datetime.date) -> dict[int, int]:
     return {row["worker_id"]: row["n"] for row in rows}
 
 
-def handover_suggestions(assignments) -> dict[int, int]:
-    """Per assignment, a successor the participant already knows: the other worker on the case
-    first, then workers they have met (earlier assignments, note authors). Three queries."""
+def handover_suggestions(assignments) -> dict[int, tuple[int | None, int | None]]:
+    """Per assignment, (successor, new second) the participant already knows: the other worker
+    on the case first, then workers they have met (earlier assignments, note authors). When the
+    successor is the other worker on the case, the pair needs a new second: the next known
+    worker, if any. Active youth workers only. Three queries."""
     participant_ids = [a.participant_id for a in assignments]
     departing_ids = {a.worker_id for a in assignments}
     workers = set(people_with_role(Role.YOUTH_WORKER).values_list("pk", flat=True)) - departing_ids
     known: dict[int, list[int]] = {pid: [] for pid in participant_ids}
+    on_case: dict[int, set[int]] = {pid: set() for pid in participant_ids}
     for pid, wid, ended in (
         Assignment.objects.filter(participant_id__in=participant_ids)
         .order_by("ended_at", "-started_at")
         .values_list("participant_id", "worker_id", "ended_at")
     ):
+        if ended is None:
+            on_case[pid].add(wid)
         if wid in workers and wid not in known[pid]:
             if ended is None:  # on the case now: the first choice
                 known[pid].insert(0, wid)
             else:
                 known[pid].append(wid)
-    for pid, wid in WeeklyNote.objects.filter(participant_id__in=participant_ids).values_list(
-        "participant_id", "author_id"
+    # Distinct pairs, unsorted: a worker's notes can be tens of thousands of rows.
+    for pid, wid in (
+        WeeklyNote.objects.filter(participant_id__in=participant_ids)
+        .order_by()
+        .values_list("participant_id", "author_id")
+        .distinct()
     ):
         if wid in workers and wid not in known[pid]:
             known[pid].append(wid)
-    return {a.pk: known[a.participant_id][0] for a in assignments if known[a.participant_id]}
+    suggestions = {}
+    for a in assignments:
+        names = known[a.participant_id]
+        if not names:
+            continue
+        successor, second = names[0], None
+        if successor in on_case[a.participant_id]:
+            second = next((w for w in names[1:] if w not in on_case[a.participant_id]), None)
+        suggestions[a.pk] = (successor, second)
+    return suggestions
+
+
+def handovers_since(since: datetime.datetime) -> QuerySet[HandoverItem]:
+    """Transition summaries written since a moment: what the next Clinical Committee agenda
+    pulls (DOMAIN.md: the leaving worker writes one per participant for the committee)."""
+    return (
+        HandoverItem.objects.filter(handover__performed_at__gte=since)
+        .select_related("participant", "successor", "handover__departing")
+        .order_by("handover__performed_at", "pk")
+    )
+
+
+def followups_without_active_worker() -> QuerySet[FollowUp]:
+    """Open follow-ups (active or on a break) that no active youth worker follows: never
+    assigned, or every worker on the case left or was deactivated."""
+    followed = Assignment.objects.filter(
+        participant_id=OuterRef("participant_id"),
+        ended_at__isnull=True,
+        worker__in=people_with_role(Role.YOUTH_WORKER),
+    )
+    return FollowUp.objects.filter(
+        status__in=[FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK]
+    ).exclude(Exists(followed))
 
 
 def _by_participant(qs):
@@ -262,6 +304,21 @@ def youth_workers() -> QuerySet[User]:
     return people_with_role(Role.YOUTH_WORKER)
 
 
+def departing_workers() -> QuerySet[User]:
+    """Whom a handover can start from: youth workers, and anyone who still has follow-ups but
+    is no longer an active youth worker (left, deactivated) — their follow-ups need a successor."""
+    still_assigned = Assignment.objects.filter(worker=OuterRef("pk"), ended_at__isnull=True)
+    return (
+        User.objects.filter(Q(pk__in=youth_workers().values("pk")) | Exists(still_assigned))
+        .annotate(
+            caseload=Count(
+                "assignments", filter=Q(assignments__ended_at__isnull=True), distinct=True
+            )
+        )
+        .order_by("last_name", "first_name")
+    )
+
+
 def departing_assignments(departing: User) -> list[Assignment]:
     return list(
         Assignment.objects.filter(worker=departing, ended_at__isnull=True)
@@ -270,9 +327,10 @@ def departing_assignments(departing: User) -> list[Assignment]:
     )
 
 
-def successors_for(departing: User) -> QuerySet[User]:
-    """Youth workers who can take over, with their current number of follow-ups."""
-    return (
+def successors_for(departing: User) -> list[User]:
+    """Active youth workers who can take over, with their organisations and current number of
+    follow-ups; read once for the whole page."""
+    return list(
         youth_workers()
         .exclude(pk=departing.pk)
         .annotate(
@@ -280,4 +338,6 @@ def successors_for(departing: User) -> QuerySet[User]:
                 "assignments", filter=Q(assignments__ended_at__isnull=True), distinct=True
             )
         )
+        .prefetch_related("memberships__organisation")
+        .order_by("last_name", "first_name")
     )

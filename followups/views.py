@@ -152,7 +152,7 @@ def notifications(request):
 def handover(request):
     departing = person(request.GET.get("worker") or request.POST.get("departing"))
     if departing is None:
-        context = {"workers": selectors.youth_workers()}
+        context = {"workers": selectors.departing_workers()}
         return render(request, "followups/handover_pick.html", context)
     assignments = selectors.departing_assignments(departing)
     successors = selectors.successors_for(departing)

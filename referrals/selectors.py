@@ -118,6 +118,10 @@ def participant_file_queryset() -> QuerySet[Participant]:
         ),
         "youth_protection_reports__recorded_by",
         "referral__status_changes__changed_by",
+        # Transition summaries written at a worker's departure (the follow-up app's rows, named
+        # by relation only: nothing is imported from above).
+        "handover_items__handover__departing",
+        "handover_items__successor",
     )
 
 

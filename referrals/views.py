@@ -238,6 +238,7 @@ def participant_detail(request, public_id):
             **selectors.consents_by_kind(participant),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
+            "handover_items": participant.handover_items.all(),
         },
     )
 

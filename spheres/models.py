@@ -182,6 +182,9 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         INACTIVE = "inactive", _("A follow-up became inactive (unreachable)")
         MISSING_NOTES = "missing_notes", _("Weekly notes are missing")
+        ASSIGNED = "assigned", _("You were assigned a participant")
+        HANDOVER = "handover", _("You received a follow-up through a handover")
+        REFERRAL = "referral", _("A partner sent a referral")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -1,8 +1,11 @@
 """Departure of a youth worker (DOMAIN.md: Departure of a youth worker)."""
 
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -11,7 +14,22 @@ from followups.models import Handover, HandoverItem
 from referrals.access import is_coordinator
 from referrals.models import Assignment, AssignmentRole
 from referrals.services import assignment_set
-from spheres.models import User
+from spheres.models import Notification, Role, User
+from spheres.selectors import people_with_role
+from spheres.services import membership_revoke_roles, notifications_send
+
+# What a departing worker gives back: the roles that open participant files.
+DEPARTURE_ROLES = [Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]
+
+
+class HandoverChoice(NamedTuple):
+    """One follow-up of the departing worker: who takes their place, the transition summary,
+    and, when the successor is already the participant's other worker, the new second worker."""
+
+    assignment: Assignment
+    successor: User
+    summary: str
+    new_second: User | None = None
 
 
 def _program_language(text) -> str:
@@ -19,63 +37,115 @@ def _program_language(text) -> str:
         return str(text)
 
 
+def _pair_after(current: dict, choice: HandoverChoice, errors: dict, key: str):
+    """(primary, second) once the successor takes the departing worker's place. A pair stays a
+    pair: if the successor is already the other worker on the case, they become primary and the
+    coordinator's new second takes the free place (DOMAIN.md: pairs from two organisations, so
+    that a familiar worker can take over)."""
+    role = choice.assignment.role
+    other_role = AssignmentRole.SECOND if role == AssignmentRole.PRIMARY else AssignmentRole.PRIMARY
+    other = current.get(other_role)
+    new_second = choice.new_second
+    if other is not None and other.pk == choice.successor.pk:
+        if new_second is None:
+            errors[f"second_{key}"] = _(
+                "The successor already follows this participant: choose a new second worker "
+                "so that the pair is kept."
+            )
+            return None
+        return choice.successor, new_second
+    slots = {role: choice.successor, other_role: other}
+    if new_second is not None:
+        if other is not None:
+            errors[f"second_{key}"] = _(
+                "This follow-up keeps its pair: a new second worker is only needed when the "
+                "successor is already on the case."
+            )
+            return None
+        slots[AssignmentRole.SECOND] = new_second
+    return slots[AssignmentRole.PRIMARY], slots.get(AssignmentRole.SECOND)
+
+
 @transaction.atomic
 def handover_perform(*, departing: User, actor: User, items) -> Handover:
     """DOMAIN.md (Departure of a youth worker): every follow-up of the departing worker goes to a
-    successor with a transition summary for the Clinical Committee, in one transaction that also
-    moves the permissions. Notes the departing worker wrote stay theirs."""
+    successor who takes the departing worker's place in the pair, with a transition summary for
+    the Clinical Committee, in one transaction that also moves the permissions. Successors are
+    told (a notice, and an e-mail that says how many). The departing worker returns their
+    access: they lose their youth-worker and Clinical Committee roles, so nobody suggests or
+    assigns them again. Notes they wrote stay theirs."""
     if not is_coordinator(actor):
         raise PermissionDenied
+    items = [HandoverChoice(*item) for item in items]
     active = {
         a.pk: a
         for a in Assignment.objects.select_for_update().filter(
             worker=departing, ended_at__isnull=True
         )
     }
-    covered = {assignment.pk for assignment, _s, _t in items}
-    if covered != set(active):
+    if {choice.assignment.pk for choice in items} != set(active):
         raise ValidationError(_("Every follow-up of the departing worker needs a successor."))
-    errors = {}
-    for assignment, successor, summary in items:
-        key = assignment.participant.public_id.hex
-        if successor.pk == departing.pk:
-            errors[f"successor_{key}"] = _("Choose someone other than the departing worker.")
-        if not summary.strip():
+    eligible = set(
+        people_with_role(Role.YOUTH_WORKER).exclude(pk=departing.pk).values_list("pk", flat=True)
+    )
+    participant_ids = [choice.assignment.participant_id for choice in items]
+    current: dict[int, dict] = {pid: {} for pid in participant_ids}
+    for a in Assignment.objects.filter(
+        participant_id__in=participant_ids, ended_at__isnull=True
+    ).select_related("worker"):
+        current[a.participant_id][a.role] = a.worker
+    errors: dict = {}
+    pairs = []
+    for choice in items:
+        key = choice.assignment.participant.public_id.hex
+        if choice.successor.pk not in eligible:
+            errors[f"successor_{key}"] = _(
+                "Choose an active youth worker other than the departing worker."
+            )
+        if choice.new_second is not None and (
+            choice.new_second.pk not in eligible or choice.new_second.pk == choice.successor.pk
+        ):
+            errors[f"second_{key}"] = _(
+                "Choose an active youth worker other than the successor and the departing worker."
+            )
+        if not choice.summary.strip():
             errors[f"summary_{key}"] = _("A transition summary is required.")
+        pairs.append(_pair_after(current[choice.assignment.participant_id], choice, errors, key))
     if errors:
         raise ValidationError(errors)
     handover = Handover.objects.create(departing=departing, performed_by=actor)
-    for assignment, successor, summary in items:
-        current = {
-            a.role: a.worker
-            for a in Assignment.objects.filter(
-                participant=assignment.participant, ended_at__isnull=True
-            ).select_related("worker")
-        }
-        role = assignment.role
-        other = AssignmentRole.SECOND if role == AssignmentRole.PRIMARY else AssignmentRole.PRIMARY
-        current[role] = successor
-        if current.get(other) is not None and current[other].pk == successor.pk:
-            current[other] = None  # the second worker steps up: the other slot is free
-        if current.get(AssignmentRole.PRIMARY) is None:
-            current[AssignmentRole.PRIMARY], current[AssignmentRole.SECOND] = (
-                current.get(AssignmentRole.SECOND),
-                None,
-            )
+    # Stored text, in the program's language, whatever the coordinator's screen shows.
+    reason = _program_language(gettext_lazy("Departure of a youth worker"))
+    received = []
+    for choice, (primary, second) in zip(items, pairs, strict=True):
+        participant = choice.assignment.participant
         assignment_set(
-            participant=assignment.participant,
+            participant=participant,
             actor=actor,
-            primary=current[AssignmentRole.PRIMARY],
-            second=current.get(AssignmentRole.SECOND),
-            # Stored text, in the program's language, whatever the coordinator's screen shows.
-            reason=_program_language(gettext_lazy("Departure of a youth worker")),
+            primary=primary,
+            second=second,
+            reason=reason,
             notify_referrer=False,
+            notify_workers=False,
         )
         HandoverItem.objects.create(
             handover=handover,
-            participant=assignment.participant,
-            successor=successor,
-            role=role,
-            summary=summary.strip(),
+            participant=participant,
+            successor=choice.successor,
+            role=choice.assignment.role,
+            summary=choice.summary.strip(),
         )
+        received.append((choice.successor.pk, participant.pk, 0))
+        if choice.new_second is not None:
+            received.append((choice.new_second.pk, participant.pk, 0))
+    for membership in departing.memberships.filter(
+        is_active=True, roles__role__in=DEPARTURE_ROLES
+    ).distinct():
+        membership_revoke_roles(membership=membership, roles=DEPARTURE_ROLES, actor=actor)
+    notifications_send(
+        kind=Notification.Kind.HANDOVER,
+        items=received,
+        email_template="followups/email/handover",
+        email_context={"url": settings.SPHERES_BASE_URL + reverse("followups:notifications")},
+    )
     return handover

@@ -9,8 +9,9 @@ from referrals import permissions
 from referrals.access import require_coordinator
 from referrals.models import Assignment, AssignmentRole, Participant
 from referrals.tasks import notify_referrer_of_assignment
-from spheres.models import Role, User
+from spheres.models import Notification, Role, User
 from spheres.selectors import roles_of
+from spheres.services import notifications_send
 
 
 def _check_worker(worker: User) -> None:
@@ -23,6 +24,13 @@ def _check_worker(worker: User) -> None:
         )
 
 
+def _notify_assigned(created: list[Assignment], participant: Participant, actor: User) -> None:
+    notifications_send(
+        kind=Notification.Kind.ASSIGNED,
+        items=[(a.worker_id, participant.pk, 0) for a in created if a.worker_id != actor.pk],
+    )
+
+
 @transaction.atomic
 def assignment_set(
     *,
@@ -33,9 +41,11 @@ def assignment_set(
     reason: str = "",
     committee_decision_ref: str = "",
     notify_referrer: bool = True,
+    notify_workers: bool = True,
 ) -> list[Assignment]:
     """Assign (or re-assign) the primary worker and an optional second worker. Called by the
-    coordinator directly or from a Clinical Committee decision (committee_decision_ref)."""
+    coordinator directly or from a Clinical Committee decision (committee_decision_ref). Newly
+    assigned workers get a notice (a handover sends its own instead)."""
     require_coordinator(actor)
     if second is not None and second.pk == primary.pk:
         raise ValidationError({"second": _("The second worker must be a different person.")})
@@ -66,6 +76,8 @@ def assignment_set(
             )
         )
     permissions.sync_permissions([participant.pk])
+    if notify_workers:
+        _notify_assigned(created, participant, actor)
     if (
         notify_referrer
         and any(a.role == AssignmentRole.PRIMARY for a in created)

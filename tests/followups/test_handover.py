@@ -15,8 +15,12 @@ from django.utils.translation import gettext
 from followups import selectors, services
 from followups.models import Handover, HandoverItem, WeeklyNote
 from referrals import access
+from referrals import selectors as referral_selectors
 from referrals import services as referral_services
 from referrals.models import Assignment
+from spheres import services as core_services
+from spheres.models import Notification, Role
+from spheres.selectors import roles_of
 
 pytestmark = pytest.mark.django_db
 
@@ -64,10 +68,11 @@ def items_for(departing, choose):
 def test_every_follow_up_moves_to_its_successor_with_the_access(cases, personas, departing):
     codim, ccsmtl = personas["worker_codim"], personas["worker_ccsmtl"]
     successor = {
-        cases["paired"].pk: codim,  # the second worker already on the case
+        cases["paired"].pk: codim,  # the second worker already on the case steps up...
         cases["alone"].pk: ccsmtl,
         cases["second"].pk: ccsmtl,
     }
+    new_second = {cases["paired"].pk: ccsmtl}  # ...and the coordinator names a new second
     for participant in cases.values():
         assert access.may_change(departing, participant)
     assert not access.may_change(ccsmtl, cases["alone"])
@@ -77,14 +82,19 @@ def test_every_follow_up_moves_to_its_successor_with_the_access(cases, personas,
         actor=personas["coordinator"],
         items=items_for(
             departing,
-            lambda a: (successor[a.participant_id], f"Résumé de transition {a.participant_id}."),
+            lambda a: (
+                successor[a.participant_id],
+                f"Résumé de transition {a.participant_id}.",
+                new_second.get(a.participant_id),
+            ),
         ),
     )
 
     assert not Assignment.objects.filter(worker=departing, ended_at__isnull=True).exists()
     assert active_assignments() == {
-        # The second worker steps up to primary and the second slot is freed.
+        # Every pair is still a pair.
         (cases["paired"].pk, codim.pk, "primary"),
+        (cases["paired"].pk, ccsmtl.pk, "second"),
         (cases["alone"].pk, ccsmtl.pk, "primary"),
         (cases["second"].pk, codim.pk, "primary"),
         (cases["second"].pk, ccsmtl.pk, "second"),
@@ -101,6 +111,7 @@ def test_every_follow_up_moves_to_its_successor_with_the_access(cases, personas,
         assert not access.may_change(departing, participant)
         assert access.may_change(successor[participant.pk], participant)
     assert set(access.participants_changeable_by(ccsmtl).values_list("pk", flat=True)) == {
+        cases["paired"].pk,
         cases["alone"].pk,
         cases["second"].pk,
     }
@@ -114,6 +125,82 @@ def test_every_follow_up_moves_to_its_successor_with_the_access(cases, personas,
         "second",
     )
     assert (handover.departing, handover.performed_by) == (departing, personas["coordinator"])
+    assert list(selectors.handovers_since(handover.performed_at)) == sorted(
+        handover.items.all(), key=lambda i: i.pk
+    )
+
+
+def test_a_successor_already_on_the_case_needs_a_new_second_worker(cases, personas, departing):
+    before = active_assignments()
+    with pytest.raises(ValidationError) as exc:
+        services.handover_perform(
+            departing=departing,
+            actor=personas["coordinator"],
+            items=items_for(departing, lambda a: (personas["worker_codim"], "Résumé.")),
+        )
+    # "paired" (CODIM is its second) and "second" (CODIM is its primary) would lose their pair.
+    assert set(exc.value.error_dict) == {
+        f"second_{cases['paired'].public_id.hex}",
+        f"second_{cases['second'].public_id.hex}",
+    }
+    assert active_assignments() == before
+    assert not Handover.objects.exists()
+
+
+def test_a_new_second_worker_is_refused_where_the_pair_is_already_kept(cases, personas, departing):
+    with pytest.raises(ValidationError) as exc:
+        services.handover_perform(
+            departing=departing,
+            actor=personas["coordinator"],
+            items=items_for(
+                departing,
+                lambda a: (personas["worker_ccsmtl"], "Résumé.", personas["worker_codim"]),
+            ),
+        )
+    # "alone" had no second: naming one is welcome. The others keep CODIM beside the successor.
+    assert set(exc.value.error_dict) == {
+        f"second_{cases['paired'].public_id.hex}",
+        f"second_{cases['second'].public_id.hex}",
+    }
+
+
+def test_successors_are_told_and_the_departed_worker_is_no_longer_a_youth_worker(
+    cases, personas, departing, eager_tasks
+):
+    codim, ccsmtl = personas["worker_codim"], personas["worker_ccsmtl"]
+    with eager_tasks():
+        services.handover_perform(
+            departing=departing,
+            actor=personas["coordinator"],
+            items=items_for(
+                departing,
+                lambda a: (
+                    (ccsmtl, "Résumé.", None)
+                    if a.participant_id != cases["alone"].pk
+                    else (codim, "Résumé.", None)
+                ),
+            ),
+        )
+    notices = set(
+        Notification.objects.filter(kind=Notification.Kind.HANDOVER).values_list(
+            "recipient_id", "participant_id"
+        )
+    )
+    assert notices == {
+        (ccsmtl.pk, cases["paired"].pk),
+        (ccsmtl.pk, cases["second"].pk),
+        (codim.pk, cases["alone"].pk),
+    }
+    # One e-mail per successor, with how many and a link, never who.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([ccsmtl.email, codim.email])
+    for message in mail.outbox:
+        for participant in cases.values():
+            assert participant.youth_id not in message.body
+            assert participant.referral.last_name not in message.body
+    # The departed worker gave back the roles that open files: never suggested or offered again.
+    assert not ({Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE} & roles_of(departing, fresh=True))
+    assert departing.pk not in {w.pk for w in referral_selectors.youth_workers_with_caseload()}
+    assert departing.pk not in {w.pk for w in selectors.successors_for(personas["worker_codim"])}
 
 
 def test_notes_written_by_the_departing_worker_stay_theirs(cases, personas, departing):
@@ -128,7 +215,7 @@ def test_notes_written_by_the_departing_worker_stay_theirs(cases, personas, depa
     services.handover_perform(
         departing=departing,
         actor=personas["coordinator"],
-        items=items_for(departing, lambda a: (personas["worker_codim"], "Résumé.")),
+        items=items_for(departing, lambda a: (personas["worker_ccsmtl"], "Résumé.")),
     )
     note.refresh_from_db()
     assert note.author == departing
@@ -138,7 +225,7 @@ def test_notes_written_by_the_departing_worker_stay_theirs(cases, personas, depa
 @pytest.mark.parametrize("missing", ["summary", "successor"])
 def test_an_incomplete_handover_changes_nothing(cases, personas, departing, missing):
     before = active_assignments()
-    items = items_for(departing, lambda a: (personas["worker_codim"], "Résumé."))
+    items = items_for(departing, lambda a: (personas["worker_ccsmtl"], "Résumé."))
     if missing == "summary":
         assignment, successor, _summary = items[1]
         items[1] = (assignment, successor, "   ")
@@ -154,15 +241,16 @@ def test_an_incomplete_handover_changes_nothing(cases, personas, departing, miss
         assert access.may_change(departing, participant)
 
 
-def test_a_failure_part_way_rolls_everything_back(cases, personas, departing):
-    """A successor who is not a youth worker is refused by the assignment service after other
-    follow-ups were already moved: the whole handover is undone."""
+def test_a_successor_who_is_not_a_youth_worker_is_refused_and_nothing_moves(
+    cases, personas, departing
+):
     before = active_assignments()
-    items = items_for(departing, lambda a: (personas["worker_codim"], "Résumé."))
+    items = items_for(departing, lambda a: (personas["worker_ccsmtl"], "Résumé."))
     assignment, _successor, summary = items[-1]
     items[-1] = (assignment, personas["police"], summary)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as exc:
         services.handover_perform(departing=departing, actor=personas["coordinator"], items=items)
+    assert set(exc.value.error_dict) == {f"successor_{assignment.participant.public_id.hex}"}
     assert active_assignments() == before
     assert not Handover.objects.exists()
 
@@ -210,7 +298,7 @@ def test_a_handover_sends_no_email_to_the_referrer(cases, personas, departing, e
             items=items_for(departing, lambda a: (personas["worker_ccsmtl"], "Résumé.")),
         )
     assert Handover.objects.exists()
-    assert mail.outbox == []
+    assert [m.to for m in mail.outbox] == [[personas["worker_ccsmtl"].email]]  # the successor
 
 
 # --- Suggestions -------------------------------------------------------------------------------
@@ -235,10 +323,12 @@ def test_the_second_worker_on_the_case_is_suggested_first(cases, personas, depar
     assignments = list(Assignment.objects.filter(worker=departing, ended_at__isnull=True))
     suggestions = selectors.handover_suggestions(assignments)
     by_participant = {a.participant_id: suggestions.get(a.pk) for a in assignments}
+    codim, ccsmtl = personas["worker_codim"].pk, personas["worker_ccsmtl"].pk
     assert by_participant == {
-        cases["paired"].pk: personas["worker_codim"].pk,  # on the case beats met before
-        cases["alone"].pk: personas["worker_ccsmtl"].pk,  # a worker they have met
-        nobody.pk: personas["worker_codim"].pk,
+        # On the case beats met before; the one met before becomes the new second.
+        cases["paired"].pk: (codim, ccsmtl),
+        cases["alone"].pk: (ccsmtl, None),  # a worker they have met
+        nobody.pk: (codim, None),  # nobody else known: the coordinator picks the second
     }
 
 
@@ -261,7 +351,7 @@ def test_a_worker_who_wrote_notes_is_suggested_when_nobody_else_is_on_the_case(
     assignments = list(Assignment.objects.filter(worker=departing, ended_at__isnull=True))
     suggestions = selectors.handover_suggestions(assignments)
     by_participant = {a.participant_id: suggestions.get(a.pk) for a in assignments}
-    assert by_participant == {participant.pk: personas["worker_ccsmtl"].pk, fresh.pk: None}
+    assert by_participant == {participant.pk: (personas["worker_ccsmtl"].pk, None), fresh.pk: None}
 
 
 # --- The page ----------------------------------------------------------------------------------
@@ -331,3 +421,81 @@ def test_the_handover_page_is_the_coordinators(cases, personas, departing, login
     )
     assert response.status_code == 404
     assert Assignment.objects.filter(worker=departing, ended_at__isnull=True).count() == 3
+
+
+def test_the_successor_finds_the_notice_and_the_summary_on_the_file(
+    cases, personas, departing, login
+):
+    ccsmtl = personas["worker_ccsmtl"]
+    services.handover_perform(
+        departing=departing,
+        actor=personas["coordinator"],
+        items=items_for(departing, lambda a: (ccsmtl, f"Appel conjoint prévu ({a.pk}).")),
+    )
+    client = login(ccsmtl)
+    html = client.get(reverse("followups:notifications")).content.decode()
+    file_url = reverse("referrals:participant_detail", args=[cases["alone"].public_id])
+    assert f'href="{file_url}"' in html
+    with translation.override("fr-ca"):
+        assert str(Notification.Kind.HANDOVER.label) in html
+    response = client.get(file_url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assignment = Assignment.objects.get(participant=cases["alone"], worker=departing)
+    assert 'id="transition-summaries"' in html
+    assert f"Appel conjoint prévu ({assignment.pk})." in html
+    assert departing.get_full_name() in html
+
+
+def test_an_inactive_worker_is_never_offered_or_suggested(cases, personas, departing, login):
+    codim = personas["worker_codim"]
+    core_services.user_deactivate(user=codim)
+    assignments = selectors.departing_assignments(departing)
+    assert all(
+        codim.pk not in pair for pair in selectors.handover_suggestions(assignments).values()
+    )
+    assert codim.pk not in {w.pk for w in selectors.successors_for(departing)}
+    html = login(personas["coordinator"]).get(
+        reverse("followups:handover"), {"worker": departing.pk}
+    )
+    assert f'<option value="{codim.pk}"' not in html.content.decode()
+
+
+def test_a_deactivated_worker_still_on_cases_can_be_handed_over(cases, personas, departing, login):
+    core_services.user_deactivate(user=departing)
+    html = login(personas["coordinator"]).get(reverse("followups:handover")).content.decode()
+    assert f'<option value="{departing.pk}">' in html
+    assert (
+        len(selectors.followups_without_active_worker().filter(participant__in=[cases["alone"]]))
+        == 1
+    )
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_the_handover_page_runs_a_fixed_number_of_queries(
+    size, bulk_participants, personas, login, django_assert_max_num_queries
+):
+    participants = bulk_participants(size)
+    worker = personas["worker_ccsmtl"]
+    WeeklyNote.objects.bulk_create(
+        [
+            WeeklyNote(
+                participant=p,
+                week=timezone.localdate() - datetime.timedelta(days=7 * w),
+                no_contact_reason="no_news",
+                author=personas["worker_codim"],
+            )
+            for p in participants
+            for w in range(3)
+        ]
+    )
+    client = login(personas["coordinator"])
+    url = reverse("followups:handover") + f"?worker={worker.pk}"
+    client.get(url)  # once-per-process lookups out of the way
+    with django_assert_max_num_queries(16):
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["form"].rows) == size
+    # The worker who wrote notes is suggested for every row, from one list of choices.
+    html = response.content.decode()
+    assert html.count(f'<option value="{personas["worker_codim"].pk}" selected>') == size
