@@ -9,7 +9,12 @@ class FollowupsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from followups import models
+        from followups import home, models
+        from spheres.home import register
+        from spheres.models import Role
+
+        register(Role.COORDINATOR, home.coordinator_tallies)
+        register(Role.YOUTH_WORKER, home.worker_tallies)
 
         # Later edits of notes and statuses keep their history (who, when, what changed).
         for model in (

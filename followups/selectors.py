@@ -4,6 +4,7 @@ handover suggestions. Models only; a fixed number of queries whatever the data s
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -64,6 +65,93 @@ def unreachable_candidates(threshold: int):
     return with_failed_attempts(
         active, participant="participant_id", period="period_started_at"
     ).filter(failed_since_contact__gte=threshold)
+
+
+def one_attempt_from_inactive() -> QuerySet[FollowUp]:
+    """Active follow-ups that one more failed attempt would make inactive."""
+    threshold = settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS
+    active = FollowUp.objects.filter(status=FollowUpStatus.ACTIVE)
+    return with_failed_attempts(
+        active, participant="participant_id", period="period_started_at"
+    ).filter(failed_since_contact=threshold - 1, failed_since_contact__gte=1)
+
+
+def start_of_week(day: datetime.date | None = None) -> datetime.datetime:
+    monday = monday_of(day or timezone.localdate())
+    return timezone.make_aware(datetime.datetime.combine(monday, datetime.time.min))
+
+
+def missing_notes_participants(week: datetime.date, worker_id: int | None = None):
+    """Active follow-ups with no note for `week`, of one worker or of all (what
+    missing_notes_counts counts)."""
+    assigned = Assignment.objects.filter(participant_id=OuterRef("participant_id"), ended_at=None)
+    if worker_id is not None:
+        assigned = assigned.filter(worker_id=worker_id)
+    return (
+        FollowUp.objects.filter(
+            status=FollowUpStatus.ACTIVE,
+            participant__admitted_on__lte=week + datetime.timedelta(days=6),
+        )
+        .filter(Exists(assigned))
+        .exclude(Exists(WeeklyNote.objects.filter(participant_id=OuterRef("participant_id"),
+                                                  week=week)))
+    )  # fmt: skip
+
+
+# The coordinator's lists of follow-ups that need attention (the home page's figures).
+ATTENTION_LISTS = ["one_attempt_left", "inactive_this_week", "without_worker", "missing_notes"]
+
+
+def attention_followups(kind: str, *, worker_id: int | None = None) -> QuerySet[FollowUp]:
+    if kind == "one_attempt_left":
+        return one_attempt_from_inactive()
+    if kind == "inactive_this_week":
+        return FollowUp.objects.filter(
+            pk__in=followups_made_inactive(start_of_week()).values("followup_id")
+        )
+    if kind == "without_worker":
+        return followups_without_active_worker()
+    if kind == "missing_notes":
+        last_week = monday_of(timezone.localdate()) - datetime.timedelta(days=7)
+        return missing_notes_participants(last_week, worker_id)
+    raise ValueError(kind)
+
+
+def attention_participants(kind: str, *, worker_id: int | None = None):
+    """The participants of an attention list, with what the caseload shows and their workers."""
+    active = Assignment.objects.filter(ended_at__isnull=True).select_related("worker")
+    followups = attention_followups(kind, worker_id=worker_id)
+    qs = (
+        Participant.objects.filter(pk__in=followups.values("participant_id"))
+        .select_related("referral", "followup")
+        .prefetch_related(Prefetch("assignments", queryset=active, to_attr="active_assignments"))
+    )
+    return with_followup_state(qs).order_by("youth_id_year", "youth_id_number")
+
+
+def missing_notes_by_worker(week: datetime.date) -> list[tuple[User, int]]:
+    """(worker, count) of active follow-ups missing the note of `week`, most first (two
+    queries)."""
+    counts = missing_notes_counts(week)
+    workers = User.objects.filter(pk__in=counts).order_by("last_name", "first_name")
+    return sorted(((w, counts[w.pk]) for w in workers), key=lambda row: -row[1])
+
+
+def attempts_before_inactive(participant: Participant) -> int | None:
+    """How many more failed attempts the active follow-up takes before the inactivity job makes
+    it inactive (0: the next run will); None when the follow-up is not active. One query."""
+    row = (
+        with_failed_attempts(
+            FollowUp.objects.filter(participant=participant, status=FollowUpStatus.ACTIVE),
+            participant="participant_id",
+            period="period_started_at",
+        )
+        .values_list("failed_since_contact", flat=True)
+        .first()
+    )
+    if row is None:
+        return None
+    return max(0, settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS - row)
 
 
 def missing_notes_counts(week: datetime.date) -> dict[int, int]:
@@ -152,13 +240,29 @@ def _by_participant(qs):
 
 
 def with_followup_state(qs: QuerySet[Participant]) -> QuerySet[Participant]:
-    """Annotate what the caseload shows: last contact and its outcome, failed attempts since the
-    last successful contact (or reactivation), last note's week, latest risk level."""
-    last = _by_participant(ContactAttempt.objects).order_by("-at", "-pk")
+    """Annotate what the caseload shows: the last real contact (a reached attempt, or a week
+    whose note records face-to-face meetings) and, apart, the last failed attempt; failed
+    attempts since the last successful contact (or reactivation); the last note's week; the
+    latest risk level."""
+    attempts = _by_participant(ContactAttempt.objects)
+    failed = attempts.filter(outcome__in=FAILED_OUTCOMES).order_by("-at", "-pk")
     qs = with_failed_attempts(
         qs.annotate(
-            last_contact_at=Subquery(last.values("at")[:1]),
-            last_contact_outcome=Subquery(last.values("outcome")[:1]),
+            last_reached_at=Subquery(
+                attempts.filter(outcome=AttemptOutcome.REACHED)
+                .values("participant_id")
+                .annotate(m=Max("at"))
+                .values("m")
+            ),
+            last_meeting_week=Subquery(
+                _by_participant(WeeklyNote.objects)
+                .filter(meetings__gt=0)
+                .values("participant_id")
+                .annotate(m=Max("week"))
+                .values("m")
+            ),
+            last_failed_at=Subquery(failed.values("at")[:1]),
+            last_failed_outcome=Subquery(failed.values("outcome")[:1]),
         ),
         participant="pk",
         period="followup__period_started_at",
@@ -185,25 +289,81 @@ def weeks_without_note(participant: Participant, today: datetime.date | None = N
     return max(0, (this_week - start).days // 7 - 1)
 
 
-def caseload(worker: User) -> list[Participant]:
-    active = Assignment.objects.filter(ended_at__isnull=True).select_related("worker")
-    qs = (
+# The caseload's views: what the home page counts and links to (DOMAIN.md: Follow-ups).
+CASELOAD_VIEWS = ["note_due", "failed", "break_ending", "new"]
+BREAK_ENDING_DAYS = 7
+NEW_ASSIGNMENT_DAYS = 14
+
+
+def _caseload_base(worker: User) -> QuerySet[Participant]:
+    mine = Assignment.objects.filter(participant_id=OuterRef("pk"), worker=worker)
+    today = timezone.localdate()
+    return (
         access.participants_changeable_by(worker)
-        .filter(assignments__worker=worker, assignments__ended_at__isnull=True)
-        .select_related("referral", "followup")
-        .prefetch_related(Prefetch("assignments", queryset=active, to_attr="active_assignments"))
-        .distinct()
-        .order_by("youth_id_year", "youth_id_number")
+        .filter(Exists(mine.filter(ended_at__isnull=True)))
+        .annotate(
+            assigned_at=Subquery(
+                mine.filter(ended_at__isnull=True).order_by().values("started_at")[:1]
+            ),
+            note_this_week=Exists(
+                WeeklyNote.objects.filter(participant_id=OuterRef("pk"), week=monday_of(today))
+            ),
+        )
     )
-    participants = list(with_followup_state(qs))
+
+
+def _caseload_view_filters(worker: User) -> dict[str, Q]:
+    today = timezone.localdate()
+    return {
+        "note_due": Q(followup__status=FollowUpStatus.ACTIVE, note_this_week=False),
+        "failed": Q(followup__status=FollowUpStatus.ACTIVE, failed_since_contact__gt=0),
+        "break_ending": Q(
+            followup__status=FollowUpStatus.ON_BREAK,
+            followup__break_resume_on__lte=today + datetime.timedelta(days=BREAK_ENDING_DAYS),
+        ),
+        "new": Q(assigned_at__gte=timezone.now() - datetime.timedelta(days=NEW_ASSIGNMENT_DAYS)),
+    }
+
+
+def caseload(worker: User, *, view: str | None = None) -> QuerySet[Participant]:
+    """The worker's participants with their follow-up state, by youth ID; `view` narrows it to
+    what needs attention (CASELOAD_VIEWS). The page shows one page of it at a time."""
+    qs = with_followup_state(_caseload_base(worker).select_related("referral", "followup"))
+    if view in CASELOAD_VIEWS:
+        qs = qs.filter(_caseload_view_filters(worker)[view])
+    return qs.order_by("youth_id_year", "youth_id_number")
+
+
+def caseload_counts(worker: User) -> dict[str, int]:
+    """How many of the worker's participants each view holds, and in all (one query)."""
+    qs = with_failed_attempts(
+        _caseload_base(worker), participant="pk", period="followup__period_started_at"
+    )
+    counts = qs.aggregate(
+        all=Count("pk"),
+        **{name: Count("pk", filter=q) for name, q in _caseload_view_filters(worker).items()},
+    )
+    return counts
+
+
+def caseload_rows(participants) -> list[Participant]:
+    """What each row shows, worked out for one page: labels (translated, never the stored
+    codes), weeks without a note, and the last real contact."""
     today = timezone.localdate()
     outcomes, levels = dict(AttemptOutcome.choices), dict(RiskLevel.choices)
-    for p in participants:
+    rows = list(participants)
+    for p in rows:
         p.weeks_without_note = weeks_without_note(p, today)
-        # The page shows labels (translated), never the stored codes.
-        p.last_contact_outcome_label = outcomes.get(p.last_contact_outcome, "")
+        p.last_failed_outcome_label = outcomes.get(p.last_failed_outcome, "")
         p.risk_level_label = levels.get(p.risk_level, "")
-    return participants
+        reached = timezone.localdate(p.last_reached_at) if p.last_reached_at else None
+        if reached and (p.last_meeting_week is None or reached >= p.last_meeting_week):
+            p.last_contact = {"at": p.last_reached_at, "kind": "reached"}
+        elif p.last_meeting_week:
+            p.last_contact = {"at": p.last_meeting_week, "kind": "meeting"}
+        else:
+            p.last_contact = None
+    return rows
 
 
 @dataclass

@@ -6,6 +6,7 @@ app_name = "followups"
 
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
+    path("follow-ups/attention/", views.attention, name="attention"),
     path("notifications/", views.notifications, name="notifications"),
     path("handover/", views.handover, name="handover"),
     path("participants/<uuid:public_id>/note/", views.note_edit, name="note_edit"),

@@ -2,16 +2,18 @@
 Thin: a form, one service (through `submit`) or selector, a template."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from followups import selectors, services
 from followups.forms import AttemptForm, HandoverForm, NoteForm, RiskForm, StatusForm
+from followups.models import FAILED_OUTCOMES
 from followups.rules import monday_of
 from referrals import access
 from spheres import services as core_services
@@ -32,13 +34,51 @@ def _back(request, participant):
     return redirect("followups:timeline", public_id=participant.public_id)
 
 
+CASELOAD_PAGE_SIZE = 50
+
+
 @for_roles("followups:caseload")
 def caseload(request):
+    """One page at a time, whatever the caseload; `?view=` narrows it to what needs attention."""
+    view = request.GET.get("view")
+    view = view if view in selectors.CASELOAD_VIEWS else ""
+    participants = selectors.caseload(request.user, view=view or None)
+    page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "participants": selectors.caseload(request.user),
+        "participants": selectors.caseload_rows(page.object_list),
+        "page": page,
+        "view": view,
+        "counts": selectors.caseload_counts(request.user),
         "this_week": monday_of(timezone.localdate()),
     }
     return render(request, "followups/caseload.html", context)
+
+
+ATTENTION_TITLES = {
+    "one_attempt_left": gettext_lazy("Follow-ups one failed attempt from inactive"),
+    "inactive_this_week": gettext_lazy("Follow-ups made inactive this week"),
+    "without_worker": gettext_lazy("Follow-ups without an active worker"),
+    "missing_notes": gettext_lazy("Notes missing last week"),
+}
+
+
+@for_roles("followups:attention")
+def attention(request):
+    """The coordinator's lists behind the home page's figures, one page at a time."""
+    kind = request.GET.get("list")
+    if kind not in selectors.ATTENTION_LISTS:
+        raise Http404
+    worker = person(request.GET.get("worker")) if kind == "missing_notes" else None
+    participants = selectors.attention_participants(kind, worker_id=getattr(worker, "pk", None))
+    page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "participants": selectors.caseload_rows(page.object_list),
+        "page": page,
+        "kind": kind,
+        "worker": worker,
+        "title": ATTENTION_TITLES[kind],
+    }
+    return render(request, "followups/attention.html", context)
 
 
 def note_edit(request, public_id):
@@ -68,6 +108,26 @@ def note_edit(request, public_id):
     return render(request, "followups/note_form.html", {**context, "conflict": conflict})
 
 
+def _warn_before_inactive(request, participant) -> None:
+    """Right after a failed attempt, say when the follow-up is about to become inactive."""
+    left = selectors.attempts_before_inactive(participant)
+    if left == 1:
+        messages.warning(
+            request,
+            _("%(id)s: one more failed attempt and the follow-up becomes inactive.")
+            % {"id": participant.youth_id},
+        )
+    elif left == 0:
+        messages.warning(
+            request,
+            _(
+                "%(id)s: no contact after the last attempts: the follow-up becomes inactive "
+                "at the next check unless the person is reached."
+            )
+            % {"id": participant.youth_id},
+        )
+
+
 def attempt_add(request, public_id):
     participant = _write(request, public_id, "attempt_add")
     form = AttemptForm(post_data(request))
@@ -78,6 +138,8 @@ def attempt_add(request, public_id):
         messages.success(
             request, _("Contact attempt recorded for %(id)s.") % {"id": participant.youth_id}
         )
+        if done.result.outcome in FAILED_OUTCOMES:
+            _warn_before_inactive(request, participant)
         return _back(request, participant)
     context = {"participant": participant, "form": form, "title": _("Log a contact attempt")}
     return render(request, "followups/form.html", context)
@@ -90,6 +152,7 @@ def missed_meeting(request, public_id):
     messages.success(
         request, _("Missed meeting recorded for %(id)s.") % {"id": participant.youth_id}
     )
+    _warn_before_inactive(request, participant)
     return _back(request, participant)
 
 

@@ -9,7 +9,11 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from referrals import models
+        from referrals import home, models
+        from spheres.home import register
+        from spheres.models import Role
+
+        register(Role.COORDINATOR, home.coordinator_tallies)
 
         # Every change to a record holding personal data is audited (who, when, what changed).
         for model in (

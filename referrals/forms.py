@@ -278,4 +278,5 @@ class ParticipantFilterForm(forms.Form):
             "worker_id": data.get("worker"),
             "organisation_id": data.get("organisation"),
             "marker": query.get("marker") == "1",
+            "unassigned": query.get("unassigned") == "1",
         }

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from referrals import access
 from referrals.models import (
@@ -69,8 +69,21 @@ def _active_assignments():
     )
 
 
+def unassigned_participants() -> QuerySet[Participant]:
+    """Admitted participants nobody follows yet: the coordinator still has to assign them."""
+    return Participant.objects.exclude(
+        Exists(Assignment.objects.filter(participant_id=OuterRef("pk"), ended_at__isnull=True))
+    )
+
+
 def participant_list(
-    user: User, *, search: str = "", worker_id=None, organisation_id=None, marker=False
+    user: User,
+    *,
+    search: str = "",
+    worker_id=None,
+    organisation_id=None,
+    marker=False,
+    unassigned=False,
 ):
     qs = (
         access.participants_visible_to(user)
@@ -94,6 +107,8 @@ def participant_list(
         )
     if marker:
         qs = qs.filter(no_group_activities=True)
+    if unassigned:
+        qs = qs.filter(pk__in=unassigned_participants().values("pk"))
     return qs.distinct().order_by("-youth_id_year", "-youth_id_number")
 
 

@@ -211,7 +211,10 @@ def participant_list(request):
     else:
         page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
         rows = page.object_list
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {"participants": rows, "page": page, "truncated": truncated}
+    context["filter_query"] = query.urlencode()
     return render(
         request, "referrals/participant_list.html", {**context, "form": form, "search": search}
     )

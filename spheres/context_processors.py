@@ -1,7 +1,7 @@
 from django.urls import reverse
 
 from spheres.navigation import NAV_LINKS, may_open
-from spheres.selectors import roles_of
+from spheres.selectors import roles_of, unread_notification_count
 
 
 def navigation(request):
@@ -11,8 +11,17 @@ def navigation(request):
     roles = roles_of(user)
     current = request.resolver_match.view_name if request.resolver_match else ""
     links = [
-        {"label": label, "url": reverse(name), "current": name == current}
-        for label, name in NAV_LINKS
+        {"label": label, "url": reverse(name), "current": name == current, "group": group}
+        for label, name, group in NAV_LINKS
         if may_open(roles, name)
     ]
-    return {"nav_links": links, "user_roles": roles}
+    return {
+        "nav_links": links,
+        "nav_main": [link for link in links if link["group"] == "main"],
+        "nav_more": [link for link in links if link["group"] == "more"],
+        "nav_notices": [link for link in links if link["group"] == "notices"],
+        "nav_more_current": any(link["current"] for link in links if link["group"] == "more"),
+        "user_roles": roles,
+        # Lazy: evaluated (one query, once per request) only where the template shows it.
+        "unread_count": lambda: unread_notification_count(request),
+    }

@@ -1,7 +1,5 @@
-"""What each role may open, sees in the navigation and finds on its home page.
-
-Later issues replace the placeholder cards (url_name=None) with real pages.
-"""
+"""What each role may open, sees in the navigation and finds on its home page (links; the
+figures come from spheres.home). A card appears once its page exists: no "coming soon"."""
 
 from dataclasses import dataclass
 from functools import wraps
@@ -17,14 +15,14 @@ from spheres.selectors import roles_of
 class Card:
     title: str
     text: str
-    url_name: str | None = None
+    url_name: str
 
 
 HOME_CARDS: dict[str, list[Card]] = {
     Role.COORDINATOR: [
         Card(
             _("Referral queue"),
-            _("New referrals, screening, awaiting committee, reflecting."),
+            _("New referrals, screening, awaiting committee, reflecting; closed ones too."),
             "referrals:referral_queue",
         ),
         Card(
@@ -33,7 +31,9 @@ HOME_CARDS: dict[str, list[Card]] = {
             "referrals:participant_list",
         ),
         Card(
-            _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
+            _("Departure of a worker"),
+            _("Hand a departing worker's follow-ups over to successors."),
+            "followups:handover",
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
@@ -43,24 +43,13 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Your participants, their status and last contact."),
             "followups:caseload",
         ),
-        Card(
-            _("This week's notes"),
-            _("Weekly progress notes and contact attempts."),
-            "followups:caseload",
-        ),
     ],
     Role.CLINICAL_COMMITTEE: [
         Card(
-            _("Clinical Committee"), _("Agenda of the next weekly meeting and case presentations.")
+            _("Participants"),
+            _("Files shared with your organisation, for follow-up purposes only."),
+            "referrals:participant_list",
         ),
-    ],
-    Role.STEERING_COMMITTEE: [
-        Card(
-            _("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")
-        ),
-    ],
-    Role.RESEARCHER: [
-        Card(_("Research export"), _("Anonymised data of participants who consented to research.")),
     ],
     Role.ADMINISTRATOR: [
         Card(
@@ -71,6 +60,17 @@ HOME_CARDS: dict[str, list[Card]] = {
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
 }
+# Anyone with a program role may refer a candidate and follow their referrals.
+COMMON_CARDS = [
+    Card(
+        _("Refer a candidate"),
+        _("Propose a young person to the program's coordinator."),
+        "referrals:referral_submit",
+    ),
+    Card(
+        _("My referrals"), _("Where the candidates you referred stand."), "referrals:my_referrals"
+    ),
+]
 
 # Who may open which page: one definition, used by the views (via `for_roles`) and the navigation.
 # ANY_ROLE: anyone who holds a program role (a referrer from a partner, say).
@@ -84,22 +84,26 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "referrals:participant_list": CASE,
     "followups:caseload": frozenset({Role.YOUTH_WORKER}),
     "followups:handover": frozenset({Role.COORDINATOR}),
+    "followups:attention": frozenset({Role.COORDINATOR}),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
 }
 
-# Navigation links, in order: (label, url name). A link shows only to those who may open it.
+# Navigation links, in order: (label, url name, group). A link shows only to those who may open
+# it. "main" links sit in the bar; "more" ones in its "More" menu, so the bar fits one line at
+# 1366 px for every role; notifications sit on the right with the unread count.
+MAIN, MORE, NOTICES = "main", "more", "notices"
 NAV_LINKS = [
-    (_("Home"), "home"),
-    (_("Referral queue"), "referrals:referral_queue"),
-    (_("My caseload"), "followups:caseload"),
-    (_("Participants"), "referrals:participant_list"),
-    (_("Departure of a worker"), "followups:handover"),
-    (_("Refer a candidate"), "referrals:referral_submit"),
-    (_("My referrals"), "referrals:my_referrals"),
-    (_("Notifications"), "followups:notifications"),
-    (_("Invite a person"), "invite"),
-    (_("Administration"), "admin:index"),
+    (_("Home"), "home", MAIN),
+    (_("Referral queue"), "referrals:referral_queue", MAIN),
+    (_("My caseload"), "followups:caseload", MAIN),
+    (_("Participants"), "referrals:participant_list", MAIN),
+    (_("Administration"), "admin:index", MAIN),
+    (_("Departure of a worker"), "followups:handover", MORE),
+    (_("Invite a person"), "invite", MORE),
+    (_("Refer a candidate"), "referrals:referral_submit", MORE),
+    (_("My referrals"), "referrals:my_referrals", MORE),
+    (_("Notifications"), "followups:notifications", NOTICES),
 ]
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from spheres.models import Membership, Organisation, Role, User
+from spheres.models import Membership, Notification, Organisation, Role, User
 
 
 def roles_of(user: User, *, fresh: bool = False) -> frozenset[str]:
@@ -20,6 +20,15 @@ def roles_of(user: User, *, fresh: bool = False) -> frozenset[str]:
             ).values_list("roles__role", flat=True)
         ) - {None}
         user._spheres_roles = cached
+    return cached
+
+
+def unread_notification_count(request) -> int:
+    """The navigation's unread count: one query, kept on the request for the rest of it."""
+    cached = getattr(request, "_spheres_unread", None)
+    if cached is None:
+        cached = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
+        request._spheres_unread = cached
     return cached
 
 
@@ -49,4 +58,12 @@ def person(pk) -> User | None:
     return User.objects.filter(pk=pk).first()
 
 
-__all__ = ["Role", "has_role", "organisations_of", "people_with_role", "person", "roles_of"]
+__all__ = [
+    "Role",
+    "has_role",
+    "organisations_of",
+    "people_with_role",
+    "person",
+    "roles_of",
+    "unread_notification_count",
+]

@@ -10,19 +10,26 @@ from django.views.decorators.http import require_GET
 from spheres import services
 from spheres.celery import app as celery_app
 from spheres.forms import InviteForm, post_data, submit
+from spheres.home import tallies_for
 from spheres.models import Role
-from spheres.navigation import HOME_CARDS, for_roles
+from spheres.navigation import COMMON_CARDS, HOME_CARDS, for_roles
 from spheres.selectors import roles_of
 
 
 def home(request):
+    """Per role: figures that need attention (each links to its list), then the role's pages."""
     roles = roles_of(request.user)
     sections = [
-        {"role": Role(role).label, "cards": HOME_CARDS[role]}
+        {
+            "role": Role(role).label,
+            "tallies": tallies_for(request.user, role),
+            "cards": HOME_CARDS.get(role, []),
+        }
         for role in Role.values
         if role in roles
     ]
-    return render(request, "spheres/home.html", {"sections": sections})
+    common = COMMON_CARDS if roles else []
+    return render(request, "spheres/home.html", {"sections": sections, "common": common})
 
 
 @for_roles("invite", refuse=PermissionDenied, superuser=True)

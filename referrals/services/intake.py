@@ -23,8 +23,9 @@ from referrals.models import (
 )
 from referrals.rules import normalise_phone
 from referrals.services._common import _open_referral, _record_status
-from spheres.models import User
-from spheres.selectors import roles_of
+from spheres.models import Notification, Role, User
+from spheres.selectors import people_with_role, roles_of
+from spheres.services import notifications_send
 
 
 @transaction.atomic
@@ -58,7 +59,7 @@ def referral_submit(*, submitted_by: User, **candidate) -> Referral:
     membership = (
         submitted_by.memberships.filter(is_active=True).select_related("organisation").first()
     )
-    return referral_create(
+    referral = referral_create(
         submitted_by=submitted_by,
         referrer_name=submitted_by.get_full_name(),
         referrer_organisation=membership.organisation if membership else None,
@@ -66,6 +67,13 @@ def referral_submit(*, submitted_by: User, **candidate) -> Referral:
         referrer_email=submitted_by.email,
         **candidate,
     )
+    # The coordinator hears of it at once (a notice with no name: the queue shows the rest).
+    coordinators = people_with_role(Role.COORDINATOR).exclude(pk=submitted_by.pk)
+    notifications_send(
+        kind=Notification.Kind.REFERRAL,
+        items=[(uid, None, 0) for uid in coordinators.values_list("pk", flat=True)],
+    )
+    return referral
 
 
 @transaction.atomic

@@ -14,13 +14,17 @@ pytestmark = pytest.mark.django_db
     [
         (
             "coordinator",
-            ["Referral queue", "Invite a person"],
-            ["Research export", "Program dashboard"],
+            ["Referral queue", "Invite a person", "New referrals", "Notes missing last week"],
+            ["Research export", "Program dashboard", "Coming soon", "This week's notes"],
         ),
-        ("worker_codim", ["My caseload"], ["Referral queue", "Invite a person"]),
-        ("police", ["Clinical Committee"], ["My caseload", "Referral queue"]),
-        ("steering", ["Program dashboard"], ["My caseload", "Referral queue", "Research export"]),
-        ("researcher", ["Research export"], ["My caseload", "Referral queue"]),
+        (
+            "worker_codim",
+            ["My caseload", "This week&#x27;s notes still to write", "Breaks ending soon"],
+            ["Referral queue", "Invite a person", "Coming soon"],
+        ),
+        ("police", ["Participants", "Refer a candidate"], ["My caseload", "Coming soon"]),
+        ("steering", ["Refer a candidate"], ["My caseload", "Referral queue", "Coming soon"]),
+        ("researcher", ["My referrals"], ["My caseload", "Referral queue", "Coming soon"]),
         ("administrator", ["Organisations and accounts"], ["My caseload", "Referral queue"]),
     ],
 )

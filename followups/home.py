@@ -1,0 +1,66 @@
+"""Follow-up figures on the home pages (registered in FollowupsConfig.ready): what the
+coordinator and each youth worker need to act on, each linking to its list."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from followups import selectors
+from followups.rules import monday_of
+from spheres.home import Tally
+from spheres.models import User
+
+
+def coordinator_tallies(user: User) -> list[Tally]:
+    attention = reverse("followups:attention")
+    last_week = monday_of(timezone.localdate()) - datetime.timedelta(days=7)
+    by_worker = selectors.missing_notes_by_worker(last_week)
+    return [
+        Tally(
+            _("Follow-ups one failed attempt from inactive"),
+            selectors.one_attempt_from_inactive().count(),
+            f"{attention}?list=one_attempt_left",
+            True,
+        ),
+        Tally(
+            _("Follow-ups made inactive this week"),
+            selectors.attention_followups("inactive_this_week").count(),
+            f"{attention}?list=inactive_this_week",
+        ),
+        Tally(
+            _("Follow-ups without an active worker"),
+            selectors.followups_without_active_worker().count(),
+            f"{attention}?list=without_worker",
+            True,
+        ),
+        Tally(
+            _("Notes missing last week"),
+            selectors.attention_followups("missing_notes").count(),
+            f"{attention}?list=missing_notes",
+            True,
+            rows=[
+                (w.get_full_name(), n, f"{attention}?list=missing_notes&worker={w.pk}")
+                for w, n in by_worker
+            ],
+        ),
+    ]
+
+
+def worker_tallies(user: User) -> list[Tally]:
+    counts = selectors.caseload_counts(user)
+    caseload = reverse("followups:caseload")
+    return [
+        Tally(
+            _("This week's notes still to write"),
+            counts["note_due"],
+            f"{caseload}?view=note_due",
+            True,
+        ),
+        Tally(
+            _("Follow-ups with failed attempts"), counts["failed"], f"{caseload}?view=failed", True
+        ),
+        Tally(_("Breaks ending soon"), counts["break_ending"], f"{caseload}?view=break_ending"),
+        Tally(_("New assignments"), counts["new"], f"{caseload}?view=new"),
+    ]
