@@ -33,7 +33,12 @@ from referrals.models import (
     YouthIdCounter,
     YouthProtectionReport,
 )
-from referrals.rules import admission_problems, normalise_phone, youth_id_format
+from referrals.rules import (
+    admission_problems,
+    normalise_phone,
+    referral_search_text,
+    youth_id_format,
+)
 from spheres.models import Organisation, User
 
 BATCH_SIZE = 1000
@@ -135,6 +140,8 @@ def participants_create_bulk(*, rows: list[Admission], actor: User) -> list[Part
         )
         for row in rows
     ]
+    for referral in referrals:
+        referral.search_text = referral_search_text(referral)
     Referral.objects.bulk_create(referrals, batch_size=BATCH_SIZE)
     changes, screenings = [], []
     for referral, row in zip(referrals, rows, strict=True):

@@ -51,6 +51,8 @@ OPEN_STATUSES = [
     ReferralStatus.REFLECTING,
 ]
 
+# Decisions that close a referral without admission; the queue's "closed" view lists them.
+CLOSED_STATUSES = [ReferralStatus.NOT_ADMITTED, ReferralStatus.REFERRED_ELSEWHERE]
 
 # Decisions the coordinator records by hand (admission has its own form and service).
 ALLOWED_MANUAL_STATUSES = {
@@ -103,6 +105,9 @@ class Referral(models.Model):
     languages = models.CharField(_("language(s) spoken"), max_length=200, blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     phone_digits = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    # Names without accents or case (referrals.rules.search_key), kept by the services and the
+    # bulk path: the participant search finds "Zoé" when "zoe" is typed, on any database.
+    search_text = models.CharField(max_length=320, blank=True, editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     other_contact = models.CharField(_("other contact"), max_length=200, blank=True)
     residence_area = models.CharField(_("area of residence"), max_length=200, blank=True)

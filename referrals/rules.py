@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import unicodedata
 
 import filetype
 from django.core.exceptions import ValidationError
@@ -25,6 +26,19 @@ def age_on(date_of_birth: datetime.date, on: datetime.date) -> int:
 def normalise_phone(phone: str) -> str:
     digits = re.sub(r"\D", "", phone or "")
     return digits[-10:] if len(digits) >= 10 else digits
+
+
+def search_key(*parts: str) -> str:
+    """Text as the search compares it: accents dropped, case folded, spaces collapsed, so that
+    "zoe" finds "Zoé" and "LÉVESQUE" finds "Lévesque" on SQLite and PostgreSQL alike."""
+    text = unicodedata.normalize("NFKD", " ".join(p or "" for p in parts))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    return " ".join(text.split())
+
+
+def referral_search_text(referral) -> str:
+    """The referral's search column: the names it may be looked up by."""
+    return search_key(referral.first_name, referral.last_name, referral.preferred_name)
 
 
 def validate_scan(scan) -> str:

@@ -2,10 +2,12 @@
 
 import datetime
 
+from auditlog.models import LogEntry
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from referrals import access
 from referrals.models import (
+    CLOSED_STATUSES,
     OPEN_STATUSES,
     Assignment,
     Consent,
@@ -14,18 +16,81 @@ from referrals.models import (
     Referral,
     Screening,
 )
-from referrals.rules import admission_problems, normalise_phone
+from referrals.rules import admission_problems, normalise_phone, search_key
 from spheres.models import Organisation, Role, User
 from spheres.selectors import people_with_role
 
+CLOSED = "closed"
+
 
 def referral_queue(status: str | None = None) -> QuerySet[Referral]:
+    """Open referrals (oldest first), one open status, or the closed ones (not admitted,
+    referred elsewhere; newest first) so that a closed referral can still be found."""
+    if status == CLOSED:
+        return (
+            Referral.objects.filter(status__in=CLOSED_STATUSES)
+            .select_related("referrer_organisation", "screening")
+            .order_by("-updated_at", "-pk")
+        )
     statuses = [status] if status in OPEN_STATUSES else OPEN_STATUSES
     return (
         Referral.objects.filter(status__in=statuses)
         .select_related("referrer_organisation", "screening")
         .order_by("created_at")
     )
+
+
+def search_query(search: str) -> Q:
+    """A youth ID, or names whatever their accents and case: every word typed must appear."""
+    words = search_key(search).split()
+    by_name = Q()
+    for word in words:
+        by_name &= Q(referral__search_text__contains=word)
+    return Q(youth_id__icontains=search.strip()) | (by_name if words else Q(pk__in=[]))
+
+
+def referral_history(referral: Referral) -> list[dict]:
+    """Corrections of the referral, newest first, from the audit log (who, when, which fields,
+    before and after). The coordinator, who alone sees the referral, alone reads them."""
+    entries = (
+        LogEntry.objects.get_for_object(referral)
+        .filter(action=LogEntry.Action.UPDATE)
+        .select_related("actor")
+        .order_by("-timestamp")
+    )
+    labels = {f.name: f for f in Referral._meta.get_fields() if hasattr(f, "verbose_name")}
+    organisations = dict(Organisation.objects.values_list("pk", "short_name"))
+    history = []
+    for entry in entries:
+        changes = []
+        for name, (before, after) in sorted(entry.changes_dict.items()):
+            field = labels.get(name)
+            if field is None or name in HIDDEN_HISTORY_FIELDS:
+                continue
+            changes.append(
+                {
+                    "label": field.verbose_name,
+                    "before": _history_value(field, before, organisations),
+                    "after": _history_value(field, after, organisations),
+                }
+            )
+        if changes:
+            history.append({"at": entry.timestamp, "by": entry.actor, "changes": changes})
+    return history
+
+
+# Derived or bookkeeping columns: they change with the fields shown, so they say nothing more.
+HIDDEN_HISTORY_FIELDS = {"phone_digits", "search_text", "updated_at", "status"}
+
+
+def _history_value(field, value, organisations) -> str:
+    if value in (None, "None", ""):
+        return "—"
+    if field.choices:
+        return str(dict(field.choices).get(value, value))
+    if field.name == "referrer_organisation":
+        return organisations.get(int(value), value) if str(value).isdigit() else value
+    return str(value)
 
 
 def referral_counts() -> dict[str, int]:
@@ -91,13 +156,7 @@ def participant_list(
         .prefetch_related(_active_assignments())
     )
     if search:
-        term = search.strip()
-        qs = qs.filter(
-            Q(youth_id__icontains=term)
-            | Q(referral__first_name__icontains=term)
-            | Q(referral__last_name__icontains=term)
-            | Q(referral__preferred_name__icontains=term)
-        )
+        qs = qs.filter(search_query(search))
     if worker_id:
         qs = qs.filter(assignments__worker_id=worker_id, assignments__ended_at__isnull=True)
     if organisation_id:

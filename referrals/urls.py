@@ -10,6 +10,7 @@ urlpatterns = [
     path("referrals/submit/", views.referral_submit, name="referral_submit"),
     path("referrals/mine/", views.my_referrals, name="my_referrals"),
     path("referrals/<uuid:public_id>/", views.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:public_id>/correct/", views.referral_edit, name="referral_edit"),
     path(
         "referrals/<uuid:public_id>/screening/", views.referral_screening, name="referral_screening"
     ),

@@ -42,15 +42,19 @@ SEARCH_LIMIT = 100
 
 @for_roles("referrals:referral_queue")
 def referral_queue(request):
+    """Open referrals by status, and the closed ones (a tab) so none is lost from sight."""
     status = request.GET.get("status")
+    known = status in OPEN_STATUSES or status == selectors.CLOSED
     counts = selectors.referral_counts()
+    page = Paginator(selectors.referral_queue(status), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "referrals/queue.html",
         {
-            "referrals": selectors.referral_queue(status),
+            "referrals": page.object_list,
+            "page": page,
             "statuses": [(s, ReferralStatus(s).label, counts[s]) for s in OPEN_STATUSES],
-            "current": status if status in OPEN_STATUSES else "",
+            "current": status if known else "",
         },
     )
 
@@ -106,8 +110,20 @@ def referral_detail(request, public_id):
                 **ReferralForm.identity_of(referral), exclude_pk=referral.pk
             ),
             "participant": getattr(referral, "participant", None),
+            "corrections": selectors.referral_history(referral),
         },
     )
+
+
+def referral_edit(request, public_id):
+    """Correct a referral before admission; the audit log keeps the previous versions."""
+    referral = access.get_referral_for_user(request.user, public_id, view_name="referral_edit")
+    form = ReferralForm(post_data(request), instance=selectors.fresh_referral(referral))
+    if submit(request, form, services.referral_correct, referral=referral, actor=request.user):
+        messages.success(request, _("Referral corrected."))
+        return redirect("referrals:referral_detail", public_id=referral.public_id)
+    context = {"referral": referral, "form": form, "title": _("Correct the referral")}
+    return render(request, "referrals/step_form.html", context)
 
 
 def _referral_step(request, public_id, *, view_name, form, service, success, title):

@@ -14,6 +14,7 @@ from referrals.services.consents import (
 from referrals.services.intake import (
     initial_meeting_record,
     recruiter_risk_assessment_record,
+    referral_correct,
     referral_create,
     referral_set_status,
     referral_submit,
@@ -29,6 +30,7 @@ __all__ = [
     "initial_meeting_record",
     "participant_admit",
     "recruiter_risk_assessment_record",
+    "referral_correct",
     "referral_create",
     "referral_set_status",
     "referral_submit",

@@ -21,7 +21,7 @@ from referrals.models import (
     Screening,
     StageOfChange,
 )
-from referrals.rules import normalise_phone
+from referrals.rules import normalise_phone, referral_search_text
 from referrals.services._common import _open_referral, _record_status
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role, roles_of
@@ -39,6 +39,7 @@ def referral_create(*, submitted_by: User, **data) -> Referral:
         raise TypeError(f"unknown referral fields: {sorted(unknown)}")
     referral = Referral(submitted_by=submitted_by, **data)
     referral.phone_digits = normalise_phone(referral.phone)
+    referral.search_text = referral_search_text(referral)
     referral.full_clean()
     if referral.date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
@@ -88,6 +89,32 @@ def referral_update_identity(*, referral: Referral, actor: User, **data) -> Refe
             raise TypeError(name)
         setattr(referral, name, value)
     referral.phone_digits = normalise_phone(referral.phone)
+    referral.search_text = referral_search_text(referral)
+    referral.full_clean()
+    referral.save()
+    return referral
+
+
+@transaction.atomic
+def referral_correct(*, referral: Referral, actor: User, **data) -> Referral:
+    """Before admission, the coordinator corrects what the referral says (a misspelt name, the
+    wrong date of birth, the referrer's contact). The audit log keeps every version: who, when,
+    before and after. After admission, identity is updated from the participant's file."""
+    require_coordinator(actor)
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
+    if referral.status == ReferralStatus.ADMITTED:
+        raise ValidationError(
+            _("This candidate is admitted: update identity and contacts from the file.")
+        )
+    unknown = set(data) - set(REFERRAL_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown referral fields: {sorted(unknown)}")
+    for name, value in data.items():
+        setattr(referral, name, value)
+    if referral.date_of_birth and referral.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+    referral.phone_digits = normalise_phone(referral.phone)
+    referral.search_text = referral_search_text(referral)
     referral.full_clean()
     referral.save()
     return referral
