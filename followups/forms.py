@@ -20,7 +20,7 @@ from followups.models import (
     Satisfaction,
     TargetedNeed,
 )
-from followups.rules import minutes_as_text, parse_duration
+from followups.rules import LONG_WEEK_MINUTES, minutes_as_text, parse_duration
 from referrals.forms import DateInput
 
 
@@ -41,7 +41,13 @@ class NoteForm(forms.Form):
         label=_("Total duration of the meetings"),
         required=False,
         max_length=20,
-        help_text=_("For example 1h30, 90 or 1:30."),
+        help_text=_("For example 1h30, 1,5 h, 90 or 1:30."),
+    )
+    # Shown (as a checkbox) only when the duration is over LONG_WEEK_MINUTES.
+    confirm_long_duration = forms.BooleanField(
+        label=_("Yes, the meetings of this week really lasted that long."),
+        required=False,
+        widget=forms.HiddenInput,
     )
     other_channels = forms.MultipleChoiceField(
         label=_("Other communications"),
@@ -156,9 +162,23 @@ class NoteForm(forms.Form):
         except ValidationError as exc:
             raise forms.ValidationError(exc.messages) from exc
 
+    def clean(self):
+        data = super().clean()
+        minutes = data.get("meetings_duration") or 0
+        if minutes > LONG_WEEK_MINUTES and not data.get("confirm_long_duration"):
+            # Ask, beside the field, rather than refuse: some weeks (a crisis, a trip) are long.
+            self.fields["confirm_long_duration"].widget = forms.CheckboxInput()
+            self.add_error(
+                "meetings_duration",
+                _("More than %(hours)s hours of meetings in one week: check it, then confirm.")
+                % {"hours": LONG_WEEK_MINUTES // 60},
+            )
+        return data
+
     def service_data(self) -> dict:
         data = dict(self.cleaned_data)
         data.pop("base", None)
+        data.pop("confirm_long_duration", None)
         data["meetings_minutes"] = data.pop("meetings_duration")
         return data
 

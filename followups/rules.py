@@ -20,13 +20,20 @@ _DURATION = [
     re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$"),  # 1:30
     re.compile(r"^(?P<m>\d{1,4})\s*(min|minutes?)?$"),  # 90, 90 min
 ]
+# Decimal hours, with a comma (French) or a point: "1,5 h", "1.5h", "2,25 heures", "1,5".
+_DECIMAL_HOURS = re.compile(r"^(?P<h>\d{1,3}\.\d{1,2})\s*(h|hr|hrs|heures?|hours?)?$")
+# A week's meetings beyond this ask the worker to confirm (a typo such as 150 for 1h50).
+LONG_WEEK_MINUTES = 20 * 60
 
 
 def parse_duration(text: str) -> int:
-    """Minutes from what workers type: "1h30", "90", "1:30", "1 h 30", "45 min"."""
+    """Minutes from what workers type: "1h30", "90", "1:30", "1 h 30", "45 min", "1,5 h"."""
     value = (text or "").strip().lower().replace(",", ".")
     if not value:
         return 0
+    decimal = _DECIMAL_HOURS.match(value)
+    if decimal:
+        return round(float(decimal.group("h")) * 60)
     for pattern in _DURATION:
         match = pattern.match(value)
         if match:
@@ -35,7 +42,7 @@ def parse_duration(text: str) -> int:
             if parts.get("h") is not None and int(parts.get("m") or 0) >= 60:
                 break
             return minutes
-    raise ValidationError(_("Write a duration like 1h30, 90 or 1:30."), code="duration")
+    raise ValidationError(_("Write a duration like 1h30, 1,5 h, 90 or 1:30."), code="duration")
 
 
 def minutes_as_text(minutes: int) -> str:
@@ -59,6 +66,10 @@ def note_errors(admitted_on: datetime.date, week: datetime.date, data: dict) -> 
         errors["meetings"] = _("A duration was given but no meeting.")
     if minutes > 7 * 24 * 60:
         errors["meetings_minutes"] = _("That is longer than a week.")
+    if meetings > 0 and data.get("no_contact_reason"):
+        errors["no_contact_reason"] = _(
+            "This week had meetings: leave “no meeting or communication” empty."
+        )
     if meetings == 0 and not data.get("other_channels") and not data.get("no_contact_reason"):
         errors["no_contact_reason"] = _("No meeting and no communication this week: say why.")
     if (

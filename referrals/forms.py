@@ -14,6 +14,7 @@ from referrals.models import (
     Referral,
     ReferralStatus,
     Screening,
+    StageOfChange,
     YouthProtectionReport,
 )
 from spheres.models import Organisation, Sector
@@ -83,7 +84,30 @@ class DuplicateConfirmForm(forms.Form):
     )
 
 
-class ScreeningForm(forms.ModelForm):
+class RadioModelForm(forms.ModelForm):
+    """Radio buttons offer the real choices only: no "---------" button, ticked in advance."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
+                field.choices = [(value, label) for value, label in field.choices if value != ""]
+
+
+class ScreeningForm(RadioModelForm):
+    def clean(self):
+        data = super().clean()
+        # The database constraint says the same; said here, it lands beside the field, in words.
+        if (
+            data.get("stage_of_change") == StageOfChange.PRECONTEMPLATION
+            and not (data.get("precontemplation_exception_reason") or "").strip()
+        ):
+            self.add_error(
+                "precontemplation_exception_reason",
+                _("Precontemplation can only be accepted as an exception: write the reason."),
+            )
+        return data
+
     class Meta:
         model = Screening
         fields = SCREENING_FIELDS
@@ -95,7 +119,7 @@ class ScreeningForm(forms.ModelForm):
         }
 
 
-class RiskAssessmentForm(forms.ModelForm):
+class RiskAssessmentForm(RadioModelForm):
     class Meta:
         model = RecruiterRiskAssessment
         fields = [
@@ -111,7 +135,7 @@ class RiskAssessmentForm(forms.ModelForm):
         }
 
 
-class InitialMeetingForm(forms.ModelForm):
+class InitialMeetingForm(RadioModelForm):
     class Meta:
         model = InitialMeeting
         fields = ["met_on", "mode", "attendees", "others_present", "outcome", "notes"]

@@ -172,7 +172,9 @@ def referral_meeting(request, public_id):
         request,
         public_id,
         view_name="referral_meeting",
-        form=lambda referral: InitialMeetingForm(post_data(request), workers=workers),
+        form=lambda referral: InitialMeetingForm(
+            post_data(request), workers=workers, initial={"met_on": timezone.localdate()}
+        ),
         service=services.initial_meeting_record,
         success=_("Initial meeting recorded."),
         title=_("Initial meeting"),
