@@ -4,8 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-# Embedded default for `make run`: SQLite, kombu's filesystem broker, database cache.
+# Developer commands (translations, messages): development mode with DEBUG on.
 DEV_ENV := DJANGO_DEBUG=1
+# `make run` (PORT=8001 to change the port): development mode (SQLite, filesystem broker,
+# database cache, demo accounts, e-mails in var/mail/) with DEBUG off, so the demo answers as
+# production does: French 404/500 pages, static files served by the app (WhiteNoise).
+PORT ?= 8000
+RUN_ENV := DJANGO_DEBUG=0 SPHERES_DEMO=1 SPHERES_PORT=$(PORT) \
+	SPHERES_BASE_URL=http://127.0.0.1:$(PORT)
 
 # `make test`: production-like settings (DEBUG off); DATABASE_URL, CELERY_BROKER_URL and CACHE_URL
 # from the environment when set (.ci/run points them at PostgreSQL and Redis), else the embedded ones.
@@ -32,16 +38,17 @@ translations: install
 	$(DEV_ENV) $(BIN)/python manage.py compiletranslations
 
 setup: install translations
-	mkdir -p var
-	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
-	$(DEV_ENV) $(BIN)/python manage.py createcachetable
-	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	mkdir -p var/mail
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py createcachetable
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo
 
 run: setup
 	@echo ""
-	@echo "  Sphères: http://127.0.0.1:8000   (password of every demo login: Spheres-demo-2026)"
+	@echo "  Sphères: http://127.0.0.1:$(PORT)   (password of every demo login: Spheres-demo-2026)"
+	@echo "  E-mails the demo sends: var/mail/"
 	@echo ""
-	$(DEV_ENV) $(BIN)/honcho -f Procfile.dev start
+	$(RUN_ENV) $(BIN)/honcho -f Procfile.dev start
 
 test: install translations
 	mkdir -p var/test/static

@@ -27,6 +27,7 @@ class SpheresConfig(AppConfig):
         from auditlog.registry import auditlog
         from django.contrib.auth.signals import user_logged_in
 
+        from spheres import checks  # noqa: F401 - registers the deployment checks
         from spheres.models import Membership, MembershipRole, Organisation, User
 
         # Audit: who changed which account, membership or organisation, and what changed.

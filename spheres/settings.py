@@ -1,9 +1,12 @@
 """Sphères settings: one module, every deployment knob from the environment.
 
-The embedded default (no variables set but DJANGO_DEBUG=1) runs on SQLite with kombu's filesystem
-broker and the database cache. Production sets DJANGO_SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL,
-CACHE_URL, DJANGO_ALLOWED_HOSTS and SPHERES_MFA_ENCRYPTION_KEY; bad or missing values raise
-ImproperlyConfigured with the variable's name.
+Development mode (SPHERES_DEMO=1, implied by DJANGO_DEBUG=1) is the embedded default: SQLite,
+kombu's filesystem broker, the database cache, development-only secrets, MFA optional, plain http
+on 127.0.0.1 and e-mails written to var/mail/. `make run` serves it with DEBUG off, so the demo
+answers as production does (French error pages, no technical page). Production sets
+DJANGO_SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, DJANGO_ALLOWED_HOSTS and
+SPHERES_MFA_ENCRYPTION_KEY; bad or missing values raise ImproperlyConfigured with the variable's
+name.
 """
 
 import base64
@@ -44,21 +47,24 @@ def _int(name: str, default: int) -> int:
 
 
 DEBUG = _bool("DJANGO_DEBUG", False)
+# Development mode, apart from DEBUG: the embedded defaults above and seed_demo's published
+# password. Never on a deployment (a deploy check refuses it; docker-compose forces it off).
+SPHERES_DEMO = _bool("SPHERES_DEMO", DEBUG)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
-    if not DEBUG:
+    if not SPHERES_DEMO:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is required when DJANGO_DEBUG is off: set it to a long random value "
+            "DJANGO_SECRET_KEY is required outside development mode: set it to a long random value "
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     SECRET_KEY = "django-insecure-development-only-key-never-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env.list(
-    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else []
+    "DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if SPHERES_DEMO else []
 )
 if not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required when DJANGO_DEBUG is off.")
+    raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS is required outside development mode.")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
@@ -214,15 +220,15 @@ MFA_ADAPTER = "spheres.adapters.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False  # a security key is a second factor here, not a password
 # WebAuthn needs HTTPS; only development on http://localhost may relax that.
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _bool("SPHERES_WEBAUTHN_ALLOW_INSECURE_ORIGIN", DEBUG)
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = _bool("SPHERES_WEBAUTHN_ALLOW_INSECURE_ORIGIN", SPHERES_DEMO)
 MFA_TOTP_ISSUER = "Sphères"
 MFA_RECOVERY_CODE_COUNT = 10
-SPHERES_REQUIRE_MFA = _bool("SPHERES_REQUIRE_MFA", not DEBUG)
+SPHERES_REQUIRE_MFA = _bool("SPHERES_REQUIRE_MFA", not SPHERES_DEMO)
 _mfa_keys = env.list("SPHERES_MFA_ENCRYPTION_KEY", default=[])
 if not _mfa_keys:
-    if not DEBUG:
+    if not SPHERES_DEMO:
         raise ImproperlyConfigured(
-            "SPHERES_MFA_ENCRYPTION_KEY is required when DJANGO_DEBUG is off: a Fernet key (python "
+            "SPHERES_MFA_ENCRYPTION_KEY is required outside development mode: a Fernet key (python "
             "-c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
         )
     _mfa_keys = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
@@ -240,7 +246,7 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SPHERES_SESSION_ABSOLUTE_SECONDS = _int("SPHERES_SESSION_ABSOLUTE_SECONDS", 12 * 3600)
 
 # --- Security ----------------------------------------------------------------------------------
-_secure = not DEBUG
+_secure = not SPHERES_DEMO
 SECURE_SSL_REDIRECT = _bool("DJANGO_SECURE_SSL_REDIRECT", _secure)
 SECURE_HSTS_SECONDS = _int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if _secure else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)
@@ -285,7 +291,7 @@ STORAGES = {
         # Hashed, compressed files need `collectstatic`; development and tests use the finders.
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if _bool("SPHERES_STATIC_MANIFEST", not DEBUG)
+            if _bool("SPHERES_STATIC_MANIFEST", not SPHERES_DEMO)
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
@@ -305,13 +311,19 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
-WHITENOISE_USE_FINDERS = DEBUG
+# Development mode serves static files through the app, from the finders (no collectstatic).
+WHITENOISE_USE_FINDERS = SPHERES_DEMO
 
 # --- E-mail ------------------------------------------------------------------------------------
-try:
-    vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-except (ValueError, KeyError) as exc:
-    raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {exc}") from exc
+if SPHERES_DEMO and not env.str("EMAIL_URL", default=""):
+    # Development mode writes each e-mail to a file in var/mail/ (the README names the folder).
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+else:
+    try:
+        vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+    except (ValueError, KeyError) as exc:
+        raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {exc}") from exc
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sphères <no-reply@spheres.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -148,6 +148,7 @@ def test_the_404_page_reveals_nothing(login, personas):
     assert response.status_code == 404
     html = response.content.decode()
     assert "Traceback" not in html and "urlpatterns" not in html
+    assert '<html lang="fr-ca">' in html and "Page introuvable" in html  # in French
 
 
 def test_the_500_page_reveals_nothing(rf):
@@ -156,6 +157,7 @@ def test_the_500_page_reveals_nothing(rf):
     response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert b"Traceback" not in response.content
+    assert "Une erreur est survenue" in response.content.decode()
 
 
 def test_healthz_reports_database_and_broker(client):
