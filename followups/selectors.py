@@ -214,7 +214,7 @@ def handover_suggestions(assignments) -> dict[int, tuple[int | None, int | None]
 
 def handovers_since(since: datetime.datetime) -> QuerySet[HandoverItem]:
     """Transition summaries written since a moment: what the next Clinical Committee agenda
-    pulls (DOMAIN.md: the leaving worker writes one per participant for the committee)."""
+    pulls (docs/program.md: the leaving worker writes one per participant for the committee)."""
     return (
         HandoverItem.objects.filter(handover__performed_at__gte=since)
         .select_related("participant", "successor", "handover__departing")
@@ -289,7 +289,7 @@ def weeks_without_note(participant: Participant, today: datetime.date | None = N
     return max(0, (this_week - start).days // 7 - 1)
 
 
-# The caseload's views: what the home page counts and links to (DOMAIN.md: Follow-ups).
+# The caseload's views: what the home page counts and links to (docs/program.md: Follow-ups).
 CASELOAD_VIEWS = ["note_due", "failed", "break_ending", "new"]
 BREAK_ENDING_DAYS = 7
 NEW_ASSIGNMENT_DAYS = 14

@@ -40,7 +40,7 @@ def _program_language(text) -> str:
 def _pair_after(current: dict, choice: HandoverChoice, errors: dict, key: str):
     """(primary, second) once the successor takes the departing worker's place. A pair stays a
     pair: if the successor is already the other worker on the case, they become primary and the
-    coordinator's new second takes the free place (DOMAIN.md: pairs from two organisations, so
+    coordinator's new second takes the free place (docs/program.md: pairs from two organisations, so
     that a familiar worker can take over)."""
     role = choice.assignment.role
     other_role = AssignmentRole.SECOND if role == AssignmentRole.PRIMARY else AssignmentRole.PRIMARY
