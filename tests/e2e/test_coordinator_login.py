@@ -56,7 +56,12 @@ def test_coordinator_signs_in_in_french_then_switches_to_english(
     expect(main.get_by_role("region", name="Membre du Comité clinique", exact=True)).to_be_visible()
     invite_card = coordinator_section.get_by_role("link", name="Inviter une personne", exact=True)
     expect(invite_card).to_have_attribute("href", "/people/invite/")
+    # Password, two-factor and sign-out sit in the person menu.
+    person_menu = page.locator("#person-menu")
+    expect(page.get_by_role("button", name="Se déconnecter", exact=True)).to_be_hidden()
+    person_menu.click()
     expect(page.get_by_role("button", name="Se déconnecter", exact=True)).to_be_visible()
+    person_menu.click()
 
     # Production cookie settings are kept: the session cookie is Secure, over http://localhost.
     session_cookie = next(c for c in page.context.cookies() if c["name"] == "sessionid")
@@ -84,6 +89,7 @@ def test_coordinator_signs_in_in_french_then_switches_to_english(
     expect(switcher).to_have_attribute("lang", re.compile(r"^fr"))
 
     # Sign out: back on the login page, still in English.
+    page.locator("#person-menu").click()
     page.get_by_role("button", name="Sign out", exact=True).click()
     expect_login_page(page, lang="en", heading="Sign in")
     expect(page.get_by_label("Email")).to_be_visible()

@@ -33,10 +33,11 @@ def sign_in(page, user):
     page.locator("[name=login]").fill(user.email)
     page.locator("[name=password]").fill(PASSWORD)
     submit(page)
-    expect(page.locator('form[action$="/accounts/logout/"] button')).to_be_visible()
+    expect(page.locator("#person-menu")).to_be_visible()
 
 
 def sign_out(page):
+    page.locator("#person-menu").click()  # the person menu holds password, 2FA and sign-out
     page.locator('form[action$="/accounts/logout/"] button').click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
@@ -134,6 +135,7 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
     # 3. Two failed attempts for B: a call, no answer, at the prefilled date and time.
     attempt_href = reverse("followups:attempt_add", args=[b.public_id])
     for _ in range(2):
+        caseload_row(b).locator(".dropdown-toggle").click()  # the row's other actions
         caseload_row(b).locator(f'a[href="{attempt_href}"]').click()
         expect(page).to_have_url(f"{app_url}{attempt_href}")
         expect(page.locator("[name=at]")).not_to_have_value("")
@@ -142,9 +144,11 @@ def test_weekly_note_failed_attempts_job_and_reactivation(
         submit(page)
         expect(page).to_have_url(caseload_url)
         expect(main.locator(".alert-success")).to_contain_text(b.youth_id)
-    # Fifth column: failed attempts since the last contact (or the start of the period).
-    expect(caseload_row(b).locator("td").nth(4)).to_have_text("2")
-    expect(caseload_row(a).locator("td").nth(4)).to_have_text("0")
+    # Failed attempts since the last contact (or the start of the period), beside the last one.
+    expect(caseload_row(b).locator("[data-col=failed] .badge")).to_have_text(re.compile(r"^2 "))
+    expect(caseload_row(a).locator("[data-col=failed] .badge")).to_have_count(0)
+    # The second attempt left none before inactivity: the page said so.
+    expect(main.locator(".alert-warning")).to_contain_text(b.youth_id)
 
     # 4. The job runs: B's follow-up becomes inactive; its workers and the coordinator are told.
     mail.outbox.clear()

@@ -65,6 +65,7 @@ def sign_in(page, app_url, user):
 
 
 def sign_out(page, app_url):
+    page.locator("#person-menu").click()  # the person menu holds password, 2FA and sign-out
     page.locator(LOGOUT_BUTTON).click()
     expect(page).to_have_url(url(app_url, "account_login"))
 

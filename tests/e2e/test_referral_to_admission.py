@@ -43,10 +43,11 @@ def sign_in(page, user):
     page.locator("[name=login]").fill(user.email)
     page.locator("[name=password]").fill(PASSWORD)
     submit(page)
-    expect(page.locator('form[action$="/accounts/logout/"] button')).to_be_visible()
+    expect(page.locator("#person-menu")).to_be_visible()
 
 
 def sign_out(page):
+    page.locator("#person-menu").click()  # the person menu holds password, 2FA and sign-out
     page.locator('form[action$="/accounts/logout/"] button').click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
