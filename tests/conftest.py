@@ -28,6 +28,16 @@ def _clean_cache(request):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A request made in English (Accept-Language) leaves English active in the thread after it
+    # (LocaleMiddleware activates, nothing deactivates): start the next test in the default.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def organisations(db):
     make = services.organisation_create
