@@ -283,3 +283,19 @@ def test_the_admin_login_goes_through_allauth(client):
     response = client.get(reverse("admin:login"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_session_is_written_at_most_once_a_minute(client, personas):
+    from django.contrib.sessions.models import Session
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, personas["coordinator"])
+        client.get(reverse("home"))
+        expiry = Session.objects.get().expire_date
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        client.get(reverse("home"))
+    assert Session.objects.get().expire_date == expiry  # 30 s later: nothing written
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        client.get(reverse("home"))
+    assert Session.objects.get().expire_date > expiry  # a minute later, activity renews it

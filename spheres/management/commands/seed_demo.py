@@ -2,7 +2,7 @@ import importlib
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from spheres.demo import PEOPLE, SeedContext, demo_email
 
@@ -46,6 +46,10 @@ class Command(BaseCommand):
             for module in modules:
                 if hasattr(module, "seed_volume"):
                     module.seed_volume(ctx)
+        if (participants or weeks) and connection.vendor == "postgresql":
+            # Planner statistics after a bulk load: without them the first queries plan blind.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         for line in ctx.log:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (same password for all):"))
