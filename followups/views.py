@@ -45,7 +45,8 @@ def note_edit(request, public_id):
     """This week's note by default; ?week=YYYY-MM-DD opens another week (a date, not personal)."""
     participant = _write(request, public_id, "note_edit")
     week = monday_of(parse_date(request.GET.get("week") or "") or timezone.localdate())
-    existing = selectors.note_for_week(participant, week)
+    # A POST needs no initial data: the service reads (and locks) the saved note itself.
+    existing = None if request.method == "POST" else selectors.note_for_week(participant, week)
     form = NoteForm(post_data(request), initial=NoteForm.initial_for(week, existing))
     done = submit(
         request,
@@ -64,6 +65,8 @@ def note_edit(request, public_id):
         # Keep what was typed; show what the other person saved, to compare.
         conflict = selectors.note_for_week(participant, form.cleaned_data["week"])
         form.rebase(conflict)
+    if request.method == "POST":
+        existing = selectors.note_for_week(participant, week)
     context = {"participant": participant, "form": form, "existing": existing, "week": week}
     return render(request, "followups/note_form.html", {**context, "conflict": conflict})
 
