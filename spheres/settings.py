@@ -15,6 +15,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from spheres.ratelimit import client_ip_settings
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("SPHERES_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -201,7 +203,11 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Sphères] "
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
+    # The key is the account *and* the client address (spheres.ratelimit): failures from an
+    # attacker's address never lock the account's owner out from elsewhere.
     "login_failed": "10/m/ip,5/5m/key",
+    # The account as a whole is only slowed down: a few failures in a short window, then a wait.
+    "login_failed_account": "3/30s/key",
     "reset_password": "5/m/ip,3/5m/key",
     "reset_password_from_key": "20/m/ip",
     "reauthenticate": "10/m/user",
@@ -250,6 +256,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if _bool("DJANGO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The client's address (login rate limits) behind the reverse proxy: see spheres/ratelimit.py.
+ALLAUTH_TRUSTED_PROXY_COUNT, ALLAUTH_TRUSTED_CLIENT_IP_HEADER = client_ip_settings(
+    proxy_count=_int("SPHERES_TRUSTED_PROXY_COUNT", 0),
+    client_ip_header=env.str("SPHERES_TRUSTED_CLIENT_IP_HEADER", default=""),
+    behind_proxy=_bool("DJANGO_BEHIND_TLS_PROXY", False),
+)
 SESSION_COOKIE_SECURE = _bool("DJANGO_SECURE_COOKIES", _secure)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
