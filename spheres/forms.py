@@ -15,7 +15,14 @@ class InviteForm(forms.Form):
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Coordinator, youth worker and Clinical Committee roles open participant files: asked "
+            "for by an administrator, they take effect once a coordinator confirms them; the "
+            "coordinator role always needs a second person."
+        ),
     )
 
     def __init__(self, *args, actor, **kwargs):

@@ -33,6 +33,11 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
+        Card(
+            _("Roles to confirm"),
+            _("Roles that open participant files, requested by someone else."),
+            "role_grants",
+        ),
     ],
     Role.YOUTH_WORKER: [
         Card(_("My caseload"), _("Your participants, their status and last contact."), "caseload"),
@@ -46,6 +51,11 @@ HOME_CARDS: dict[str, list[Card]] = {
     Role.STEERING_COMMITTEE: [
         Card(
             _("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")
+        ),
+        Card(
+            _("Roles to confirm"),
+            _("A coordinator role takes a second person: another coordinator or you."),
+            "role_grants",
         ),
     ],
     Role.RESEARCHER: [
@@ -73,5 +83,6 @@ NAV_LINKS = [
     (_("My referrals"), "my_referrals", None),
     (_("Notifications"), "notifications", None),
     (_("Invite a person"), "invite", {Role.COORDINATOR, Role.ADMINISTRATOR}),
+    (_("Roles to confirm"), "role_grants", {Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     (_("Administration"), "admin:index", {Role.ADMINISTRATOR}),
 ]

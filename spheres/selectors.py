@@ -43,3 +43,29 @@ def people_with_role(role: str) -> QuerySet[User]:
 
 
 __all__ = ["Role", "has_role", "organisations_of", "people_with_role", "roles_of"]
+
+
+def role_grants_to_decide(user: User) -> QuerySet:
+    """Pending requests this person may confirm or refuse (spheres.role_grants.may_decide)."""
+    from spheres.models import RoleGrant
+
+    roles = roles_of(user)
+    allowed = set()
+    if Role.COORDINATOR in roles:
+        allowed = {Role.COORDINATOR, Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE}
+    elif Role.STEERING_COMMITTEE in roles:
+        allowed = {Role.COORDINATOR}
+    return (
+        RoleGrant.objects.filter(status=RoleGrant.Status.PENDING, role__in=allowed)
+        .exclude(user=user)
+        .exclude(requested_by=user)
+        .select_related("user", "organisation", "requested_by")
+    )
+
+
+def role_grant_history(limit: int = 50) -> QuerySet:
+    from spheres.models import RoleGrant
+
+    return RoleGrant.objects.select_related(
+        "user", "organisation", "requested_by", "decided_by"
+    ).order_by("-requested_at", "-pk")[:limit]

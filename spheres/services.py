@@ -84,7 +84,8 @@ def organisation_update(
 
 
 def _check_may_grant(actor: User | None, roles: Iterable[str]) -> None:
-    """Administrators grant any role; the coordinator grants any role but administrator."""
+    """Administrators grant any role; the coordinator grants any role but administrator. Roles
+    that open participant files may still need a second person (spheres.role_grants)."""
     if actor is None:  # system callers: migrations, seed_demo, management commands
         return
     actor_roles = selectors.roles_of(actor)
@@ -145,13 +146,18 @@ def user_create(
 def membership_grant(
     *, user: User, organisation: Organisation, roles: Iterable[str], actor: User | None = None
 ) -> Membership:
-    """Give a person roles in an organisation (adds to what they already hold there)."""
+    """Give a person roles in an organisation (adds to what they already hold there). A role
+    that needs confirmation goes through spheres.role_grants instead, never through here."""
+    from spheres import role_grants
+
     roles = set(roles)
     if not roles:
         raise ValidationError({"roles": _("Choose at least one role.")})
     if not roles <= set(Role.values):
         raise ValidationError({"roles": _("Unknown role.")})
     _check_may_grant(actor, roles)
+    if any(role_grants.needs_confirmation(actor, role) for role in roles):
+        raise PermissionDenied
     if not organisation.is_active:
         raise ValidationError({"organisation": _("This organisation is inactive.")})
     membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation)
@@ -164,6 +170,10 @@ def membership_grant(
     )
     _sync_organisation_group(membership)
     _sync_staff_flag(user)
+    if actor is not None:
+        role_grants.role_grant_record_direct(
+            user=user, organisation=organisation, roles=roles - existing, actor=actor
+        )
     return membership
 
 
@@ -193,11 +203,18 @@ def user_invite(
     roles: Iterable[str],
 ) -> User:
     """Invite a person: no public sign-up, so an administrator or the coordinator creates the
-    account, and the person chooses a password through a single-use link sent by e-mail."""
+    account, and the person chooses a password through a single-use link sent by e-mail. Roles
+    that need a second person's confirmation are requested, not granted (spheres.role_grants)."""
+    from spheres import role_grants
+
     roles = set(roles)
     _check_may_grant(actor, roles)
     user = user_create(email=email, first_name=first_name, last_name=last_name)
-    membership_grant(user=user, organisation=organisation, roles=roles, actor=actor)
+    requested = {role for role in roles if role_grants.needs_confirmation(actor, role)}
+    if roles - requested:
+        membership_grant(user=user, organisation=organisation, roles=roles - requested, actor=actor)
+    for role in sorted(requested):
+        role_grants.role_grant_request(user=user, organisation=organisation, role=role, actor=actor)
     from spheres.tasks import send_invitation
 
     # After commit: the worker must find the account; the task receives an id, never an address.

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from spheres import views
+from spheres import role_grant_views, views
 
 # The admin signs in through allauth (rate limits, MFA), never through its own login form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -12,6 +12,12 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("people/invite/", views.invite, name="invite"),
+    path("people/role-grants/", role_grant_views.role_grant_list, name="role_grants"),
+    path(
+        "people/role-grants/<int:pk>/<str:decision>/",
+        role_grant_views.role_grant_decide,
+        name="role_grant_decide",
+    ),
     path("", include("referrals.urls")),
     path("", include("followups.urls")),
     path("accounts/", include("allauth.urls")),

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from spheres import services
+from spheres import role_grants, selectors, services
 from spheres.celery import app as celery_app
 from spheres.forms import InviteForm, add_service_errors
 from spheres.models import Role
@@ -22,7 +22,12 @@ def home(request):
         for role in Role.values
         if role in roles
     ]
-    return render(request, "spheres/home.html", {"sections": sections})
+    to_decide = (
+        selectors.role_grants_to_decide(request.user).count()
+        if roles & {Role.COORDINATOR, Role.STEERING_COMMITTEE}
+        else 0
+    )
+    return render(request, "spheres/home.html", {"sections": sections, "to_decide": to_decide})
 
 
 def invite(request):
@@ -37,6 +42,10 @@ def invite(request):
             add_service_errors(form, exc)
         else:
             messages.success(request, _("Invitation sent."))
+            if any(
+                role_grants.needs_confirmation(request.user, r) for r in form.cleaned_data["roles"]
+            ):
+                messages.info(request, _("Roles that open files take effect once confirmed."))
             return redirect("invite")
     return render(request, "spheres/invite.html", {"form": form})
 
