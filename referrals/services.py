@@ -7,7 +7,7 @@ import re
 
 import filetype
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +29,7 @@ from referrals.models import (
     YouthIdCounter,
     YouthProtectionReport,
 )
-from spheres import access
+from spheres import access, uploads
 from spheres.models import Organisation, Role, User
 from spheres.selectors import roles_of
 
@@ -287,6 +287,7 @@ def validate_scan(scan) -> str:
     kind = filetype.guess(head)
     if kind is None or kind.mime not in SCAN_TYPES:
         raise ValidationError({"scan": _("Only PDF, JPEG or PNG files are accepted.")})
+    uploads.check_content(scan, kind.mime)
     return kind.mime
 
 
@@ -451,11 +452,20 @@ def _consent_create(
     )
     if given_on and given_on > timezone.localdate():
         raise ValidationError({"given_on": _("The date cannot be in the future.")})
-    if scan:
-        consent.scan_content_type = validate_scan(scan)
-        consent.scan = scan
+    scan_type = validate_scan(scan) if scan else ""
     consent.full_clean()
-    consent.save()
+    try:
+        with transaction.atomic():
+            consent.save()
+    except IntegrityError as exc:  # recorded by someone else at the same moment
+        raise ValidationError(
+            _("An active consent of this kind already exists; withdraw it first.")
+        ) from exc
+    if scan:
+        # The file is written once the row is committed: a rollback leaves nothing on disk.
+        uploads.save_after_commit(
+            instance=consent, field_name="scan", upload=scan, scan_content_type=scan_type
+        )
     return consent
 
 
@@ -467,6 +477,8 @@ def consent_record(
     _require_write(actor, participant)
     if kind not in {ConsentKind.PROGRAM, ConsentKind.RESEARCH}:
         raise ValidationError({"kind": _("Unknown consent.")})
+    # Two people recording the same consent at once: the second waits here, then is told.
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.consents.filter(kind=kind, withdrawn_on__isnull=True).exists():
         raise ValidationError(
             _("An active consent of this kind already exists; withdraw it first.")
@@ -524,6 +536,7 @@ def sharing_set(
     """The organisations the participant agrees may see the file. Organisations dropped from the
     list have their consent withdrawn (and lose access) in the same transaction."""
     _require_write(actor, participant)
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
     wanted = {o.pk: o for o in organisations}
     active = {
         c.organisation_id: c

@@ -45,7 +45,10 @@ def post_data(request):
 
 
 def post_files(request):
-    return request.FILES if request.method == "POST" else None
+    from spheres.uploads import files_with_refusals
+
+    # A file stopped past the size limit still reaches the form, to be refused beside its field.
+    return files_with_refusals(request) if request.method == "POST" else None
 
 
 def save_or_show_errors(form: forms.Form, call) -> bool:

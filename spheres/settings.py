@@ -284,6 +284,16 @@ CONTENT_SECURITY_POLICY = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Stop receiving a file past this size rather than spooling the whole body to disk first.
+SPHERES_MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "spheres.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Signed forms are readable by the application's user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Uploads (signed consent forms) live outside any URL and are served by permission-checked views.
 PRIVATE_STORAGE_ROOT = Path(
     env.str("SPHERES_PRIVATE_STORAGE_ROOT", default=str(VAR_DIR / "private"))
