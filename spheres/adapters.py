@@ -19,6 +19,13 @@ class AccountAdapter(DefaultAccountAdapter):
         # Accounts are created by invitation only (an administrator or the coordinator).
         return False
 
+    def send_mail(self, template_prefix, email, context):
+        # Rendered and sent by the worker after commit: a request for a known address must take
+        # as long as one for an unknown address (spheres.account_mail).
+        from spheres import account_mail
+
+        account_mail.queue(template_prefix, email, context)
+
     def _get_login_attempts_cache_key(self, request, **credentials):
         # allauth keys its per-key `login_failed` limit on the e-mail alone, so five failures from
         # anywhere lock the owner out; ours is the account *and* the client address.

@@ -60,3 +60,13 @@ def send_role_grant_notice(grant_id: int, recipient_ids: list[int]) -> None:
         subject = render_to_string("spheres/email/role_grant_subject.txt", context).strip()
     for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
         send_mail(subject, "\n---\n\n".join(parts), None, [user.email])
+
+
+@shared_task(acks_late=True)
+def send_account_email(
+    template_prefix: str, address_id: int, context: dict, language: str | None = None
+) -> None:
+    """allauth's account e-mails (password reset…), rendered here rather than in the request."""
+    from spheres.account_mail import render_and_send
+
+    render_and_send(template_prefix, address_id, context, language)
