@@ -545,3 +545,10 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
             summary=summary.strip(),
         )
     return handover
+
+
+def notifications_mark_read(*, user: User) -> int:
+    """The person marks their notifications read (a POST: never a side effect of viewing)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -21,7 +21,7 @@ from followups.forms import (
     StatusForm,
     minutes_as_text,
 )
-from followups.models import FollowUp, Notification, WeeklyNote
+from followups.models import FollowUp, WeeklyNote
 from referrals.models import Assignment, Participant
 from spheres import access
 from spheres.forms import add_service_errors, post_data, save_or_show_errors
@@ -229,16 +229,25 @@ def timeline(request, public_id):
 
 
 def notifications(request):
+    # Reading is safe: a link from another site must not clear the alerts (marking is a POST).
     items = list(selectors.notifications_for(request.user))
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
     visible = set(
         access.participants_visible_to(request.user)
         .filter(pk__in=[n.participant_id for n in items if n.participant_id])
         .values_list("pk", flat=True)
     )
-    return render(request, "followups/notifications.html", {"items": items, "visible": visible})
+    unread = any(n.read_at is None for n in items)
+    return render(
+        request,
+        "followups/notifications.html",
+        {"items": items, "visible": visible, "unread": unread},
+    )
+
+
+@require_POST
+def notifications_mark_read(request):
+    services.notifications_mark_read(user=request.user)
+    return redirect("notifications")
 
 
 def handover(request):
