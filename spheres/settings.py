@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "bootstrap",
     "import_export",
+    "django_zxcvbn_password_validator",  # its French messages
     "spheres",
     "referrals",
     "followups",
@@ -185,7 +186,12 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Strength as an attacker would guess it (repeats, keyboard walks, dates, the person's own
+    # name and e-mail address, which the validator takes from the account).
+    {"NAME": "spheres.passwords.PersonalZxcvbnValidator"},
 ]
+PASSWORD_MINIMAL_STRENGTH = 3  # zxcvbn's 0–4 scale: 3 = "safely unguessable" offline
+PASSWORD_EXTRA_DICTIONARY = ["spheres", "sphères"]
 
 ACCOUNT_ADAPTER = "spheres.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
