@@ -47,6 +47,9 @@ class ReferralForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Shared workstations: browsers must not keep minors' names and birth dates in autofill.
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
         if "referrer_organisation" in self.fields:
             self.fields["referrer_organisation"].queryset = Organisation.objects.filter(
                 is_active=True
@@ -249,4 +252,9 @@ class YouthProtectionForm(forms.ModelForm):
 
 
 class ParticipantSearchForm(forms.Form):
-    q = forms.CharField(label=_("Name or youth ID"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Name or youth ID"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),  # no names in autofill history
+    )
