@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # allauth's security-key list page loads it
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
