@@ -7,7 +7,6 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -26,6 +25,7 @@ from referrals.models import Assignment, Participant
 from spheres import access
 from spheres.forms import add_service_errors, post_data, save_or_show_errors
 from spheres.models import Role, User
+from spheres.querydates import date_from_query
 from spheres.selectors import people_with_role, roles_of
 
 
@@ -56,7 +56,8 @@ def caseload(request):
 def note_edit(request, public_id):
     """This week's note by default; ?week=YYYY-MM-DD opens another week (a date, not personal)."""
     participant = _write(request, public_id, "note_edit")
-    week = services.monday_of(parse_date(request.GET.get("week") or "") or timezone.localdate())
+    this_week = services.monday_of(timezone.localdate())
+    week = services.monday_of(date_from_query(request, "week", this_week))
     existing = WeeklyNote.objects.filter(participant=participant, week=week).first()
     initial = {"week": week, "meetings": 0}
     if existing:
