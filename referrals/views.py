@@ -36,18 +36,18 @@ from spheres.selectors import roles_of
 
 
 def _coordinator_referral(request, public_id, view_name) -> Referral:
-    """Referral files are the coordinator's; anyone else gets 404 and a read-log row."""
-    referral = None
-    if access.is_coordinator(request.user):
-        referral = Referral.objects.filter(public_id=public_id).first()
+    """Referral files are the coordinator's; anyone else gets 404 and a read-log row that says
+    which referral was probed (as participant refusals do)."""
+    referral = Referral.objects.filter(public_id=public_id).first()
+    allowed = referral is not None and access.is_coordinator(request.user)
     core_services.read_log_record(
         user=request.user,
-        action=ReadLogEntry.Action.VIEW if referral else ReadLogEntry.Action.DENIED,
+        action=ReadLogEntry.Action.VIEW if allowed else ReadLogEntry.Action.DENIED,
         object_type="referral",
         object_id=referral.pk if referral else None,
         view_name=view_name,
     )
-    if referral is None:
+    if not allowed:
         raise Http404
     return referral
 
