@@ -23,6 +23,7 @@ from followups.forms import (
 from followups.models import FollowUp, WeeklyNote
 from referrals.models import Assignment, Participant
 from spheres import access
+from spheres import services as core_services
 from spheres.forms import add_service_errors, post_data, save_or_show_errors
 from spheres.models import Role, User
 from spheres.querydates import date_from_query
@@ -43,11 +44,18 @@ def _back(request, participant):
 def caseload(request):
     if Role.YOUTH_WORKER not in roles_of(request.user):
         raise Http404
+    participants = selectors.caseload(request.user)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in participants],
+        view_name="caseload",
+    )
     return render(
         request,
         "followups/caseload.html",
         {
-            "participants": selectors.caseload(request.user),
+            "participants": participants,
             "this_week": services.monday_of(timezone.localdate()),
         },
     )

@@ -64,11 +64,18 @@ def referral_queue(request):
     _require_coordinator(request)
     status = request.GET.get("status")
     counts = selectors.referral_counts()
+    referrals = list(selectors.referral_queue(status))
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="referral",
+        object_ids=[r.pk for r in referrals],
+        view_name="referral_queue",
+    )
     return render(
         request,
         "referrals/queue.html",
         {
-            "referrals": selectors.referral_queue(status),
+            "referrals": referrals,
             "statuses": [(s, ReferralStatus(s).label, counts[s]) for s in OPEN_STATUSES],
             "current": status if status in OPEN_STATUSES else "",
         },
@@ -308,7 +315,14 @@ def participant_list(request):
         rows = found[:SEARCH_LIMIT]
     else:
         page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows, truncated = page.object_list, False
+        rows, truncated = list(page.object_list), False
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in rows],
+        view_name="participant_list",
+        search=bool(search),
+    )
     return render(
         request,
         "referrals/participant_list.html",

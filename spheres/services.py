@@ -256,3 +256,33 @@ def read_log_record(
         object_id=object_id,
         view_name=view_name[:100],
     )
+
+
+def read_log_record_listed(
+    *, user: User, object_type: str, object_ids, view_name: str, search: bool = False
+) -> None:
+    """A list page or a search: one row per file it showed, plus, for a search, a row saying that
+    a search happened (never its text). One query."""
+    rows = (
+        [
+            ReadLogEntry(
+                user=user,
+                action=ReadLogEntry.Action.VIEW,
+                object_type=f"{object_type}_search",
+                view_name=view_name[:100],
+            )
+        ]
+        if search
+        else []
+    )
+    rows += [
+        ReadLogEntry(
+            user=user,
+            action=ReadLogEntry.Action.VIEW,
+            object_type=object_type,
+            object_id=pk,
+            view_name=view_name[:100],
+        )
+        for pk in object_ids
+    ]
+    ReadLogEntry.objects.bulk_create(rows)

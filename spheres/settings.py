@@ -257,7 +257,10 @@ _secure = not DEBUG
 SECURE_SSL_REDIRECT = _bool("DJANGO_SECURE_SSL_REDIRECT", _secure)
 SECURE_HSTS_SECONDS = _int("DJANGO_SECURE_HSTS_SECONDS", 31536000 if _secure else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure)
-SECURE_HSTS_PRELOAD = _bool("DJANGO_SECURE_HSTS_PRELOAD", _secure)
+# Preload is a commitment (browsers hard-code the domain): only once the domain is submitted.
+SECURE_HSTS_PRELOAD = _bool("DJANGO_SECURE_HSTS_PRELOAD", False)
+# check --deploy would warn about it (security.W021): preload is opt-in, as above.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
