@@ -17,7 +17,14 @@ class InviteForm(forms.Form):
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Coordinator, youth worker and Clinical Committee roles open participant files: asked "
+            "for by an administrator, they take effect once a coordinator confirms them; the "
+            "coordinator role always needs a second person."
+        ),
     )
 
     def __init__(self, *args, actor, **kwargs):
@@ -40,7 +47,10 @@ def post_data(request):
 
 
 def post_files(request):
-    return request.FILES if request.method == "POST" else None
+    from spheres.uploads import files_with_refusals
+
+    # A file stopped past the size limit still reaches the form, to be refused beside its field.
+    return files_with_refusals(request) if request.method == "POST" else None
 
 
 @dataclass

@@ -36,6 +36,11 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
+        Card(
+            _("Roles to confirm"),
+            _("Roles that open participant files, requested by someone else."),
+            "role_grants",
+        ),
     ],
     Role.YOUTH_WORKER: [
         Card(
@@ -57,6 +62,11 @@ HOME_CARDS: dict[str, list[Card]] = {
     Role.STEERING_COMMITTEE: [
         Card(
             _("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")
+        ),
+        Card(
+            _("Roles to confirm"),
+            _("A coordinator role takes a second person: another coordinator or you."),
+            "role_grants",
         ),
     ],
     Role.RESEARCHER: [
@@ -85,6 +95,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "followups:caseload": frozenset({Role.YOUTH_WORKER}),
     "followups:handover": frozenset({Role.COORDINATOR}),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
+    "role_grants": frozenset({Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
 }
 
@@ -99,6 +110,7 @@ NAV_LINKS = [
     (_("My referrals"), "referrals:my_referrals"),
     (_("Notifications"), "followups:notifications"),
     (_("Invite a person"), "invite"),
+    (_("Roles to confirm"), "role_grants"),
     (_("Administration"), "admin:index"),
 ]
 

@@ -641,7 +641,10 @@ def test_the_inactive_notice_is_listed_then_marked_read(make_participant, person
     link = f'<a href="{url}">{participant.youth_id}</a>'
     assert link in html
     assert participant.referral.last_name not in html  # the youth ID, never the name
-    assert "fw-semibold" in html  # shown as new this time
+    assert "fw-semibold" in html  # shown as new
+    # Viewing marks nothing (a link from another site must not clear alerts); the button does.
+    assert Notification.objects.filter(recipient=worker, read_at__isnull=True).exists()
+    assert client.post(reverse("followups:notifications_mark_read")).status_code == 302
     assert not Notification.objects.filter(recipient=worker, read_at__isnull=True).exists()
     assert "fw-semibold" not in client.get(reverse("followups:notifications")).content.decode()
 

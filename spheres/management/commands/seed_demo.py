@@ -1,6 +1,7 @@
 import importlib
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
@@ -25,6 +26,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, participants, weeks, **options):
+        if not settings.DEBUG:
+            # The demo accounts' password is published (README, make run): on a real deployment
+            # whoever signs in first would enrol MFA and own the administrator account.
+            raise CommandError(
+                "seed_demo creates accounts whose password is public: it runs in development "
+                "mode only (DJANGO_DEBUG=1), never on a deployment."
+            )
         ctx = SeedContext(seed=seed, participants=participants or 0, weeks=weeks or 0)
         modules = []
         for label in STEPS:
