@@ -152,6 +152,12 @@ def timeline(request, public_id):
 def notifications(request):
     # Reading is safe: a link from another site must not clear the alerts (marking is a POST).
     items = selectors.notifications_for(request.user)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=sorted({n.participant.pk for n in items if n.participant}),
+        view_name="notifications",
+    )
     unread = any(n.read_at is None for n in items)
     return render(request, "followups/notifications.html", {"items": items, "unread": unread})
 

@@ -59,3 +59,13 @@ def test_the_referral_queue_logs_the_referrals_it_showed(make_referral, personas
     coordinator = personas["coordinator"]
     assert login(coordinator).get(reverse("referrals:referral_queue")).status_code == 200
     assert logged(coordinator) == [("view", "referral", referral.pk, "referral_queue")]
+
+
+def test_the_notifications_log_the_files_they_named(make_participant, personas, login):
+    from spheres import services
+
+    shown = make_participant()
+    worker = personas["worker_ccsmtl"]
+    services.notifications_send(kind="inactive", items=[(worker.pk, shown.pk, 0)])
+    assert login(worker).get(reverse("followups:notifications")).status_code == 200
+    assert ("view", "participant", shown.pk, "notifications") in logged(worker)
