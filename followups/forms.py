@@ -177,20 +177,26 @@ class RiskForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    """One successor and one transition summary per follow-up of the departing worker."""
+    """One successor and one transition summary per follow-up (or candidate) of the departing
+    worker."""
 
     def __init__(self, *args, assignments, workers, suggestions, **kwargs):
         super().__init__(*args, **kwargs)
         self.rows = []
         for assignment in assignments:
-            key = assignment.participant.public_id.hex
+            key = assignment.case_key
+            case = (
+                assignment.participant.youth_id
+                if assignment.participant
+                else assignment.referral.display_name
+            )
             self.fields[f"successor_{key}"] = forms.ModelChoiceField(
-                label=_("Successor for %(id)s") % {"id": assignment.participant.youth_id},
+                label=_("Successor for %(id)s") % {"id": case},
                 queryset=workers,
                 initial=suggestions.get(assignment.pk),
             )
             self.fields[f"summary_{key}"] = forms.CharField(
-                label=_("Transition summary for %(id)s") % {"id": assignment.participant.youth_id},
+                label=_("Transition summary for %(id)s") % {"id": case},
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
             self.rows.append((assignment, self[f"successor_{key}"], self[f"summary_{key}"]))
@@ -202,8 +208,8 @@ class HandoverForm(forms.Form):
         return [
             (
                 a,
-                self.cleaned_data[f"successor_{a.participant.public_id.hex}"],
-                self.cleaned_data[f"summary_{a.participant.public_id.hex}"],
+                self.cleaned_data[f"successor_{a.case_key}"],
+                self.cleaned_data[f"summary_{a.case_key}"],
             )
             for a, _s, _t in self.rows
         ]

@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import Participant
+from referrals.models import Participant, Referral
 
 
 class FollowUpStatus(models.TextChoices):
@@ -296,8 +296,13 @@ class Handover(models.Model):
 
 
 class HandoverItem(models.Model):
+    """One case moved: a participant's follow-up, or a candidate (referral) not yet admitted."""
+
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
-    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     successor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,7 +4,7 @@ handover suggestions. Models only; a fixed number of queries whatever the data s
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from followups.models import (
 )
 from followups.rules import monday_of
 from referrals import access
-from referrals.models import Assignment, Consent, Participant
+from referrals.models import Assignment, Consent, Participant, Referral
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
@@ -83,26 +83,26 @@ def missing_notes_counts(week: datetime.date) -> dict[int, int]:
 def handover_suggestions(assignments) -> dict[int, int]:
     """Per assignment, a successor the participant already knows: the other worker on the case
     first, then workers they have met (earlier assignments, note authors). Three queries."""
-    participant_ids = [a.participant_id for a in assignments]
+    referral_ids = [a.referral_id for a in assignments]
     departing_ids = {a.worker_id for a in assignments}
     workers = set(people_with_role(Role.YOUTH_WORKER).values_list("pk", flat=True)) - departing_ids
-    known: dict[int, list[int]] = {pid: [] for pid in participant_ids}
-    for pid, wid, ended in (
-        Assignment.objects.filter(participant_id__in=participant_ids)
+    known: dict[int, list[int]] = {rid: [] for rid in referral_ids}
+    for rid, wid, ended in (
+        Assignment.objects.filter(referral_id__in=referral_ids)
         .order_by("ended_at", "-started_at")
-        .values_list("participant_id", "worker_id", "ended_at")
+        .values_list("referral_id", "worker_id", "ended_at")
     ):
-        if wid in workers and wid not in known[pid]:
+        if wid in workers and wid not in known[rid]:
             if ended is None:  # on the case now: the first choice
-                known[pid].insert(0, wid)
+                known[rid].insert(0, wid)
             else:
-                known[pid].append(wid)
-    for pid, wid in WeeklyNote.objects.filter(participant_id__in=participant_ids).values_list(
-        "participant_id", "author_id"
-    ):
-        if wid in workers and wid not in known[pid]:
-            known[pid].append(wid)
-    return {a.pk: known[a.participant_id][0] for a in assignments if known[a.participant_id]}
+                known[rid].append(wid)
+    for rid, wid in WeeklyNote.objects.filter(
+        participant__referral_id__in=referral_ids
+    ).values_list("participant__referral_id", "author_id"):
+        if wid in workers and wid not in known[rid]:
+            known[rid].append(wid)
+    return {a.pk: known[a.referral_id][0] for a in assignments if known[a.referral_id]}
 
 
 def _by_participant(qs):
@@ -162,6 +162,11 @@ def caseload(worker: User) -> list[Participant]:
         p.last_contact_outcome_label = outcomes.get(p.last_contact_outcome, "")
         p.risk_level_label = levels.get(p.risk_level, "")
     return participants
+
+
+def candidates(worker: User) -> QuerySet[Referral]:
+    """Candidates assigned to this worker, not yet admitted: the initial meetings to hold."""
+    return access.referrals_assigned_to(worker).order_by("created_at")
 
 
 @dataclass
@@ -263,10 +268,15 @@ def youth_workers() -> QuerySet[User]:
 
 
 def departing_assignments(departing: User) -> list[Assignment]:
+    """Every open assignment of the worker: participants by youth ID, then candidates."""
     return list(
         Assignment.objects.filter(worker=departing, ended_at__isnull=True)
-        .select_related("participant__referral")
-        .order_by("participant__youth_id_year", "participant__youth_id_number")
+        .select_related("participant", "referral")
+        .order_by(
+            F("participant__youth_id_year").asc(nulls_last=True),
+            "participant__youth_id_number",
+            "referral__created_at",
+        )
     )
 
 

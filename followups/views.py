@@ -36,6 +36,7 @@ def _back(request, participant):
 def caseload(request):
     context = {
         "participants": selectors.caseload(request.user),
+        "candidates": selectors.candidates(request.user),
         "this_week": monday_of(timezone.localdate()),
     }
     return render(request, "followups/caseload.html", context)

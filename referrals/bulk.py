@@ -179,6 +179,7 @@ def participants_create_bulk(*, rows: list[Admission], actor: User) -> list[Part
         pair = [(AssignmentRole.PRIMARY, row.primary), (AssignmentRole.SECOND, row.second)]
         assignments += [
             Assignment(
+                referral=participant.referral,
                 participant=participant,
                 worker=worker,
                 role=role,

@@ -344,8 +344,18 @@ class AssignmentRole(models.TextChoices):
 
 
 class Assignment(models.Model):
+    """A youth worker assigned to a candidate, from screening on, before the initial meeting
+    (DOMAIN.md: the referrer is told who the worker is before any meeting). The row belongs to
+    the referral; at admission it is linked to the participant as well, so the history carries
+    over. A participant's assignments are those with `participant` set."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="assignments")
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="assignments"
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        null=True,
+        blank=True,
     )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
@@ -368,20 +378,26 @@ class Assignment(models.Model):
         ordering = ["started_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["participant", "role"],
+                fields=["referral", "role"],
                 condition=Q(ended_at__isnull=True),
                 name="assignment_one_active_per_role",
             ),
             models.UniqueConstraint(
-                fields=["participant", "worker"],
+                fields=["referral", "worker"],
                 condition=Q(ended_at__isnull=True),
-                name="assignment_worker_once_per_participant",
+                name="assignment_worker_once_per_referral",
             ),
         ]
         indexes = [models.Index(fields=["worker", "ended_at"], name="assignment_worker_active")]
 
     def __str__(self):
         return f"{self.get_role_display()} #{self.pk}"
+
+    @property
+    def case_key(self) -> str:
+        """A stable, opaque key for forms: the participant's public id once admitted, else the
+        referral's (needs both relations loaded)."""
+        return (self.participant or self.referral).public_id.hex
 
 
 def consent_scan_path(instance, filename):

@@ -164,11 +164,15 @@ def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
 def referral_file_queryset() -> QuerySet[Referral]:
     """Everything the referral page shows, in a fixed number of queries."""
     return Referral.objects.select_related(
-        "referrer_organisation", "submitted_by", "screening"
+        "referrer_organisation", "submitted_by", "screening", "participant"
     ).prefetch_related(
         "status_changes__changed_by",
         "risk_assessments__recorded_by",
         "initial_meetings__attendees",
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("worker", "assigned_by", "ended_by"),
+        ),
     )
 
 
@@ -177,11 +181,19 @@ def fresh_referral(referral: Referral) -> Referral:
     return Referral.objects.get(pk=referral.pk)
 
 
-def current_pair(participant: Participant) -> dict[str, int]:
-    """{role: worker id} of the participant's current assignments."""
+def current_pair(
+    participant: Participant | None = None, referral: Referral | None = None
+) -> dict[str, int]:
+    """{role: worker id} of the current assignments of a participant or a candidate."""
+    case = {"participant": participant} if participant is not None else {"referral": referral}
     return dict(
-        participant.assignments.filter(ended_at__isnull=True).values_list("role", "worker_id")
+        Assignment.objects.filter(ended_at__isnull=True, **case).values_list("role", "worker_id")
     )
+
+
+def assigned_workers(referral: Referral) -> list[int]:
+    """Ids of the workers currently assigned to the candidate (the initial meeting's default)."""
+    return list(current_pair(referral=referral).values())
 
 
 def consents_by_kind(participant: Participant) -> dict[str, list[Consent]]:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from referrals import permissions
 from referrals.access import require_coordinator
 from referrals.models import (
+    Assignment,
     ConsentKind,
     Participant,
     Referral,
@@ -105,6 +106,9 @@ def participant_admit(
             }
         ) from exc
     _record_status(referral, ReferralStatus.ADMITTED, actor)
+    # The workers assigned to the candidate follow the participant: every assignment row, ended
+    # ones too, joins the file, so its history carries over.
+    Assignment.objects.filter(referral=referral).update(participant=participant)
     # The one seam in the import order (documented in docs/architecture.md): admission opens the
     # follow-up in the same transaction. followups sits above referrals; asking it here costs
     # one function-level import, where a pull from above would leave admitted participants
