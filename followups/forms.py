@@ -130,12 +130,26 @@ class AttemptForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    strategy = forms.CharField(
+        label=_("Strategy agreed so it does not recur (missed meeting, optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: a text message the day before."),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault(
             "at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
+
+
+class StrategyForm(forms.Form):
+    strategy = forms.CharField(
+        label=_("Strategy agreed so it does not recur"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: a text message the day before."),
+    )
 
 
 class StatusForm(forms.Form):

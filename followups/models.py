@@ -213,11 +213,12 @@ class AttemptOutcome(models.TextChoices):
     NO_SHOW = "no_show", _("Missed meeting (no-show)")
 
 
+# Attempts that count towards inactivity. Not the no-show: DOMAIN.md has the worker contact the
+# person afterwards to ask why and set a new meeting, and those attempts are what count.
 FAILED_OUTCOMES = [
     AttemptOutcome.NO_ANSWER,
     AttemptOutcome.MESSAGE_LEFT,
     AttemptOutcome.OUT_OF_SERVICE,
-    AttemptOutcome.NO_SHOW,
 ]
 
 
@@ -231,6 +232,8 @@ class ContactAttempt(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=AttemptOutcome.choices)
     note = models.TextField(_("note"), blank=True)
+    # After a no-show: what the worker and the participant agreed so it does not recur.
+    strategy = models.TextField(_("strategy agreed so it does not recur"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

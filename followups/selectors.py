@@ -4,8 +4,19 @@ handover suggestions. Models only; a fixed number of queries whatever the data s
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncWeek
 from django.utils import timezone
 
 from followups.models import (
@@ -27,10 +38,18 @@ from spheres.selectors import people_with_role
 
 
 def with_failed_attempts(qs, *, participant: str, period: str):
-    """Annotate `counting_since` (the later of the last successful contact and the start of the
-    active period) and `failed_since_contact` (failed attempts after it). The one definition of
-    the count, shared by the inactivity job and the caseload. `participant` and `period` name the
-    participant id and the period start as seen from the queryset's model."""
+    """Annotate `counting_since` (the later of the last reached attempt and the start of the
+    active period), `met_week` (the last week whose note records face-to-face meetings) and
+    `failed_since_contact`: failed attempts after the last contact. The one definition of the
+    count, shared by the inactivity job and the caseload (DOMAIN.md: Follow-ups):
+
+    - a contact is a reached attempt, or a week with face-to-face meetings, counted as made at
+      the end of that week: attempts during or before that week no longer count;
+    - a missed meeting (no-show) is not a failed attempt by itself: the attempts to reach the
+      person afterwards are (FAILED_OUTCOMES leaves it out).
+
+    `participant` and `period` name the participant id and the period start as seen from the
+    queryset's model."""
     last_reached = (
         ContactAttempt.objects.filter(
             participant_id=OuterRef(participant), outcome=AttemptOutcome.REACHED
@@ -40,11 +59,23 @@ def with_failed_attempts(qs, *, participant: str, period: str):
         .annotate(last=Max("at"))
         .values("last")
     )
+    last_met_week = (
+        WeeklyNote.objects.filter(participant_id=OuterRef(participant), meetings__gt=0)
+        .order_by()
+        .values("participant_id")
+        .annotate(last=Max("week"))
+        .values("last")
+    )
     failed = (
-        ContactAttempt.objects.filter(
+        ContactAttempt.objects.annotate(
+            # The Monday of the attempt's week, in the program's time zone.
+            attempt_week=TruncWeek("at", output_field=DateField())
+        )
+        .filter(
             participant_id=OuterRef(participant),
             outcome__in=FAILED_OUTCOMES,
             at__gt=OuterRef("counting_since"),
+            attempt_week__gt=OuterRef("met_week"),
         )
         .order_by()
         .values("participant_id")
@@ -52,7 +83,8 @@ def with_failed_attempts(qs, *, participant: str, period: str):
         .values("n")
     )
     return qs.annotate(
-        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period))
+        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period)),
+        met_week=Coalesce(Subquery(last_met_week), Value(datetime.date.min)),
     ).annotate(failed_since_contact=Coalesce(Subquery(failed), 0))
 
 
@@ -243,6 +275,12 @@ def participants_with_followup() -> QuerySet[Participant]:
 
 def note_for_week(participant: Participant, week: datetime.date) -> WeeklyNote | None:
     return WeeklyNote.objects.filter(participant=participant, week=monday_of(week)).first()
+
+
+def no_show_of(participant: Participant, attempt_id: int) -> ContactAttempt | None:
+    return ContactAttempt.objects.filter(
+        participant=participant, pk=attempt_id, outcome=AttemptOutcome.NO_SHOW
+    ).first()
 
 
 def followup_of(participant: Participant) -> FollowUp | None:

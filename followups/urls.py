@@ -11,6 +11,11 @@ urlpatterns = [
     path("participants/<uuid:public_id>/note/", views.note_edit, name="note_edit"),
     path("participants/<uuid:public_id>/attempts/add/", views.attempt_add, name="attempt_add"),
     path("participants/<uuid:public_id>/missed/", views.missed_meeting, name="missed_meeting"),
+    path(
+        "participants/<uuid:public_id>/missed/<int:attempt_id>/strategy/",
+        views.no_show_strategy,
+        name="no_show_strategy",
+    ),
     path("participants/<uuid:public_id>/status/", views.status_change, name="status_change"),
     path("participants/<uuid:public_id>/risk/", views.risk_add, name="risk_add"),
     path("participants/<uuid:public_id>/timeline/", views.timeline, name="timeline"),

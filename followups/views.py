@@ -11,7 +11,14 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from followups import selectors, services
-from followups.forms import AttemptForm, HandoverForm, NoteForm, RiskForm, StatusForm
+from followups.forms import (
+    AttemptForm,
+    HandoverForm,
+    NoteForm,
+    RiskForm,
+    StatusForm,
+    StrategyForm,
+)
 from followups.rules import monday_of
 from referrals import access
 from spheres import services as core_services
@@ -89,9 +96,35 @@ def missed_meeting(request, public_id):
     participant = _write(request, public_id, "missed_meeting")
     services.missed_meeting_record(participant=participant, actor=request.user)
     messages.success(
-        request, _("Missed meeting recorded for %(id)s.") % {"id": participant.youth_id}
+        request,
+        _(
+            "Missed meeting recorded for %(id)s. It is not a failed contact: log your attempts "
+            "to reach the person, and the strategy you agree on, from the timeline."
+        )
+        % {"id": participant.youth_id},
     )
     return _back(request, participant)
+
+
+def no_show_strategy(request, public_id, attempt_id):
+    """After a missed meeting: the strategy agreed with the participant so it does not recur."""
+    participant = _write(request, public_id, "no_show_strategy")
+    attempt = selectors.no_show_of(participant, attempt_id)
+    if attempt is None:
+        raise Http404
+    form = StrategyForm(post_data(request), initial={"strategy": attempt.strategy})
+    if submit(
+        request,
+        form,
+        services.no_show_strategy_record,
+        participant=participant,
+        actor=request.user,
+        attempt=attempt,
+    ):
+        messages.success(request, _("Strategy recorded."))
+        return redirect("followups:timeline", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "title": _("After a missed meeting")}
+    return render(request, "followups/form.html", context)
 
 
 def status_change(request, public_id):

@@ -9,6 +9,7 @@ from followups.services.notes import (
     NoteConflict,
     contact_attempt_record,
     missed_meeting_record,
+    no_show_strategy_record,
     note_save,
     risk_assessment_record,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "handover_perform",
     "missed_meeting_record",
     "missing_notes_remind",
+    "no_show_strategy_record",
     "note_save",
     "risk_assessment_record",
 ]
