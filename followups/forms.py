@@ -16,7 +16,7 @@ from followups.models import (
     TargetedNeed,
 )
 from followups.rules import minutes_as_text, parse_duration
-from referrals.forms import DateInput
+from referrals.forms import DateInput, WithdrawForm
 
 
 def _blank(choices):
@@ -175,6 +175,21 @@ class StatusForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class ParticipationEndForm(WithdrawForm):
+    """Withdrawing the program consent: participation ends, no justification needed."""
+
+    research_use_too = forms.BooleanField(
+        label=_("The participant also withdraws the research-use clause"),
+        required=False,
+        help_text=_("The research-use clause is withdrawn on its own; ask the participant."),
+    )
+
+    def __init__(self, *args, offer_research_use: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not offer_research_use:
+            del self.fields["research_use_too"]
 
 
 class RiskForm(forms.Form):

@@ -32,7 +32,7 @@ from followups.models import (
 )
 from followups.rules import monday_of
 from referrals import access
-from referrals.models import Assignment, Consent, Participant, Referral
+from referrals.models import Assignment, Consent, ConsentKind, Participant, Referral
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
@@ -275,6 +275,21 @@ def participants_with_followup() -> QuerySet[Participant]:
 
 def note_for_week(participant: Participant, week: datetime.date) -> WeeklyNote | None:
     return WeeklyNote.objects.filter(participant=participant, week=monday_of(week)).first()
+
+
+def active_program_consent(participant: Participant, consent_id: int) -> Consent | None:
+    return Consent.objects.filter(
+        participant=participant,
+        pk=consent_id,
+        kind=ConsentKind.PROGRAM,
+        withdrawn_on__isnull=True,
+    ).first()
+
+
+def has_research_use(participant: Participant) -> bool:
+    return Consent.objects.filter(
+        participant=participant, kind=ConsentKind.RESEARCH_USE, withdrawn_on__isnull=True
+    ).exists()
 
 
 def no_show_of(participant: Participant, attempt_id: int) -> ContactAttempt | None:

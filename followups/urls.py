@@ -18,5 +18,15 @@ urlpatterns = [
     ),
     path("participants/<uuid:public_id>/status/", views.status_change, name="status_change"),
     path("participants/<uuid:public_id>/risk/", views.risk_add, name="risk_add"),
+    path(
+        "participants/<uuid:public_id>/participation/end/<int:consent_id>/",
+        views.participation_end,
+        name="participation_end",
+    ),
+    path(
+        "participants/<uuid:public_id>/participation/resume/",
+        views.participation_resume,
+        name="participation_resume",
+    ),
     path("participants/<uuid:public_id>/timeline/", views.timeline, name="timeline"),
 ]

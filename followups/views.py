@@ -15,14 +15,17 @@ from followups.forms import (
     AttemptForm,
     HandoverForm,
     NoteForm,
+    ParticipationEndForm,
     RiskForm,
     StatusForm,
     StrategyForm,
 )
 from followups.rules import monday_of
 from referrals import access
+from referrals import selectors as referral_selectors
+from referrals.forms import ConsentForm
 from spheres import services as core_services
-from spheres.forms import post_data, submit
+from spheres.forms import post_data, post_files, submit
 from spheres.models import Role
 from spheres.navigation import for_roles
 from spheres.selectors import person, roles_of
@@ -140,6 +143,53 @@ def status_change(request, public_id):
         return redirect("followups:timeline", public_id=participant.public_id)
     context = {"participant": participant, "form": form, "followup": followup}
     return render(request, "followups/form.html", {**context, "title": _("Follow-up status")})
+
+
+def participation_end(request, public_id, consent_id):
+    """Withdrawing the program consent ends participation: the follow-up becomes inactive."""
+    participant = _write(request, public_id, "participation_end")
+    consent = selectors.active_program_consent(participant, consent_id)
+    if consent is None:
+        raise Http404
+    form = ParticipationEndForm(
+        post_data(request),
+        initial={"withdrawn_on": timezone.localdate()},
+        offer_research_use=selectors.has_research_use(participant),
+    )
+    if submit(
+        request,
+        form,
+        services.participation_end,
+        participant=participant,
+        actor=request.user,
+        consent=consent,
+    ):
+        messages.success(request, _("Withdrawal recorded: the follow-up is now inactive."))
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    title = _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()}
+    context = {"participant": participant, "form": form, "consent": consent, "title": title}
+    return render(request, "referrals/participant_step.html", context)
+
+
+def participation_resume(request, public_id):
+    """The program consent signed again: the follow-up is reactivated, with its history."""
+    participant = _write(request, public_id, "participation_resume")
+    initial = {"given_on": timezone.localdate()}
+    form = ConsentForm(
+        post_data(request),
+        post_files(request),
+        initial=initial,
+        workers=referral_selectors.youth_workers(),
+    )
+    if submit(
+        request, form, services.participation_resume, participant=participant, actor=request.user
+    ):
+        messages.success(request, _("Program consent recorded: the follow-up is active again."))
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "files": True}
+    return render(
+        request, "referrals/participant_step.html", {**context, "title": _("Program consent")}
+    )
 
 
 def risk_add(request, public_id):

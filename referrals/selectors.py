@@ -113,7 +113,7 @@ def participant_file_queryset() -> QuerySet[Participant]:
         Prefetch(
             "consents",
             queryset=Consent.objects.select_related(
-                "organisation", "recorded_by", "withdrawal_recorded_by"
+                "organisation", "recorded_by", "withdrawal_recorded_by", "declaration_signed_by"
             ),
         ),
         "youth_protection_reports__recorded_by",
@@ -133,6 +133,11 @@ def youth_workers_with_caseload() -> QuerySet[User]:
         .prefetch_related("memberships__organisation")
         .order_by("last_name", "first_name")
     )
+
+
+def youth_workers() -> QuerySet[User]:
+    """Active youth workers of active organisations, by name."""
+    return people_with_role(Role.YOUTH_WORKER).order_by("last_name", "first_name")
 
 
 def suggest_pair(workers) -> tuple[User | None, User | None]:
@@ -199,10 +204,7 @@ def assigned_workers(referral: Referral) -> list[int]:
 def consents_by_kind(participant: Participant) -> dict[str, list[Consent]]:
     """The file's consents by kind, from the prefetched list (no query of its own)."""
     consents = list(participant.consents.all())
-    return {
-        f"{kind}_consents": [c for c in consents if c.kind == kind]
-        for kind in (ConsentKind.PROGRAM, ConsentKind.SHARING, ConsentKind.RESEARCH)
-    }
+    return {f"{kind}_consents": [c for c in consents if c.kind == kind] for kind in ConsentKind}
 
 
 def shared_organisations(participant: Participant) -> list[Organisation]:

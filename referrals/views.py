@@ -12,7 +12,6 @@ from referrals import access, selectors, services
 from referrals.forms import (
     AdmissionForm,
     AssignmentForm,
-    ConsentForm,
     DuplicateConfirmForm,
     IdentityForm,
     InitialMeetingForm,
@@ -195,8 +194,18 @@ def referral_status(request, public_id):
 def referral_admit(request, public_id):
     referral = access.get_referral_for_user(request.user, public_id, view_name="referral_admit")
     today = timezone.localdate()
-    initial = {"admitted_on": today, "consent_given_on": today}
-    form = AdmissionForm(post_data(request), post_files(request), initial=initial)
+    initial = {
+        "admitted_on": today,
+        "consent_given_on": today,
+        # Usually the primary worker got the form signed at the initial meeting.
+        "declaration_signed_by": selectors.current_pair(referral=referral).get("primary"),
+    }
+    form = AdmissionForm(
+        post_data(request),
+        post_files(request),
+        initial=initial,
+        workers=selectors.youth_workers(),
+    )
     done = submit(request, form, services.participant_admit, referral=referral, actor=request.user)
     if done:
         messages.success(
@@ -332,15 +341,19 @@ def _participant_step(request, public_id, *, view_name, form, service, success, 
 
 
 def consent_add(request, public_id, kind):
-    if kind not in (ConsentKind.PROGRAM, ConsentKind.RESEARCH):
+    """The research-study consent, or the research-use clause agreed to later. The program
+    consent is given again through the follow-up (followups:participation_resume), which also
+    reactivates it."""
+    if kind not in (ConsentKind.RESEARCH, ConsentKind.RESEARCH_USE):
         raise Http404
-    form_class = ConsentForm if kind == ConsentKind.PROGRAM else ResearchConsentForm
     initial = {"given_on": timezone.localdate()}
     return _participant_step(
         request,
         public_id,
         view_name="consent_add",
-        form=lambda p: form_class(post_data(request), post_files(request), initial=initial),
+        form=lambda p: ResearchConsentForm(
+            post_data(request), post_files(request), initial=initial
+        ),
         service=services.consent_record,
         success=_("Consent recorded."),
         title=ConsentKind(kind).label,
@@ -361,11 +374,13 @@ def consent_sharing(request, public_id):
 
 
 def consent_withdraw(request, public_id, consent_id):
+    """Withdrawing the research-use clause or the research-study consent. The program consent
+    is withdrawn through the follow-up (followups:participation_end), which ends it too."""
     participant = access.get_participant_for_user(
         request.user, public_id, write=True, view_name="consent_withdraw"
     )
     consent = selectors.active_consent(participant, consent_id)
-    if consent is None:
+    if consent is None or consent.kind not in (ConsentKind.RESEARCH, ConsentKind.RESEARCH_USE):
         raise Http404
     form = WithdrawForm(post_data(request), initial={"withdrawn_on": timezone.localdate()})
     if submit(request, form, services.consent_withdraw, consent=consent, actor=request.user):

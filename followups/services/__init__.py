@@ -4,7 +4,12 @@ Split by concern; this package re-exports them all."""
 
 from followups.services.handover import handover_perform
 from followups.services.inactivity import followups_mark_unreachable, missing_notes_remind
-from followups.services.lifecycle import followup_open, followup_set_status
+from followups.services.lifecycle import (
+    followup_open,
+    followup_set_status,
+    participation_end,
+    participation_resume,
+)
 from followups.services.notes import (
     NoteConflict,
     contact_attempt_record,
@@ -25,5 +30,7 @@ __all__ = [
     "missing_notes_remind",
     "no_show_strategy_record",
     "note_save",
+    "participation_end",
+    "participation_resume",
     "risk_assessment_record",
 ]

@@ -328,7 +328,12 @@ def _seed_admitted(ctx: SeedContext, today: datetime.date) -> list[Participant]:
             consent_given_on=admitted_on,
             consent_place=place,
             consent_form_version=PROGRAM_FORM,
-            worker_declaration=True,
+            declaration_signed_by=primary,
+            # One participant struck the research-use clause out of the form.
+            research_use="agreed" if spec["research"] else "struck_out",
+            confidentiality_explained=True,
+            # One preferred not to keep a copy at home, for her safety.
+            copy_given=spec.get("copy", True),
         )
         if spec["sharing"] != "none":
             shared = {organisations[primary_local], organisations[second_local]}
@@ -361,13 +366,6 @@ def _seed_admitted(ctx: SeedContext, today: datetime.date) -> list[Participant]:
                 reported_by=primary.get_full_name() if reported else "",
                 reference=f"DEMO-{rng.randint(1000, 9999)}" if reported else "",
                 note="" if reported else "Déjà signalée par le centre de réadaptation.",
-            )
-        if spec.get("withdraw"):
-            consent = participant.consents.get(kind=ConsentKind.PROGRAM)
-            services.consent_withdraw(
-                consent=consent,
-                actor=coordinator,
-                withdrawn_on=min(today, admitted_on + days(rng.randint(30, 90))),
             )
         _backdate(
             referral,

@@ -524,7 +524,8 @@ def test_the_timeline_shows_everything_and_filters_by_type(case, personas, login
     }
     assert "Culturel : visite au musée." in html and "Green (safe)" in html
     assert data_types(html).count("assignments") == 2  # the pair
-    assert data_types(html).count("consents") == 3  # program, sharing with CCSMTL and CODIM
+    # program, its research-use clause, sharing with CCSMTL and CODIM
+    assert data_types(html).count("consents") == 4
 
     response = client.get(url, {"type": "attempts"})
     assert data_types(response.content.decode()) == ["attempts", "attempts"]

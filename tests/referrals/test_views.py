@@ -31,13 +31,15 @@ def case(make_participant, personas, organisations, faker):
 
 def urls(participant):
     consent = participant.consents.get(kind=ConsentKind.PROGRAM)
+    research_use = participant.consents.get(kind=ConsentKind.RESEARCH_USE)
     pid = participant.public_id
     return {
         "read": [reverse("referrals:participant_detail", args=[pid])],
         "write": [
             reverse("referrals:consent_add", args=[pid, "research"]),
             reverse("referrals:consent_sharing", args=[pid]),
-            reverse("referrals:consent_withdraw", args=[pid, consent.pk]),
+            reverse("referrals:consent_withdraw", args=[pid, research_use.pk]),
+            reverse("followups:participation_end", args=[pid, consent.pk]),
             reverse("referrals:youth_protection", args=[pid]),
             reverse("referrals:consent_scan", args=[pid, consent.pk]),
             reverse("referrals:participant_identity", args=[pid]),
@@ -237,7 +239,9 @@ def test_admission_outside_12_to_24_is_refused_with_the_reason(
             "consent_given_on": today,
             "consent_place": "Montréal",
             "consent_form_version": "1",
-            "worker_declaration": "on",
+            "declaration_signed_by": personas["worker_ccsmtl"].pk,
+            "research_use": "agreed",
+            "confidentiality_explained": "on",
         },
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -257,7 +261,9 @@ def test_an_html_file_renamed_pdf_is_refused_at_admission(make_referral, screen,
             "consent_given_on": today,
             "consent_place": "Montréal",
             "consent_form_version": "1",
-            "worker_declaration": "on",
+            "declaration_signed_by": personas["worker_ccsmtl"].pk,
+            "research_use": "agreed",
+            "confidentiality_explained": "on",
             "consent_scan": SimpleUploadedFile(
                 "form.pdf", b"<!doctype html><p>x</p>", "application/pdf"
             ),
@@ -282,7 +288,9 @@ def test_a_second_admission_is_refused_from_the_page(make_referral, screen, admi
             "consent_given_on": today,
             "consent_place": "Montréal",
             "consent_form_version": "1",
-            "worker_declaration": "on",
+            "declaration_signed_by": personas["worker_ccsmtl"].pk,
+            "research_use": "agreed",
+            "confidentiality_explained": "on",
         },
     )
     assert response.status_code == 200
