@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import (
     Count,
     DateField,
+    Exists,
     F,
     Max,
     OuterRef,
@@ -318,6 +319,27 @@ def followups_made_inactive(since: datetime.datetime) -> QuerySet[FollowUpStatus
 
 def youth_workers() -> QuerySet[User]:
     return people_with_role(Role.YOUTH_WORKER)
+
+
+def followups_without_active_worker() -> list[FollowUp]:
+    """Ongoing follow-ups (active or on a break) that no active youth worker of an active
+    organisation follows: the worker's account was deactivated, say, when they left abruptly.
+    Each carries `open_assignments` (who is still named on it) for the handover. Two queries."""
+    covered = Assignment.objects.filter(
+        participant_id=OuterRef("participant_id"),
+        ended_at__isnull=True,
+        worker__in=people_with_role(Role.YOUTH_WORKER),
+    )
+    named = Assignment.objects.filter(ended_at__isnull=True).select_related("worker")
+    return list(
+        FollowUp.objects.filter(status__in=[FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK])
+        .exclude(Exists(covered))
+        .select_related("participant__referral")
+        .prefetch_related(
+            Prefetch("participant__assignments", queryset=named, to_attr="open_assignments")
+        )
+        .order_by("participant__youth_id_year", "participant__youth_id_number")
+    )
 
 
 def departing_assignments(departing: User) -> list[Assignment]:

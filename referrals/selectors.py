@@ -135,6 +135,18 @@ def youth_workers_with_caseload() -> QuerySet[User]:
     )
 
 
+def open_assignment_counts(user_ids: list[int]) -> dict[int, int]:
+    """{worker id: open assignments (participants and candidates)}: what the departure handover
+    must move before the person stops being a youth worker. One query."""
+    rows = (
+        Assignment.objects.filter(worker_id__in=user_ids, ended_at__isnull=True)
+        .values("worker_id")
+        .annotate(n=Count("pk"))
+        .values_list("worker_id", "n")
+    )
+    return dict(rows)
+
+
 def youth_workers() -> QuerySet[User]:
     """Active youth workers of active organisations, by name."""
     return people_with_role(Role.YOUTH_WORKER).order_by("last_name", "first_name")
