@@ -32,5 +32,8 @@ class FollowupsConfig(AppConfig):
             models.WeeklyNote,
             models.ContactAttempt,
             models.RiskAssessment,
+            models.NeedsEvaluation,
+            models.SafetyPlan,
+            models.LifePlanGoal,
         ):
             auditlog.register(model)

@@ -9,6 +9,7 @@ from followups.models import (
     NOTE_FIELDS,
     AttemptOutcome,
     FollowUpStatus,
+    GoalStatus,
     InactiveReason,
     NoContactReason,
     RiskLevel,
@@ -190,6 +191,46 @@ class ParticipationEndForm(WithdrawForm):
         super().__init__(*args, **kwargs)
         if not offer_research_use:
             del self.fields["research_use_too"]
+
+
+class NeedsForm(forms.Form):
+    evaluated_on = forms.DateField(label=_("Evaluated on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in TargetedNeed.choices:
+            self.fields[value] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("A short note; leave blank if it is not a need now."),
+            )
+
+
+class SafetyPlanForm(forms.Form):
+    text = forms.CharField(
+        label=_("Safety plan"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What to do and whom to reach in an emergency; agreed with the participant."),
+    )
+    reviewed_on = forms.DateField(label=_("Last reviewed on"), widget=DateInput())
+    next_review_on = forms.DateField(label=_("Next review"), widget=DateInput())
+
+
+class GoalForm(forms.Form):
+    goal = forms.CharField(label=_("Goal"), max_length=300)
+    set_on = forms.DateField(label=_("Set on"), widget=DateInput())
+    target_on = forms.DateField(label=_("Target date"), required=False, widget=DateInput())
+
+
+class GoalStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=GoalStatus.choices, widget=forms.RadioSelect
+    )
+    changed_on = forms.DateField(label=_("Date"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class RiskForm(forms.Form):

@@ -27,8 +27,12 @@ from followups.models import (
     FollowUp,
     FollowUpStatus,
     FollowUpStatusChange,
+    LifePlanGoal,
+    LifePlanGoalChange,
+    NeedsEvaluation,
     RiskAssessment,
     RiskLevel,
+    SafetyPlan,
     WeeklyNote,
 )
 from followups.rules import monday_of
@@ -276,6 +280,31 @@ def participants_with_followup() -> QuerySet[Participant]:
 
 def note_for_week(participant: Participant, week: datetime.date) -> WeeklyNote | None:
     return WeeklyNote.objects.filter(participant=participant, week=monday_of(week)).first()
+
+
+def plans_of(participant: Participant) -> dict:
+    """The plans page: every needs evaluation, safety-plan version and goal with its changes,
+    newest first where it matters. Four queries."""
+    goals = LifePlanGoal.objects.filter(participant=participant).prefetch_related(
+        Prefetch("changes", queryset=LifePlanGoalChange.objects.select_related("changed_by"))
+    )
+    return {
+        "evaluations": list(
+            NeedsEvaluation.objects.filter(participant=participant).select_related("recorded_by")
+        ),
+        "safety_plans": list(
+            SafetyPlan.objects.filter(participant=participant).select_related("author")
+        ),
+        "goals": list(goals),
+    }
+
+
+def goal_of(participant: Participant, goal_id: int) -> LifePlanGoal | None:
+    return LifePlanGoal.objects.filter(participant=participant, pk=goal_id).first()
+
+
+def current_safety_plan(participant: Participant) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(participant=participant).first()
 
 
 def active_program_consent(participant: Participant, consent_id: int) -> Consent | None:

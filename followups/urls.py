@@ -29,4 +29,17 @@ urlpatterns = [
         name="participation_resume",
     ),
     path("participants/<uuid:public_id>/timeline/", views.timeline, name="timeline"),
+    path("participants/<uuid:public_id>/plans/", views.plans, name="plans"),
+    path("participants/<uuid:public_id>/plans/needs/", views.needs_evaluate, name="needs_evaluate"),
+    path(
+        "participants/<uuid:public_id>/plans/safety/",
+        views.safety_plan_edit,
+        name="safety_plan_edit",
+    ),
+    path("participants/<uuid:public_id>/plans/goals/add/", views.goal_add, name="goal_add"),
+    path(
+        "participants/<uuid:public_id>/plans/goals/<int:goal_id>/",
+        views.goal_update,
+        name="goal_update",
+    ),
 ]

@@ -13,10 +13,14 @@ from django.views.decorators.http import require_POST
 from followups import selectors, services
 from followups.forms import (
     AttemptForm,
+    GoalForm,
+    GoalStatusForm,
     HandoverForm,
+    NeedsForm,
     NoteForm,
     ParticipationEndForm,
     RiskForm,
+    SafetyPlanForm,
     StatusForm,
     StrategyForm,
 )
@@ -223,6 +227,82 @@ def timeline(request, public_id):
             "selected": types,
             "may_change": participant.user_may_change,
         },
+    )
+
+
+# --- Plans: needs evaluation, safety plan, life plan -------------------------------------------
+
+
+def plans(request, public_id):
+    participant = access.get_participant_for_user(request.user, public_id, view_name="plans")
+    context = {"participant": participant, "may_change": participant.user_may_change}
+    return render(request, "followups/plans.html", {**context, **selectors.plans_of(participant)})
+
+
+def _plan_step(request, participant, form, service, *, success, title, **extra):
+    """A change to the plans: its form, the service, back to the plans page."""
+    if submit(request, form, service, participant=participant, actor=request.user, **extra):
+        messages.success(request, success)
+        return redirect("followups:plans", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "title": title}
+    return render(request, "followups/plan_form.html", context)
+
+
+def needs_evaluate(request, public_id):
+    participant = _write(request, public_id, "needs_evaluate")
+    form = NeedsForm(post_data(request), initial={"evaluated_on": timezone.localdate()})
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.needs_evaluate,
+        success=_("Needs evaluation recorded."),
+        title=_("Needs evaluation"),
+    )
+
+
+def safety_plan_edit(request, public_id):
+    participant = _write(request, public_id, "safety_plan_edit")
+    current = selectors.current_safety_plan(participant)
+    initial = {"reviewed_on": timezone.localdate(), "text": current.text if current else ""}
+    form = SafetyPlanForm(post_data(request), initial=initial)
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.safety_plan_save,
+        success=_("Safety plan saved."),
+        title=_("Safety plan"),
+    )
+
+
+def goal_add(request, public_id):
+    participant = _write(request, public_id, "goal_add")
+    form = GoalForm(post_data(request), initial={"set_on": timezone.localdate()})
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.life_plan_goal_add,
+        success=_("Goal added to the life plan."),
+        title=_("New life-plan goal"),
+    )
+
+
+def goal_update(request, public_id, goal_id):
+    participant = _write(request, public_id, "goal_update")
+    goal = selectors.goal_of(participant, goal_id)
+    if goal is None:
+        raise Http404
+    initial = {"status": goal.status, "changed_on": timezone.localdate()}
+    return _plan_step(
+        request,
+        participant,
+        GoalStatusForm(post_data(request), initial=initial),
+        services.life_plan_goal_update,
+        success=_("Goal updated."),
+        title=_("Goal: %(goal)s") % {"goal": goal.goal},
+        goal=goal,
     )
 
 

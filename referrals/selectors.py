@@ -118,7 +118,24 @@ def participant_file_queryset() -> QuerySet[Participant]:
         ),
         "youth_protection_reports__recorded_by",
         "referral__status_changes__changed_by",
+        # The plans the follow-up keeps on the file (followups' models, named here without
+        # importing them: the file shows them, the follow-up pages change them).
+        "safety_plans__author",
+        "needs_evaluations",
+        "life_plan_goals",
     )
+
+
+def plans_on_file(participant: Participant) -> dict:
+    """The current safety plan and needs evaluation and the life-plan goals, from the
+    prefetched lists (newest first by the models' ordering): no query of its own."""
+    plans = list(participant.safety_plans.all())
+    evaluations = list(participant.needs_evaluations.all())
+    return {
+        "safety_plan": plans[0] if plans else None,
+        "needs": evaluations[0] if evaluations else None,
+        "goals": list(participant.life_plan_goals.all()),
+    }
 
 
 def youth_workers_with_caseload() -> QuerySet[User]:

@@ -266,6 +266,8 @@ def participant_detail(request, public_id):
             **selectors.consents_by_kind(participant),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
+            "today": timezone.localdate(),
+            **selectors.plans_on_file(participant),
         },
     )
 

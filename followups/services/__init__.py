@@ -18,6 +18,12 @@ from followups.services.notes import (
     note_save,
     risk_assessment_record,
 )
+from followups.services.plans import (
+    life_plan_goal_add,
+    life_plan_goal_update,
+    needs_evaluate,
+    safety_plan_save,
+)
 
 __all__ = [
     "NoteConflict",
@@ -26,11 +32,15 @@ __all__ = [
     "followup_set_status",
     "followups_mark_unreachable",
     "handover_perform",
+    "life_plan_goal_add",
+    "life_plan_goal_update",
     "missed_meeting_record",
     "missing_notes_remind",
+    "needs_evaluate",
     "no_show_strategy_record",
     "note_save",
     "participation_end",
     "participation_resume",
     "risk_assessment_record",
+    "safety_plan_save",
 ]
