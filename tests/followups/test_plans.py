@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from followups import services
 from followups.models import GoalStatus, LifePlanGoal, NeedsEvaluation, SafetyPlan
@@ -42,13 +42,14 @@ def test_needs_are_evaluated_with_a_note_each_and_kept_over_time(participant, pe
     )
     current, earlier = NeedsEvaluation.objects.filter(participant=participant)
     assert earlier == first and current.stability.startswith("Logement")
-    assert [label for label, _note in current.notes()] == [
-        "Urgence",
-        "Stabilité",
-        "Participation",
-        "Rétablissement",
-        "Relation",
-    ]
+    with translation.override("fr"):
+        assert [str(label) for label, _note in current.notes()] == [
+            "Urgence",
+            "Stabilité",
+            "Participation",
+            "Rétablissement",
+            "Relation",
+        ]
 
 
 def test_a_needs_evaluation_must_say_something_and_not_be_in_the_future(participant, personas):
