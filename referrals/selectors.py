@@ -2,12 +2,13 @@
 
 import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from referrals import access
 from referrals.models import (
     OPEN_STATUSES,
     Assignment,
+    AssignmentRole,
     Consent,
     ConsentKind,
     Participant,
@@ -56,7 +57,16 @@ def possible_duplicates(
 
 
 def referrals_submitted_by(user: User) -> QuerySet[Referral]:
-    return Referral.objects.filter(submitted_by=user).order_by("-created_at")
+    """The referrer's own referrals with their current primary worker (`primary`): the referrer
+    is told who follows the person, never anything of the case. Two queries."""
+    primary = Assignment.objects.filter(
+        ended_at__isnull=True, role=AssignmentRole.PRIMARY
+    ).select_related("worker")
+    return (
+        Referral.objects.filter(submitted_by=user)
+        .prefetch_related(Prefetch("assignments", queryset=primary, to_attr="primary"))
+        .order_by("-created_at")
+    )
 
 
 def _active_assignments():
@@ -193,6 +203,24 @@ def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
         screening=Screening.objects.filter(referral_id=referral.pk).first(),
         recruiter_decision=latest.decision if latest else None,
     )
+
+
+def participants_agreeing_to_research_use() -> QuerySet[Participant]:
+    """Participants whose program form's research-use clause is agreed to and not withdrawn:
+    the anonymised export rests on this clause (DOMAIN.md: Consent and confidentiality)."""
+    agreed = Consent.objects.filter(
+        participant=OuterRef("pk"), kind=ConsentKind.RESEARCH_USE, withdrawn_on__isnull=True
+    )
+    return Participant.objects.filter(Exists(agreed))
+
+
+def participants_in_research_study() -> QuerySet[Participant]:
+    """Participants with an active research-study consent (the research team's own form): the
+    self-report questionnaires at times 1 and 2 and the interviews rest on it."""
+    signed = Consent.objects.filter(
+        participant=OuterRef("pk"), kind=ConsentKind.RESEARCH, withdrawn_on__isnull=True
+    )
+    return Participant.objects.filter(Exists(signed))
 
 
 def referral_file_queryset() -> QuerySet[Referral]:

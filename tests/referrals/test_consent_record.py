@@ -219,3 +219,18 @@ def test_existing_assignments_and_consents_are_migrated_without_inventing_anythi
     finally:
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_research_use_and_the_research_study_are_asked_of_separately(make_participant, personas):
+    from referrals import selectors
+
+    both, clause_only, struck_out = make_participant(), make_participant(), make_participant()
+    worker = personas["worker_ccsmtl"]
+    services.consent_record(
+        participant=both, actor=worker, kind=ConsentKind.RESEARCH, given_on=TODAY()
+    )
+    services.consent_withdraw(
+        consent=active(struck_out, ConsentKind.RESEARCH_USE).get(), actor=worker
+    )
+    assert set(selectors.participants_agreeing_to_research_use()) == {both, clause_only}
+    assert set(selectors.participants_in_research_study()) == {both}

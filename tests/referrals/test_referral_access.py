@@ -185,3 +185,24 @@ def test_assigning_a_new_referral_is_refused_with_the_reason(make_referral, pers
     assert response.status_code == 200
     assert "Record the screening before assigning a worker." in response.content.decode()
     assert not referral.assignments.exists()
+
+
+def test_the_referrer_sees_who_follows_the_person_and_nothing_more(
+    make_referral, screen, personas, login
+):
+    referrer = personas["worker_enmarge"]
+    referral = make_referral(submitted_by=referrer)
+    screen(referral)
+    client = login(referrer)
+    html = client.get(reverse("referrals:my_referrals")).content.decode()
+    assert personas["worker_codim"].get_full_name() not in html
+    services.assignment_set(
+        referral=referral, actor=personas["coordinator"], primary=personas["worker_codim"]
+    )
+    html = client.get(reverse("referrals:my_referrals")).content.decode()
+    assert personas["worker_codim"].get_full_name() in html
+    assert personas["worker_codim"].email in html
+    assert referral.last_name not in html and referral.reasons not in html
+    # The referral itself stays closed to the referrer.
+    detail = client.get(reverse("referrals:referral_detail", args=[referral.public_id]))
+    assert detail.status_code == 404
