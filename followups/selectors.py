@@ -4,8 +4,20 @@ handover suggestions. Models only; a fixed number of queries whatever the data s
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncWeek
 from django.utils import timezone
 
 from followups.models import (
@@ -15,22 +27,34 @@ from followups.models import (
     FollowUp,
     FollowUpStatus,
     FollowUpStatusChange,
+    LifePlanGoal,
+    LifePlanGoalChange,
+    NeedsEvaluation,
     RiskAssessment,
     RiskLevel,
+    SafetyPlan,
     WeeklyNote,
 )
 from followups.rules import monday_of
 from referrals import access
-from referrals.models import Assignment, Consent, Participant
+from referrals.models import Assignment, Consent, ConsentKind, Participant, Referral
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
 
 def with_failed_attempts(qs, *, participant: str, period: str):
-    """Annotate `counting_since` (the later of the last successful contact and the start of the
-    active period) and `failed_since_contact` (failed attempts after it). The one definition of
-    the count, shared by the inactivity job and the caseload. `participant` and `period` name the
-    participant id and the period start as seen from the queryset's model."""
+    """Annotate `counting_since` (the later of the last reached attempt and the start of the
+    active period), `met_week` (the last week whose note records face-to-face meetings) and
+    `failed_since_contact`: failed attempts after the last contact. The one definition of the
+    count, shared by the inactivity job and the caseload (DOMAIN.md: Follow-ups):
+
+    - a contact is a reached attempt, or a week with face-to-face meetings, counted as made at
+      the end of that week: attempts during or before that week no longer count;
+    - a missed meeting (no-show) is not a failed attempt by itself: the attempts to reach the
+      person afterwards are (FAILED_OUTCOMES leaves it out).
+
+    `participant` and `period` name the participant id and the period start as seen from the
+    queryset's model."""
     last_reached = (
         ContactAttempt.objects.filter(
             participant_id=OuterRef(participant), outcome=AttemptOutcome.REACHED
@@ -40,11 +64,23 @@ def with_failed_attempts(qs, *, participant: str, period: str):
         .annotate(last=Max("at"))
         .values("last")
     )
+    last_met_week = (
+        WeeklyNote.objects.filter(participant_id=OuterRef(participant), meetings__gt=0)
+        .order_by()
+        .values("participant_id")
+        .annotate(last=Max("week"))
+        .values("last")
+    )
     failed = (
-        ContactAttempt.objects.filter(
+        ContactAttempt.objects.annotate(
+            # The Monday of the attempt's week, in the program's time zone.
+            attempt_week=TruncWeek("at", output_field=DateField())
+        )
+        .filter(
             participant_id=OuterRef(participant),
             outcome__in=FAILED_OUTCOMES,
             at__gt=OuterRef("counting_since"),
+            attempt_week__gt=OuterRef("met_week"),
         )
         .order_by()
         .values("participant_id")
@@ -52,7 +88,8 @@ def with_failed_attempts(qs, *, participant: str, period: str):
         .values("n")
     )
     return qs.annotate(
-        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period))
+        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period)),
+        met_week=Coalesce(Subquery(last_met_week), Value(datetime.date.min)),
     ).annotate(failed_since_contact=Coalesce(Subquery(failed), 0))
 
 
@@ -83,26 +120,26 @@ def missing_notes_counts(week: datetime.date) -> dict[int, int]:
 def handover_suggestions(assignments) -> dict[int, int]:
     """Per assignment, a successor the participant already knows: the other worker on the case
     first, then workers they have met (earlier assignments, note authors). Three queries."""
-    participant_ids = [a.participant_id for a in assignments]
+    referral_ids = [a.referral_id for a in assignments]
     departing_ids = {a.worker_id for a in assignments}
     workers = set(people_with_role(Role.YOUTH_WORKER).values_list("pk", flat=True)) - departing_ids
-    known: dict[int, list[int]] = {pid: [] for pid in participant_ids}
-    for pid, wid, ended in (
-        Assignment.objects.filter(participant_id__in=participant_ids)
+    known: dict[int, list[int]] = {rid: [] for rid in referral_ids}
+    for rid, wid, ended in (
+        Assignment.objects.filter(referral_id__in=referral_ids)
         .order_by("ended_at", "-started_at")
-        .values_list("participant_id", "worker_id", "ended_at")
+        .values_list("referral_id", "worker_id", "ended_at")
     ):
-        if wid in workers and wid not in known[pid]:
+        if wid in workers and wid not in known[rid]:
             if ended is None:  # on the case now: the first choice
-                known[pid].insert(0, wid)
+                known[rid].insert(0, wid)
             else:
-                known[pid].append(wid)
-    for pid, wid in WeeklyNote.objects.filter(participant_id__in=participant_ids).values_list(
-        "participant_id", "author_id"
-    ):
-        if wid in workers and wid not in known[pid]:
-            known[pid].append(wid)
-    return {a.pk: known[a.participant_id][0] for a in assignments if known[a.participant_id]}
+                known[rid].append(wid)
+    for rid, wid in WeeklyNote.objects.filter(
+        participant__referral_id__in=referral_ids
+    ).values_list("participant__referral_id", "author_id"):
+        if wid in workers and wid not in known[rid]:
+            known[rid].append(wid)
+    return {a.pk: known[a.referral_id][0] for a in assignments if known[a.referral_id]}
 
 
 def _by_participant(qs):
@@ -162,6 +199,11 @@ def caseload(worker: User) -> list[Participant]:
         p.last_contact_outcome_label = outcomes.get(p.last_contact_outcome, "")
         p.risk_level_label = levels.get(p.risk_level, "")
     return participants
+
+
+def candidates(worker: User) -> QuerySet[Referral]:
+    """Candidates assigned to this worker, not yet admitted: the initial meetings to hold."""
+    return access.referrals_assigned_to(worker).order_by("created_at")
 
 
 @dataclass
@@ -240,6 +282,52 @@ def note_for_week(participant: Participant, week: datetime.date) -> WeeklyNote |
     return WeeklyNote.objects.filter(participant=participant, week=monday_of(week)).first()
 
 
+def plans_of(participant: Participant) -> dict:
+    """The plans page: every needs evaluation, safety-plan version and goal with its changes,
+    newest first where it matters. Four queries."""
+    goals = LifePlanGoal.objects.filter(participant=participant).prefetch_related(
+        Prefetch("changes", queryset=LifePlanGoalChange.objects.select_related("changed_by"))
+    )
+    return {
+        "evaluations": list(
+            NeedsEvaluation.objects.filter(participant=participant).select_related("recorded_by")
+        ),
+        "safety_plans": list(
+            SafetyPlan.objects.filter(participant=participant).select_related("author")
+        ),
+        "goals": list(goals),
+    }
+
+
+def goal_of(participant: Participant, goal_id: int) -> LifePlanGoal | None:
+    return LifePlanGoal.objects.filter(participant=participant, pk=goal_id).first()
+
+
+def current_safety_plan(participant: Participant) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(participant=participant).first()
+
+
+def active_program_consent(participant: Participant, consent_id: int) -> Consent | None:
+    return Consent.objects.filter(
+        participant=participant,
+        pk=consent_id,
+        kind=ConsentKind.PROGRAM,
+        withdrawn_on__isnull=True,
+    ).first()
+
+
+def has_research_use(participant: Participant) -> bool:
+    return Consent.objects.filter(
+        participant=participant, kind=ConsentKind.RESEARCH_USE, withdrawn_on__isnull=True
+    ).exists()
+
+
+def no_show_of(participant: Participant, attempt_id: int) -> ContactAttempt | None:
+    return ContactAttempt.objects.filter(
+        participant=participant, pk=attempt_id, outcome=AttemptOutcome.NO_SHOW
+    ).first()
+
+
 def followup_of(participant: Participant) -> FollowUp | None:
     return FollowUp.objects.filter(participant=participant).first()
 
@@ -262,11 +350,37 @@ def youth_workers() -> QuerySet[User]:
     return people_with_role(Role.YOUTH_WORKER)
 
 
+def followups_without_active_worker() -> list[FollowUp]:
+    """Ongoing follow-ups (active or on a break) that no active youth worker of an active
+    organisation follows: the worker's account was deactivated, say, when they left abruptly.
+    Each carries `open_assignments` (who is still named on it) for the handover. Two queries."""
+    covered = Assignment.objects.filter(
+        participant_id=OuterRef("participant_id"),
+        ended_at__isnull=True,
+        worker__in=people_with_role(Role.YOUTH_WORKER),
+    )
+    named = Assignment.objects.filter(ended_at__isnull=True).select_related("worker")
+    return list(
+        FollowUp.objects.filter(status__in=[FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK])
+        .exclude(Exists(covered))
+        .select_related("participant__referral")
+        .prefetch_related(
+            Prefetch("participant__assignments", queryset=named, to_attr="open_assignments")
+        )
+        .order_by("participant__youth_id_year", "participant__youth_id_number")
+    )
+
+
 def departing_assignments(departing: User) -> list[Assignment]:
+    """Every open assignment of the worker: participants by youth ID, then candidates."""
     return list(
         Assignment.objects.filter(worker=departing, ended_at__isnull=True)
-        .select_related("participant__referral")
-        .order_by("participant__youth_id_year", "participant__youth_id_number")
+        .select_related("participant", "referral")
+        .order_by(
+            F("participant__youth_id_year").asc(nulls_last=True),
+            "participant__youth_id_number",
+            "referral__created_at",
+        )
     )
 
 

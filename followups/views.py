@@ -10,11 +10,25 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from followups import selectors, services
-from followups.forms import AttemptForm, HandoverForm, NoteForm, RiskForm, StatusForm
+from followups.forms import (
+    AttemptForm,
+    GoalForm,
+    GoalStatusForm,
+    HandoverForm,
+    NeedsForm,
+    NoteForm,
+    ParticipationEndForm,
+    RiskForm,
+    SafetyPlanForm,
+    StatusForm,
+    StrategyForm,
+)
 from followups.rules import monday_of
 from referrals import access
+from referrals import selectors as referral_selectors
+from referrals.forms import ConsentForm
 from spheres import services as core_services
-from spheres.forms import post_data, submit
+from spheres.forms import post_data, post_files, submit
 from spheres.models import Role
 from spheres.navigation import for_roles
 from spheres.querydates import date_from_query
@@ -41,7 +55,11 @@ def caseload(request):
         object_ids=[p.pk for p in participants],
         view_name="caseload",
     )
-    context = {"participants": participants, "this_week": monday_of(timezone.localdate())}
+    context = {
+        "participants": participants,
+        "candidates": selectors.candidates(request.user),
+        "this_week": monday_of(timezone.localdate()),
+    }
     return render(request, "followups/caseload.html", context)
 
 
@@ -95,9 +113,35 @@ def missed_meeting(request, public_id):
     participant = _write(request, public_id, "missed_meeting")
     services.missed_meeting_record(participant=participant, actor=request.user)
     messages.success(
-        request, _("Missed meeting recorded for %(id)s.") % {"id": participant.youth_id}
+        request,
+        _(
+            "Missed meeting recorded for %(id)s. It is not a failed contact: log your attempts "
+            "to reach the person, and the strategy you agree on, from the timeline."
+        )
+        % {"id": participant.youth_id},
     )
     return _back(request, participant)
+
+
+def no_show_strategy(request, public_id, attempt_id):
+    """After a missed meeting: the strategy agreed with the participant so it does not recur."""
+    participant = _write(request, public_id, "no_show_strategy")
+    attempt = selectors.no_show_of(participant, attempt_id)
+    if attempt is None:
+        raise Http404
+    form = StrategyForm(post_data(request), initial={"strategy": attempt.strategy})
+    if submit(
+        request,
+        form,
+        services.no_show_strategy_record,
+        participant=participant,
+        actor=request.user,
+        attempt=attempt,
+    ):
+        messages.success(request, _("Strategy recorded."))
+        return redirect("followups:timeline", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "title": _("After a missed meeting")}
+    return render(request, "followups/form.html", context)
 
 
 def status_change(request, public_id):
@@ -113,6 +157,53 @@ def status_change(request, public_id):
         return redirect("followups:timeline", public_id=participant.public_id)
     context = {"participant": participant, "form": form, "followup": followup}
     return render(request, "followups/form.html", {**context, "title": _("Follow-up status")})
+
+
+def participation_end(request, public_id, consent_id):
+    """Withdrawing the program consent ends participation: the follow-up becomes inactive."""
+    participant = _write(request, public_id, "participation_end")
+    consent = selectors.active_program_consent(participant, consent_id)
+    if consent is None:
+        raise Http404
+    form = ParticipationEndForm(
+        post_data(request),
+        initial={"withdrawn_on": timezone.localdate()},
+        offer_research_use=selectors.has_research_use(participant),
+    )
+    if submit(
+        request,
+        form,
+        services.participation_end,
+        participant=participant,
+        actor=request.user,
+        consent=consent,
+    ):
+        messages.success(request, _("Withdrawal recorded: the follow-up is now inactive."))
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    title = _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()}
+    context = {"participant": participant, "form": form, "consent": consent, "title": title}
+    return render(request, "referrals/participant_step.html", context)
+
+
+def participation_resume(request, public_id):
+    """The program consent signed again: the follow-up is reactivated, with its history."""
+    participant = _write(request, public_id, "participation_resume")
+    initial = {"given_on": timezone.localdate()}
+    form = ConsentForm(
+        post_data(request),
+        post_files(request),
+        initial=initial,
+        workers=referral_selectors.youth_workers(),
+    )
+    if submit(
+        request, form, services.participation_resume, participant=participant, actor=request.user
+    ):
+        messages.success(request, _("Program consent recorded: the follow-up is active again."))
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "files": True}
+    return render(
+        request, "referrals/participant_step.html", {**context, "title": _("Program consent")}
+    )
 
 
 def risk_add(request, public_id):
@@ -146,6 +237,82 @@ def timeline(request, public_id):
             "selected": types,
             "may_change": participant.user_may_change,
         },
+    )
+
+
+# --- Plans: needs evaluation, safety plan, life plan -------------------------------------------
+
+
+def plans(request, public_id):
+    participant = access.get_participant_for_user(request.user, public_id, view_name="plans")
+    context = {"participant": participant, "may_change": participant.user_may_change}
+    return render(request, "followups/plans.html", {**context, **selectors.plans_of(participant)})
+
+
+def _plan_step(request, participant, form, service, *, success, title, **extra):
+    """A change to the plans: its form, the service, back to the plans page."""
+    if submit(request, form, service, participant=participant, actor=request.user, **extra):
+        messages.success(request, success)
+        return redirect("followups:plans", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "title": title}
+    return render(request, "followups/plan_form.html", context)
+
+
+def needs_evaluate(request, public_id):
+    participant = _write(request, public_id, "needs_evaluate")
+    form = NeedsForm(post_data(request), initial={"evaluated_on": timezone.localdate()})
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.needs_evaluate,
+        success=_("Needs evaluation recorded."),
+        title=_("Needs evaluation"),
+    )
+
+
+def safety_plan_edit(request, public_id):
+    participant = _write(request, public_id, "safety_plan_edit")
+    current = selectors.current_safety_plan(participant)
+    initial = {"reviewed_on": timezone.localdate(), "text": current.text if current else ""}
+    form = SafetyPlanForm(post_data(request), initial=initial)
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.safety_plan_save,
+        success=_("Safety plan saved."),
+        title=_("Safety plan"),
+    )
+
+
+def goal_add(request, public_id):
+    participant = _write(request, public_id, "goal_add")
+    form = GoalForm(post_data(request), initial={"set_on": timezone.localdate()})
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.life_plan_goal_add,
+        success=_("Goal added to the life plan."),
+        title=_("New life-plan goal"),
+    )
+
+
+def goal_update(request, public_id, goal_id):
+    participant = _write(request, public_id, "goal_update")
+    goal = selectors.goal_of(participant, goal_id)
+    if goal is None:
+        raise Http404
+    initial = {"status": goal.status, "changed_on": timezone.localdate()}
+    return _plan_step(
+        request,
+        participant,
+        GoalStatusForm(post_data(request), initial=initial),
+        services.life_plan_goal_update,
+        success=_("Goal updated."),
+        title=_("Goal: %(goal)s") % {"goal": goal.goal},
+        goal=goal,
     )
 
 

@@ -9,7 +9,11 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from referrals import models
+        from referrals import models, selectors
+        from spheres.services import open_work_register
+
+        # The core asks before revoking the youth-worker role or deactivating an organisation.
+        open_work_register(selectors.open_assignment_counts)
 
         # Every change to a record holding personal data is audited (who, when, what changed).
         for model in (

@@ -8,6 +8,7 @@ from referrals import access
 from referrals.models import (
     OPEN_STATUSES,
     Assignment,
+    AssignmentRole,
     Consent,
     ConsentKind,
     Participant,
@@ -56,7 +57,16 @@ def possible_duplicates(
 
 
 def referrals_submitted_by(user: User) -> QuerySet[Referral]:
-    return Referral.objects.filter(submitted_by=user).order_by("-created_at")
+    """The referrer's own referrals with their current primary worker (`primary`): the referrer
+    is told who follows the person, never anything of the case. Two queries."""
+    primary = Assignment.objects.filter(
+        ended_at__isnull=True, role=AssignmentRole.PRIMARY
+    ).select_related("worker")
+    return (
+        Referral.objects.filter(submitted_by=user)
+        .prefetch_related(Prefetch("assignments", queryset=primary, to_attr="primary"))
+        .order_by("-created_at")
+    )
 
 
 def _active_assignments():
@@ -113,12 +123,29 @@ def participant_file_queryset() -> QuerySet[Participant]:
         Prefetch(
             "consents",
             queryset=Consent.objects.select_related(
-                "organisation", "recorded_by", "withdrawal_recorded_by"
+                "organisation", "recorded_by", "withdrawal_recorded_by", "declaration_signed_by"
             ),
         ),
         "youth_protection_reports__recorded_by",
         "referral__status_changes__changed_by",
+        # The plans the follow-up keeps on the file (followups' models, named here without
+        # importing them: the file shows them, the follow-up pages change them).
+        "safety_plans__author",
+        "needs_evaluations",
+        "life_plan_goals",
     )
+
+
+def plans_on_file(participant: Participant) -> dict:
+    """The current safety plan and needs evaluation and the life-plan goals, from the
+    prefetched lists (newest first by the models' ordering): no query of its own."""
+    plans = list(participant.safety_plans.all())
+    evaluations = list(participant.needs_evaluations.all())
+    return {
+        "safety_plan": plans[0] if plans else None,
+        "needs": evaluations[0] if evaluations else None,
+        "goals": list(participant.life_plan_goals.all()),
+    }
 
 
 def youth_workers_with_caseload() -> QuerySet[User]:
@@ -133,6 +160,23 @@ def youth_workers_with_caseload() -> QuerySet[User]:
         .prefetch_related("memberships__organisation")
         .order_by("last_name", "first_name")
     )
+
+
+def open_assignment_counts(user_ids: list[int]) -> dict[int, int]:
+    """{worker id: open assignments (participants and candidates)}: what the departure handover
+    must move before the person stops being a youth worker. One query."""
+    rows = (
+        Assignment.objects.filter(worker_id__in=user_ids, ended_at__isnull=True)
+        .values("worker_id")
+        .annotate(n=Count("pk"))
+        .values_list("worker_id", "n")
+    )
+    return dict(rows)
+
+
+def youth_workers() -> QuerySet[User]:
+    """Active youth workers of active organisations, by name."""
+    return people_with_role(Role.YOUTH_WORKER).order_by("last_name", "first_name")
 
 
 def suggest_pair(workers) -> tuple[User | None, User | None]:
@@ -161,14 +205,36 @@ def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
     )
 
 
+def participants_agreeing_to_research_use() -> QuerySet[Participant]:
+    """Participants whose program form's research-use clause is agreed to and not withdrawn:
+    the anonymised export rests on this clause (DOMAIN.md: Consent and confidentiality)."""
+    agreed = Consent.objects.filter(
+        participant=OuterRef("pk"), kind=ConsentKind.RESEARCH_USE, withdrawn_on__isnull=True
+    )
+    return Participant.objects.filter(Exists(agreed))
+
+
+def participants_in_research_study() -> QuerySet[Participant]:
+    """Participants with an active research-study consent (the research team's own form): the
+    self-report questionnaires at times 1 and 2 and the interviews rest on it."""
+    signed = Consent.objects.filter(
+        participant=OuterRef("pk"), kind=ConsentKind.RESEARCH, withdrawn_on__isnull=True
+    )
+    return Participant.objects.filter(Exists(signed))
+
+
 def referral_file_queryset() -> QuerySet[Referral]:
     """Everything the referral page shows, in a fixed number of queries."""
     return Referral.objects.select_related(
-        "referrer_organisation", "submitted_by", "screening"
+        "referrer_organisation", "submitted_by", "screening", "participant"
     ).prefetch_related(
         "status_changes__changed_by",
         "risk_assessments__recorded_by",
         "initial_meetings__attendees",
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("worker", "assigned_by", "ended_by"),
+        ),
     )
 
 
@@ -177,20 +243,25 @@ def fresh_referral(referral: Referral) -> Referral:
     return Referral.objects.get(pk=referral.pk)
 
 
-def current_pair(participant: Participant) -> dict[str, int]:
-    """{role: worker id} of the participant's current assignments."""
+def current_pair(
+    participant: Participant | None = None, referral: Referral | None = None
+) -> dict[str, int]:
+    """{role: worker id} of the current assignments of a participant or a candidate."""
+    case = {"participant": participant} if participant is not None else {"referral": referral}
     return dict(
-        participant.assignments.filter(ended_at__isnull=True).values_list("role", "worker_id")
+        Assignment.objects.filter(ended_at__isnull=True, **case).values_list("role", "worker_id")
     )
+
+
+def assigned_workers(referral: Referral) -> list[int]:
+    """Ids of the workers currently assigned to the candidate (the initial meeting's default)."""
+    return list(current_pair(referral=referral).values())
 
 
 def consents_by_kind(participant: Participant) -> dict[str, list[Consent]]:
     """The file's consents by kind, from the prefetched list (no query of its own)."""
     consents = list(participant.consents.all())
-    return {
-        f"{kind}_consents": [c for c in consents if c.kind == kind]
-        for kind in (ConsentKind.PROGRAM, ConsentKind.SHARING, ConsentKind.RESEARCH)
-    }
+    return {f"{kind}_consents": [c for c in consents if c.kind == kind] for kind in ConsentKind}
 
 
 def shared_organisations(participant: Participant) -> list[Organisation]:

@@ -1,15 +1,30 @@
 """Django admin for administrators: organisations and accounts. Changes go through services."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 # audit_admin registers the audit trail, without case content, in place of auditlog's own.
 from spheres import audit_admin, services  # noqa: F401
-from spheres.models import Membership, MembershipRole, Organisation, ReadLogEntry, User
+from spheres.models import Membership, Organisation, ReadLogEntry, Role, User
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "short_name", "sector", "is_active"]
+
+    def clean(self):
+        """The service's refusal, beside the field, before anything is saved."""
+        data = super().clean()
+        if self.instance.pk and self.instance.is_active and not data.get("is_active", True):
+            services.organisation_deactivation_check(organisation=self.instance)
+        return data
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
     list_display = ["short_name", "name", "sector", "is_active"]
     list_filter = ["sector", "is_active"]
     search_fields = ["name", "short_name"]
@@ -27,29 +42,57 @@ class OrganisationAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
 
-class MembershipRoleInline(admin.TabularInline):
-    model = MembershipRole
-    extra = 0
-    can_delete = False
-    readonly_fields = ["role"]
+class MembershipForm(forms.ModelForm):
+    """A membership's roles, granted and revoked through the services."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["roles"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = set(self.instance.roles.values_list("role", flat=True))
+        self.initial["roles"] = sorted(self.current)
+
+    def clean(self):
+        """The services' refusals, beside the field, before anything is saved."""
+        data = super().clean()
+        wanted = set(data.get("roles") or [])
+        if wanted - self.current and not self.instance.organisation.is_active:
+            raise forms.ValidationError({"roles": _("This organisation is inactive.")})
+        if self.current - wanted:
+            services.role_revocation_check(membership=self.instance, roles=self.current - wanted)
+        return data
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "organisation", "is_active"]
     list_filter = ["organisation", "is_active"]
     list_select_related = ["user", "organisation"]
     readonly_fields = ["user", "organisation", "is_active", "created_at"]
-    inlines = [MembershipRoleInline]
+    fields = ["user", "organisation", "is_active", "created_at", "roles"]
 
     def has_add_permission(self, request):
         return False  # people join through an invitation, which grants their roles
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        wanted = set(form.cleaned_data["roles"])
+        added, removed = wanted - form.current, form.current - wanted
+        if added:
+            services.membership_grant(
+                user=obj.user, organisation=obj.organisation, roles=added, actor=request.user
+            )
+        if removed:
+            services.membership_revoke_roles(membership=obj, roles=removed, actor=request.user)
 
 
 @admin.register(User)

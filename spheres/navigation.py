@@ -3,6 +3,7 @@
 Later issues replace the placeholder cards (url_name=None) with real pages.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -81,6 +82,26 @@ HOME_CARDS: dict[str, list[Card]] = {
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
 }
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A block of the home page that an app above the core fills (the core imports none of
+    them): `context(user)` returns what `template` shows, or None to show nothing. Apps register
+    their panels in AppConfig.ready, by role."""
+
+    template: str
+    context: Callable
+
+
+HOME_PANELS: dict[str, list[Panel]] = {}
+
+
+def home_panel_register(role: str, panel: Panel) -> None:
+    panels = HOME_PANELS.setdefault(role, [])
+    if panel not in panels:
+        panels.append(panel)
+
 
 # Who may open which page: one definition, used by the views (via `for_roles`) and the navigation.
 # ANY_ROLE: anyone who holds a program role (a referrer from a partner, say).

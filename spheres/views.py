@@ -12,14 +12,14 @@ from spheres import rules, selectors, services
 from spheres.celery import app as celery_app
 from spheres.forms import InviteForm, post_data, submit
 from spheres.models import Role
-from spheres.navigation import HOME_CARDS, for_roles
+from spheres.navigation import HOME_CARDS, HOME_PANELS, for_roles
 from spheres.selectors import roles_of
 
 
 def home(request):
     roles = roles_of(request.user)
     sections = [
-        {"role": Role(role).label, "cards": HOME_CARDS[role]}
+        {"role": Role(role).label, "cards": HOME_CARDS[role], "panels": _panels(request, role)}
         for role in Role.values
         if role in roles
     ]
@@ -29,6 +29,15 @@ def home(request):
         else 0
     )
     return render(request, "spheres/home.html", {"sections": sections, "to_decide": to_decide})
+
+
+def _panels(request, role: str) -> list[tuple[str, dict]]:
+    shown = []
+    for panel in HOME_PANELS.get(role, []):
+        context = panel.context(request.user)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
 
 
 @for_roles("invite", refuse=PermissionDenied, superuser=True)

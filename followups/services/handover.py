@@ -21,9 +21,11 @@ def _program_language(text) -> str:
 
 @transaction.atomic
 def handover_perform(*, departing: User, actor: User, items) -> Handover:
-    """DOMAIN.md (Departure of a youth worker): every follow-up of the departing worker goes to a
-    successor with a transition summary for the Clinical Committee, in one transaction that also
-    moves the permissions. Notes the departing worker wrote stay theirs."""
+    """DOMAIN.md (Departure of a youth worker): every follow-up of the departing worker — and
+    every candidate assigned to them, not yet admitted — goes to a successor with a transition
+    summary for the Clinical Committee, in one transaction that also moves the permissions.
+    Notes the departing worker wrote stay theirs. The departing worker may already be gone
+    (account deactivated): the coordinator hands over what they left."""
     if not is_coordinator(actor):
         raise PermissionDenied
     active = {
@@ -37,7 +39,7 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
         raise ValidationError(_("Every follow-up of the departing worker needs a successor."))
     errors = {}
     for assignment, successor, summary in items:
-        key = assignment.participant.public_id.hex
+        key = assignment.case_key
         if successor.pk == departing.pk:
             errors[f"successor_{key}"] = _("Choose someone other than the departing worker.")
         if not summary.strip():
@@ -49,7 +51,7 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
         current = {
             a.role: a.worker
             for a in Assignment.objects.filter(
-                participant=assignment.participant, ended_at__isnull=True
+                referral_id=assignment.referral_id, ended_at__isnull=True
             ).select_related("worker")
         }
         role = assignment.role
@@ -63,7 +65,7 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
                 None,
             )
         assignment_set(
-            participant=assignment.participant,
+            referral=assignment.referral,
             actor=actor,
             primary=current[AssignmentRole.PRIMARY],
             second=current.get(AssignmentRole.SECOND),
@@ -73,7 +75,8 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
         )
         HandoverItem.objects.create(
             handover=handover,
-            participant=assignment.participant,
+            referral_id=assignment.referral_id,
+            participant_id=assignment.participant_id,
             successor=successor,
             role=role,
             summary=summary.strip(),

@@ -109,16 +109,26 @@ def contact_attempt_record(
     channel: str,
     outcome: str,
     note: str = "",
+    strategy: str = "",
 ) -> ContactAttempt:
+    """An attempt to reach the participant. A reached attempt is a contact (the count of
+    failed attempts starts afresh); no answer, a message left or a number out of service are
+    failed attempts; a missed meeting (no-show) is neither, and may carry the strategy agreed
+    afterwards so it does not recur (DOMAIN.md: Follow-ups)."""
     require_change(actor, participant)
     if at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"at": _("The attempt cannot be in the future.")})
+    if strategy.strip() and outcome != AttemptOutcome.NO_SHOW:
+        raise ValidationError(
+            {"strategy": _("A strategy is recorded after a missed meeting only.")}
+        )
     attempt = ContactAttempt(
         participant=participant,
         at=at,
         channel=channel,
         outcome=outcome,
         note=note.strip(),
+        strategy=strategy.strip(),
         recorded_by=actor,
     )
     attempt.full_clean()
@@ -127,7 +137,9 @@ def contact_attempt_record(
 
 
 def missed_meeting_record(*, participant: Participant, actor: User) -> ContactAttempt:
-    """One click from the caseload: the participant did not come after the 15-minute wait."""
+    """One click from the caseload: the participant did not come after the 15-minute wait.
+    Recorded as a no-show, which is not a failed contact: the worker then contacts the person to
+    ask why and set a new meeting, and those attempts are what count (DOMAIN.md)."""
     return contact_attempt_record(
         participant=participant,
         actor=actor,
@@ -135,6 +147,25 @@ def missed_meeting_record(*, participant: Participant, actor: User) -> ContactAt
         channel=Channel.IN_PERSON,
         outcome=AttemptOutcome.NO_SHOW,
     )
+
+
+@transaction.atomic
+def no_show_strategy_record(
+    *, participant: Participant, actor: User, attempt: ContactAttempt, strategy: str
+) -> ContactAttempt:
+    """After a missed meeting, the worker and the participant agree on a strategy so it does not
+    recur (a text the day before, say): recorded on the no-show, later than the no-show
+    itself."""
+    require_change(actor, participant)
+    attempt = ContactAttempt.objects.select_for_update().get(
+        pk=attempt.pk, participant=participant, outcome=AttemptOutcome.NO_SHOW
+    )
+    if not strategy.strip():
+        raise ValidationError({"strategy": _("Write the strategy agreed with the participant.")})
+    attempt.strategy = strategy.strip()
+    attempt.full_clean()
+    attempt.save(update_fields=["strategy"])
+    return attempt
 
 
 @transaction.atomic

@@ -9,7 +9,7 @@ is kept (RoleGrant) and e-mailed to the coordinators, with no name in the messag
 role grants call each other, so they share this module.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group, Permission
@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from spheres import selectors
 from spheres.models import (
@@ -41,6 +42,7 @@ ADMINISTRATOR_PERMISSIONS = {
         "view_user",
         "change_user",
         "view_membership",
+        "change_membership",  # its roles, granted and revoked through the services
         "view_membershiprole",
         "view_readlogentry",
     ],
@@ -57,6 +59,111 @@ def _administrators_group() -> Group:
         )
     group.permissions.set(wanted)
     return group
+
+
+# --- Open work: what a person still holds, asked of the apps above --------------------------------
+# The core knows no assignment: assignments live in referrals, above it. Such an app registers
+# (in its AppConfig.ready) a function answering {user id: number of open items} for some people;
+# revoking the youth-worker role or deactivating an organisation asks them first, so an
+# assignment never outlives its worker's role unnoticed (the departure handover moves them).
+OpenWorkCount = Callable[[list[int]], dict[int, int]]
+_OPEN_WORK: list[OpenWorkCount] = []
+
+
+def open_work_register(count: OpenWorkCount) -> None:
+    if count not in _OPEN_WORK:
+        _OPEN_WORK.append(count)
+
+
+def open_work_of(user_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(user_ids)
+    totals: dict[int, int] = {}
+    for count in _OPEN_WORK if ids else []:
+        for uid, n in count(ids).items():
+            totals[uid] = totals.get(uid, 0) + n
+    return {uid: n for uid, n in totals.items() if n}
+
+
+def _no_longer_youth_workers(
+    user_ids: Iterable[int],
+    *,
+    except_membership: Membership | None = None,
+    except_organisation: Organisation | None = None,
+) -> set[int]:
+    """Who among these people would hold the youth-worker role through no active membership of
+    an active organisation once the given membership or organisation stops counting."""
+    ids = set(user_ids)
+    still = Membership.objects.filter(
+        user_id__in=ids,
+        is_active=True,
+        organisation__is_active=True,
+        roles__role=Role.YOUTH_WORKER,
+    )
+    if except_membership is not None:
+        still = still.exclude(pk=except_membership.pk)
+    if except_organisation is not None:
+        still = still.exclude(organisation=except_organisation)
+    return ids - set(still.values_list("user_id", flat=True))
+
+
+def role_revocation_check(*, membership: Membership, roles: Iterable[str]) -> None:
+    """An assignment grants access only while its worker is an active youth worker of an active
+    organisation: taking the role from someone who still holds open assignments is refused, and
+    the message points to the departure handover, which moves them first."""
+    roles = set(roles)
+    remaining = set(membership.roles.values_list("role", flat=True)) - roles
+    grants_now = (
+        membership.user.is_active
+        and membership.is_active
+        and membership.organisation.is_active
+        and membership.roles.filter(role=Role.YOUTH_WORKER).exists()
+    )
+    if not grants_now or Role.YOUTH_WORKER in remaining:
+        return
+    if not _no_longer_youth_workers([membership.user_id], except_membership=membership):
+        return
+    open_items = open_work_of([membership.user_id]).get(membership.user_id, 0)
+    if open_items:
+        raise ValidationError(
+            {
+                "roles": ngettext(
+                    "%(name)s still holds %(n)s open assignment (a participant or a candidate). "
+                    "Hand it over first on the “Departure of a worker” page, then revoke the "
+                    "role.",
+                    "%(name)s still holds %(n)s open assignments (participants or candidates). "
+                    "Hand them over first on the “Departure of a worker” page, then revoke the "
+                    "role.",
+                    open_items,
+                )
+                % {"name": membership.user.get_full_name(), "n": open_items}
+            }
+        )
+
+
+def organisation_deactivation_check(*, organisation: Organisation) -> None:
+    """Deactivating an organisation ends its youth workers' role: refused while one of them,
+    a youth worker nowhere else, still holds open assignments (see role_revocation_check)."""
+    if not organisation.is_active:
+        return
+    members = Membership.objects.filter(
+        organisation=organisation, is_active=True, roles__role=Role.YOUTH_WORKER
+    ).values_list("user_id", flat=True)
+    losing = _no_longer_youth_workers(members, except_organisation=organisation)
+    holding = open_work_of(losing)
+    if holding:
+        names = ", ".join(
+            u.get_full_name() for u in User.objects.filter(pk__in=holding).order_by("last_name")
+        )
+        raise ValidationError(
+            {
+                "is_active": _(
+                    "Youth workers of this organisation still hold open assignments "
+                    "(%(names)s). Hand them over first on the “Departure of a worker” page, "
+                    "then deactivate the organisation."
+                )
+                % {"names": names}
+            }
+        )
 
 
 def _organisation_group_name(short_name: str) -> str:
@@ -82,7 +189,10 @@ def organisation_update(
     *, organisation: Organisation, name: str, short_name: str, sector: str, is_active: bool
 ) -> Organisation:
     """Deactivating an organisation takes its members out of its group at once, so files shared
-    with it are no longer visible through it; reactivating brings them back."""
+    with it are no longer visible through it; reactivating brings them back. Refused while its
+    youth workers still hold open assignments (organisation_deactivation_check)."""
+    if organisation.is_active and not is_active:
+        organisation_deactivation_check(organisation=organisation)
     activity_changed = organisation.is_active != is_active
     organisation.name = name
     organisation.short_name = short_name
@@ -195,8 +305,12 @@ def membership_grant(
 def membership_revoke_roles(
     *, membership: Membership, roles: Iterable[str], actor: User | None = None
 ) -> Membership:
+    """Take roles away. The youth-worker role is refused while the person holds open
+    assignments (role_revocation_check); deactivating their account is the way when someone
+    leaves abruptly, and the coordinator then hands their follow-ups over."""
     roles = set(roles)
     _check_may_grant(actor, roles)
+    role_revocation_check(membership=membership, roles=roles)
     membership.roles.filter(role__in=roles).delete()
     if not membership.roles.exists():
         membership.is_active = False
@@ -236,7 +350,9 @@ def user_invite(
 @transaction.atomic
 def user_deactivate(*, user: User, actor: User | None = None) -> User:
     """A deactivated person can no longer sign in, and any open session stops working at once
-    (Django's authentication backend refuses inactive users on every request)."""
+    (Django's authentication backend refuses inactive users on every request). Allowed even
+    with open assignments (someone may leave abruptly): their assignments then grant nothing,
+    and the coordinator's home lists the follow-ups left without an active worker."""
     _check_may_grant(actor, [Role.ADMINISTRATOR])
     user.is_active = False
     user.save(update_fields=["is_active"])

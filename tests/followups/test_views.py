@@ -372,7 +372,9 @@ def test_the_caseload_shows_each_follow_ups_state(case, personas, login):
     attempt(case, worker, AttemptOutcome.REACHED, 30)  # a successful contact resets the count
     row = cells(client.get(url, **EN).content.decode(), case)[0]
     assert row[3].endswith("Reached") and row[4] == "0"
-    attempt(case, worker, AttemptOutcome.NO_SHOW, 20)
+    attempt(case, worker, AttemptOutcome.NO_SHOW, 20)  # not a failed contact by itself
+    assert cells(client.get(url, **EN).content.decode(), case)[0][4] == "0"
+    attempt(case, worker, AttemptOutcome.NO_ANSWER, 10)  # the attempt afterwards is
     assert cells(client.get(url, **EN).content.decode(), case)[0][4] == "1"
 
     services.note_save(
@@ -522,7 +524,8 @@ def test_the_timeline_shows_everything_and_filters_by_type(case, personas, login
     }
     assert "Culturel : visite au musée." in html and "Green (safe)" in html
     assert data_types(html).count("assignments") == 2  # the pair
-    assert data_types(html).count("consents") == 3  # program, sharing with CCSMTL and CODIM
+    # program, its research-use clause, sharing with CCSMTL and CODIM
+    assert data_types(html).count("consents") == 4
 
     response = client.get(url, {"type": "attempts"})
     assert data_types(response.content.decode()) == ["attempts", "attempts"]
@@ -579,7 +582,8 @@ def test_the_caseload_stays_within_the_query_budget(
     assert response.status_code == 200
     rows = response.context["participants"]
     assert len(rows) == size
-    assert {(p.failed_since_contact, p.last_contact_outcome) for p in rows} == {(2, "no_show")}
+    # The no-show is the last contact shown, but not a failed attempt.
+    assert {(p.failed_since_contact, p.last_contact_outcome) for p in rows} == {(1, "no_show")}
 
 
 @pytest.mark.parametrize("size", [5, 100])

@@ -186,13 +186,23 @@ def test_a_second_admission_of_the_same_referral_is_refused(make_referral, scree
     assert Participant.objects.count() == 1
 
 
-def test_admission_requires_the_workers_declaration_and_saves_nothing_otherwise(
-    make_referral, screen, admit
+@pytest.mark.parametrize(
+    ("missing", "field"),
+    [
+        ({"declaration_signed_by": None}, "declaration_signed_by"),
+        ({"research_use": ""}, "research_use"),
+        ({"confidentiality_explained": False}, "confidentiality_explained"),
+        ({"consent_place": " "}, "consent_place"),
+    ],
+)
+def test_admission_records_the_form_as_signed_and_saves_nothing_otherwise(
+    make_referral, screen, admit, missing, field
 ):
     referral = make_referral()
     screen(referral)
-    with pytest.raises(ValidationError):
-        admit(referral, worker_declaration=False)
+    with pytest.raises(ValidationError) as exc:
+        admit(referral, **missing)
+    assert field in exc.value.error_dict
     assert not Participant.objects.exists()
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.SCREENING
@@ -238,7 +248,9 @@ def test_concurrent_admissions_get_distinct_consecutive_ids(make_referral, scree
                 consent_given_on=timezone.localdate(),
                 consent_place="Montréal",
                 consent_form_version="1",
-                worker_declaration=True,
+                declaration_signed_by=personas["worker_ccsmtl"],
+                research_use="agreed",
+                confidentiality_explained=True,
             )
             results.append(participant.youth_id)
         except Exception as exc:  # noqa: BLE001 - reported below
