@@ -43,7 +43,13 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["organisation", "is_active"]
     list_select_related = ["user", "organisation"]
     readonly_fields = ["user", "organisation", "is_active", "created_at"]
+    fields = [*readonly_fields, "hours_per_week"]
     inlines = [MembershipRoleInline]
+
+    def save_model(self, request, obj, form, change):
+        services.membership_set_hours(
+            membership=obj, hours_per_week=form.cleaned_data["hours_per_week"], actor=request.user
+        )
 
     def has_add_permission(self, request):
         return False  # people join through an invitation, which grants their roles

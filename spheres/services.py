@@ -24,6 +24,7 @@ ADMINISTRATOR_PERMISSIONS = {
         "view_user",
         "change_user",
         "view_membership",
+        "change_membership",  # hours per week only: roles and activity go through services
         "view_membershiprole",
         "view_readlogentry",
     ],
@@ -164,6 +165,22 @@ def membership_grant(
     )
     _sync_organisation_group(membership)
     _sync_staff_flag(user)
+    return membership
+
+
+@transaction.atomic
+def membership_set_hours(
+    *, membership: Membership, hours_per_week: int | None, actor: User | None = None
+) -> Membership:
+    """A worker's contracted hours per week, against which the dashboards set the caseload."""
+    if actor is not None and not (
+        actor.is_superuser
+        or selectors.roles_of(actor) & {Role.ADMINISTRATOR, Role.COORDINATOR}
+    ):
+        raise PermissionDenied
+    membership.hours_per_week = hours_per_week
+    membership.full_clean()
+    membership.save(update_fields=["hours_per_week"])
     return membership
 
 
