@@ -174,8 +174,7 @@ def membership_set_hours(
 ) -> Membership:
     """A worker's contracted hours per week, against which the dashboards set the caseload."""
     if actor is not None and not (
-        actor.is_superuser
-        or selectors.roles_of(actor) & {Role.ADMINISTRATOR, Role.COORDINATOR}
+        actor.is_superuser or selectors.roles_of(actor) & {Role.ADMINISTRATOR, Role.COORDINATOR}
     ):
         raise PermissionDenied
     membership.hours_per_week = hours_per_week

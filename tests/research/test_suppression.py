@@ -69,9 +69,9 @@ def possible_values(cells, result, published):
 
     def consistent(cell):
         for line in lines_of[cell]:
-            if all(c in assigned for c in line):
-                if sum(sign(*c) * assigned[c] for c in line) != 0:
-                    return False
+            complete = all(c in assigned for c in line)
+            if complete and sum(sign(*c) * assigned[c] for c in line) != 0:
+                return False
         return True
 
     def search(k):
@@ -124,7 +124,9 @@ def programs(draw):
     return cells, margins
 
 
-@settings(max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(programs())
 def test_no_hidden_count_can_be_recovered_from_what_is_shown(program):
     cells, (row_totals, column_totals, grand_total) = program
