@@ -45,7 +45,9 @@ HOME_CARDS: dict[str, list[Card]] = {
     ],
     Role.STEERING_COMMITTEE: [
         Card(
-            _("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")
+            _("Program dashboard"),
+            _("Program-level figures: recruitment, follow-ups, caseloads."),
+            "dashboard",
         ),
     ],
     Role.RESEARCHER: [
@@ -69,6 +71,11 @@ NAV_LINKS = [
     (_("My caseload"), "caseload", {Role.YOUTH_WORKER}),
     (_("Participants"), "participant_list", CASE),
     (_("Departure of a worker"), "handover", {Role.COORDINATOR}),
+    (
+        _("Dashboard"),
+        "dashboard",
+        {Role.COORDINATOR, Role.YOUTH_WORKER, Role.STEERING_COMMITTEE, Role.RESEARCHER},
+    ),
     (_("Refer a candidate"), "referral_submit", None),
     (_("My referrals"), "my_referrals", None),
     (_("Notifications"), "notifications", None),

@@ -376,3 +376,8 @@ SPHERES_DEMO_PASSWORD = env.str("SPHERES_DEMO_PASSWORD", default="Spheres-demo-2
 # Absolute links in e-mails (invitations); the request is not available in a worker.
 SPHERES_BASE_URL = env.str("SPHERES_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 FORM_RENDERER = "spheres.forms_rendering.SpheresFormRenderer"
+
+# Dashboards: counts from 1 to this minus one show as "< N" to everyone but the coordinator.
+SPHERES_SMALL_COUNT_THRESHOLD = _int("SPHERES_SMALL_COUNT_THRESHOLD", 5)
+if SPHERES_SMALL_COUNT_THRESHOLD < 2:
+    raise ImproperlyConfigured("SPHERES_SMALL_COUNT_THRESHOLD must be at least 2.")

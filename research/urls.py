@@ -1,0 +1,8 @@
+from django.urls import path
+
+from research import views
+
+urlpatterns = [
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/figures.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+]
