@@ -65,6 +65,7 @@ from referrals.models import (
     RecruiterRiskAssessment,
     Referral,
     ReferralStatus,
+    Screening,
 )
 from research.dashboards.scope import Level, Scope, add_months, month_starts, start_of_day
 from research.dashboards.tables import MeasureTable, Table
@@ -574,9 +575,10 @@ DROPOUT_REASONS = [InactiveReason.UNREACHABLE, InactiveReason.WITHDRAWAL]
 HORIZONS = [3, 6, 12]
 
 
-def dropout(scope: Scope) -> Table:
+def _dropout_parts(scope: Scope) -> tuple[dict, dict]:
     """Participants admitted in the period who became inactive (unreachable or withdrawal)
-    within 3, 6 and 12 months of admission, among those admitted long enough ago."""
+    within 3, 6 and 12 months of admission, among those admitted long enough ago. Months are
+    counted in SQL: difference of years and months, minus one before the day of the month."""
     first_drop = Subquery(
         FollowUpStatusChange.objects.filter(
             followup__participant=OuterRef("pk"),
@@ -588,29 +590,28 @@ def dropout(scope: Scope) -> Table:
         .annotate(first=Min("changed_at"))
         .values("first")
     )
-    qs = (
-        participants_in_scope(scope)
-        .filter(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
-        .annotate(drop=first_drop)
-        .annotate(drop_day=TruncDate("drop"))
-        .annotate(
-            elapsed=(ExtractYear("drop_day") - ExtractYear("admitted_on")) * 12
-            + ExtractMonth("drop_day")
-            - ExtractMonth("admitted_on")
-            - Case(
-                When(Q(drop_day__day__lt=ExtractDay("admitted_on")), then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-    )
-    today = scope.as_of
+    drop_day = TruncDate(first_drop)
+    annotations = {
+        "drop_day": drop_day,
+        "elapsed": (ExtractYear("drop_day") - ExtractYear("admitted_on")) * 12
+        + ExtractMonth("drop_day")
+        - ExtractMonth("admitted_on")
+        - Case(
+            When(Q(drop_day__day__lt=ExtractDay("admitted_on")), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    }
+    admitted = Q(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
     aggregates = {}
     for h in HORIZONS:
-        eligible = Q(admitted_on__lte=add_months(today, -h))
+        eligible = admitted & Q(admitted_on__lte=add_months(scope.as_of, -h))
         aggregates[f"e{h}"] = Count("pk", filter=eligible)
         aggregates[f"d{h}"] = Count("pk", filter=eligible & Q(elapsed__lt=h))
-    found = qs.aggregate(**aggregates)
+    return annotations, aggregates
+
+
+def _dropout_table(found: dict) -> Table:
     cells = [[found[f"d{h}"], found[f"e{h}"] - found[f"d{h}"]] for h in HORIZONS]
     return Table(
         key="dropout",
@@ -972,7 +973,7 @@ def risk_transitions(scope: Scope) -> list[Table]:
 T2_AFTER_MONTHS = 12
 
 
-def questionnaire_completion(scope: Scope) -> Table:
+def _questionnaire_parts(scope: Scope) -> tuple[dict, dict]:
     """Time 1 is due for every participant who consented to research; time 2 once time 1 is
     at least 12 months old. Done = the self-report instrument was administered."""
     research = Exists(
@@ -1002,17 +1003,18 @@ def questionnaire_completion(scope: Scope) -> Table:
             assessed_on__lte=add_months(scope.end, -T2_AFTER_MONTHS),
         )
     )
-    found = (
-        participants_in_scope(scope)
-        .filter(admitted_on__lte=scope.end)
-        .annotate(research=research, d1=done(1), d2=done(2), t1_old=t1_old)
-        .aggregate(
-            done1=Count("pk", filter=Q(d1=True)),
-            due1=Count("pk", filter=Q(research=True) | Q(d1=True)),
-            done2=Count("pk", filter=Q(d2=True)),
-            due2=Count("pk", filter=Q(t1_old=True) | Q(d2=True)),
-        )
-    )
+    annotations = {"research": research, "d1": done(1), "d2": done(2), "t1_old": t1_old}
+    admitted = Q(admitted_on__lte=scope.end)
+    aggregates = {
+        "done1": Count("pk", filter=admitted & Q(d1=True)),
+        "due1": Count("pk", filter=admitted & (Q(research=True) | Q(d1=True))),
+        "done2": Count("pk", filter=admitted & Q(d2=True)),
+        "due2": Count("pk", filter=admitted & (Q(t1_old=True) | Q(d2=True))),
+    }
+    return annotations, aggregates
+
+
+def _questionnaire_table(found: dict) -> Table:
     cells = [
         [found["done1"], found["due1"] - found["done1"]],
         [found["done2"], found["due2"] - found["done2"]],
@@ -1140,22 +1142,34 @@ def workload(scope: Scope) -> list[Table | MeasureTable]:
                 chart_column=1,
             )
         )
-    tables.append(missing_notes(scope))
     return tables
+
+
+def participant_counts(scope: Scope) -> tuple[Table, Table, Table]:
+    """Dropout, questionnaire completion and missing notes: one aggregate over participants."""
+    annotations, aggregates = {}, {}
+    for parts in (_dropout_parts, _questionnaire_parts, _missing_notes_parts):
+        more_annotations, more_aggregates = parts(scope)
+        annotations |= more_annotations
+        aggregates |= more_aggregates
+    found = participants_in_scope(scope).annotate(**annotations).aggregate(**aggregates)
+    return _dropout_table(found), _questionnaire_table(found), _missing_notes_table(scope, found)
 
 
 MISSING_WEEKS = 8
 
 
-def missing_notes(scope: Scope) -> Table:
-    """For each of the last weeks of the period: follow-ups active at the end of the week
-    (from the status history) with and without that week's note. One query."""
+def _missing_weeks(scope: Scope) -> list[datetime.date]:
     last_monday = scope.end - datetime.timedelta(days=scope.end.weekday() + 7)
     weeks = [last_monday - datetime.timedelta(weeks=k) for k in range(MISSING_WEEKS)]
-    weeks = sorted(w for w in weeks if w >= scope.start - datetime.timedelta(days=6))
-    qs = participants_in_scope(scope)
-    aggregates = {}
-    for k, week in enumerate(weeks):
+    return sorted(w for w in weeks if w >= scope.start - datetime.timedelta(days=6))
+
+
+def _missing_notes_parts(scope: Scope) -> tuple[dict, dict]:
+    """For each of the last weeks of the period: follow-ups active at the end of the week
+    (from the status history) with and without that week's note."""
+    annotations, aggregates = {}, {}
+    for k, week in enumerate(_missing_weeks(scope)):
         week_end = start_of_day(week + datetime.timedelta(days=7))
         status = Subquery(
             FollowUpStatusChange.objects.filter(
@@ -1165,11 +1179,15 @@ def missing_notes(scope: Scope) -> Table:
             .values("to_status")[:1]
         )
         has_note = Exists(WeeklyNote.objects.filter(participant=OuterRef("pk"), week=week))
-        qs = qs.annotate(**{f"s{k}": status, f"n{k}": has_note})
+        annotations |= {f"s{k}": status, f"n{k}": has_note}
         expected = Q(**{f"s{k}": FollowUpStatus.ACTIVE}, admitted_on__lte=week)
         aggregates[f"w{k}"] = Count("pk", filter=expected & Q(**{f"n{k}": True}))
         aggregates[f"m{k}"] = Count("pk", filter=expected & Q(**{f"n{k}": False}))
-    found = qs.aggregate(**aggregates) if weeks else {}
+    return annotations, aggregates
+
+
+def _missing_notes_table(scope: Scope, found: dict) -> Table:
+    weeks = _missing_weeks(scope)
     return Table(
         key="missing_notes",
         title=_("Weekly notes written and missing"),
@@ -1207,22 +1225,50 @@ def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
                 ],
             )
         )
+    dropout, questionnaires, missing = participant_counts(scope)
+    status = followups_by_status(scope)
     sections.append(
-        (
-            _("Follow-ups"),
-            [
-                followups_by_status(scope),
-                dropout(scope),
-                followup_length(scope),
-                followup_events(scope),
-            ],
-        )
+        (_("Follow-ups"), [status, dropout, followup_length(scope), followup_events(scope)])
     )
     contact, intensity, channels, needs, worker_sat, participant_sat = intensity_and_experience(
         scope
     )
     sections.append((_("Intensity"), [contact, intensity, channels, main_activities(scope), needs]))
     sections.append((_("Experience"), [worker_sat, participant_sat]))
-    sections.append((_("Risk"), [*risk_transitions(scope), questionnaire_completion(scope)]))
-    sections.append((_("Workload"), workload(scope)))
+    sections.append((_("Risk"), [*risk_transitions(scope), questionnaires]))
+    sections.append((_("Workload"), [*workload(scope), missing]))
     return sections
+
+
+# Tables whose rows feed the figures: (model, column that changes when a row is written).
+_VERSIONED = [
+    (Referral, "updated_at"),
+    (FollowUpStatusChange, "id"),
+    (WeeklyNote, "updated_at"),
+    (RiskAssessment, "id"),
+    (Assignment, "id"),
+    (Assignment, "ended_at"),
+    (Consent, "recorded_at"),
+    (Consent, "withdrawn_on"),
+    (InitialMeeting, "id"),
+    (RecruiterRiskAssessment, "id"),
+    (Screening, "updated_at"),
+    (Membership, "id"),
+]
+
+
+def data_version() -> str:
+    """A fingerprint of the data behind the figures (latest change and row count of each
+    source table), so that cached figures are never stale: one query."""
+    quote = connection.ops.quote_name
+    parts = []
+    for model, column in _VERSIONED:
+        table = quote(model._meta.db_table)
+        parts.append(f"(SELECT MAX({quote(column)}) FROM {table})")  # noqa: S608
+        parts.append(f"(SELECT COUNT(*) FROM {table})")  # noqa: S608
+    # Hours per week change in place without a timestamp of their own.
+    membership = quote(Membership._meta.db_table)
+    parts.append(f"(SELECT SUM(COALESCE(hours_per_week, 0)) FROM {membership})")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))  # noqa: S608 - table names from our models
+        return "|".join(str(v) for v in cursor.fetchone())

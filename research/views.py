@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from research.dashboards import excel
-from research.dashboards.page import period_text, published_sections, suppression_notice
+from research.dashboards.page import cached_sections, period_text, suppression_notice
 from research.dashboards.scope import Level, Scope, level_of
 from research.forms import DashboardFilterForm
 
@@ -38,7 +38,7 @@ def dashboard(request):
     context = {"form": form, "scope": scope, "levels": Level}
     if scope is not None:
         context |= {
-            "sections": published_sections(scope),
+            "sections": cached_sections(scope),
             "period": period_text(scope),
             "notice": suppression_notice(scope),
             "query": request.GET.urlencode(),
@@ -52,9 +52,7 @@ def dashboard_xlsx(request):
     form, scope = _scope(request)
     if scope is None:
         return render(request, "research/dashboard.html", {"form": form}, status=400)
-    figures = [
-        f.published for _t, figs in published_sections(scope, with_charts=False) for f in figs
-    ]
+    figures = [f.published for _t, figs in cached_sections(scope) for f in figs]
     wanted = request.GET.get("figure")
     if wanted:
         figures = [f for f in figures if f.key == wanted]
