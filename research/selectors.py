@@ -130,11 +130,6 @@ def _period_columns(scope: Scope) -> list[str]:
     return [_("Previous period"), _("This period")]
 
 
-def _pick(values_by_period: dict[int, int], scope: Scope) -> list[int]:
-    keys = [0, 1] if scope.compare else [1]
-    return [values_by_period.get(k, 0) for k in keys]
-
-
 def _month_label(month: datetime.date) -> str:
     return date_format(month, "F Y")
 
@@ -202,76 +197,17 @@ def _days_between(later, earlier):
 CLOSED = [ReferralStatus.ADMITTED, ReferralStatus.NOT_ADMITTED, ReferralStatus.REFERRED_ELSEWHERE]
 
 
+def _outcome_of(status: str) -> int:
+    """Index in _outcomes(): admitted, not admitted, referred elsewhere, still open."""
+    return CLOSED.index(status) if status in CLOSED else 3
+
+
 def _outcomes():
     # Labels are translated when the figure is built, in the viewer's language.
-    return [
-        (_("Admitted"), Q(status=ReferralStatus.ADMITTED)),
-        (_("Not admitted"), Q(status=ReferralStatus.NOT_ADMITTED)),
-        (_("Referred elsewhere"), Q(status=ReferralStatus.REFERRED_ELSEWHERE)),
-        (_("Still open"), ~Q(status__in=CLOSED)),
-    ]
-
-
-def referrals_by_month(scope: Scope) -> Table:
-    outcomes = _outcomes()
-    rows = (
-        referrals_in_scope(scope, scope.start, scope.end)
-        .annotate(month=TruncMonth("created_at"))
-        .values("month")
-        .annotate(**{f"o{k}": Count("pk", filter=q) for k, (_l, q) in enumerate(outcomes)})
-        .order_by("month")
-    )
-    by_month = {_month_key(r["month"]): [r[f"o{k}"] for k in range(len(outcomes))] for r in rows}
-    months = month_starts(scope.start, scope.end)
-    return Table(
-        key="referrals_by_month",
-        title=_("Referrals by month and outcome"),
-        description=_("Referrals received each month of the period, by what became of them since."),
-        row_header=_("Month"),
-        rows=[_month_label(m) for m in months],
-        columns=[label for label, _q in outcomes],
-        cells=[by_month.get(m, [0] * len(outcomes)) for m in months],
-        chart="stacked",
-    )
+    return [_("Admitted"), _("Not admitted"), _("Referred elsewhere"), _("Still open")]
 
 
 OUTSIDE = "outside"
-
-
-def referrals_by_organisation(scope: Scope) -> Table:
-    """One table for organisations and sectors (column totals are the sectors), so that the
-    two breakdowns are protected together."""
-    rows = (
-        referrals_in_scope(scope, scope.start, scope.end)
-        .values("referrer_organisation__short_name", "referrer_organisation__sector")
-        .annotate(n=Count("pk"))
-        .order_by("referrer_organisation__short_name")
-    )
-    sectors = [s for s in Sector.values if s != Sector.RESEARCH] + [OUTSIDE]
-    labels = dict(Sector.choices)
-    labels[OUTSIDE] = _("Outside the program")
-    matrix: dict[str, list[int]] = {}
-    for r in rows:
-        name = r["referrer_organisation__short_name"] or _("Outside the program")
-        sector = r["referrer_organisation__sector"] or OUTSIDE
-        if sector not in sectors:
-            sectors.insert(-1, sector)
-        line = matrix.setdefault(name, [0] * len(sectors))
-        line[sectors.index(sector)] += r["n"]
-    used = [
-        k for k in range(len(sectors)) if any(k < len(line) and line[k] for line in matrix.values())
-    ]
-    return Table(
-        key="referrals_by_organisation",
-        title=_("Referrals by referring organisation and sector"),
-        description=_("Who referred the candidates of the period: organisation and its sector."),
-        row_header=_("Referring organisation"),
-        rows=list(matrix),
-        columns=[str(labels[sectors[k]]) for k in used],
-        cells=[[line[k] if k < len(line) else 0 for k in used] for line in matrix.values()],
-        chart="hbar_stacked",
-        blank_zeros=True,
-    )
 
 
 def _non_admission_reasons():
@@ -305,23 +241,83 @@ def _non_admission_reasons():
     ]
 
 
-def referral_outcomes_and_reasons(scope: Scope) -> tuple[Table, Table]:
-    """Conversion (referral -> admission) and why candidates were not admitted, this period
-    against the previous one: one query."""
-    outcomes, reasons = _outcomes(), _non_admission_reasons()
+def recruitment(scope: Scope) -> tuple[Table, Table, Table, Table]:
+    """Referrals by month and outcome, by referring organisation and sector, the conversion
+    to admission and the reasons for non-admission, this period against the previous one.
+    One query grouped by period, month, organisation and status; Python only adds up the
+    grouped rows (a few per month)."""
+    reasons = _non_admission_reasons()
     closed = Q(status__in=[ReferralStatus.NOT_ADMITTED, ReferralStatus.REFERRED_ELSEWHERE])
-    aggregates = {f"o{k}": Count("pk", filter=q) for k, (_l, q) in enumerate(outcomes)}
-    aggregates |= {f"r{k}": Count("pk", filter=closed & q) for k, (_l, q) in enumerate(reasons)}
     rows = (
         referrals_in_scope(scope, scope.previous_start, scope.end)
-        .annotate(period=_period_key("created_at", scope))
-        .values("period")
-        .annotate(**aggregates)
+        .annotate(period=_period_key("created_at", scope), month=TruncMonth("created_at"))
+        .values(
+            "period",
+            "month",
+            "status",
+            "referrer_organisation__short_name",
+            "referrer_organisation__sector",
+        )
+        .annotate(
+            n=Count("pk"),
+            **{f"r{k}": Count("pk", filter=closed & q) for k, (_l, q) in enumerate(reasons)},
+        )
         .order_by()
     )
-    by_period = {r["period"]: r for r in rows}
+    outcomes = _outcomes()
+    months = month_starts(scope.start, scope.end)
+    by_month = {m: [0] * len(outcomes) for m in months}
+    by_period = {0: [0] * len(outcomes), 1: [0] * len(outcomes)}
+    reasons_by_period = {0: [0] * len(reasons), 1: [0] * len(reasons)}
+    sectors = [s for s in Sector.values if s != Sector.RESEARCH] + [OUTSIDE]
+    by_organisation: dict[str, list[int]] = {}
+    for r in rows:
+        outcome = _outcome_of(r["status"])
+        by_period[r["period"]][outcome] += r["n"]
+        for k in range(len(reasons)):
+            reasons_by_period[r["period"]][k] += r[f"r{k}"]
+        if r["period"] != 1:
+            continue
+        by_month[_month_key(r["month"])][outcome] += r["n"]
+        name = r["referrer_organisation__short_name"] or _("Outside the program")
+        sector = r["referrer_organisation__sector"] or OUTSIDE
+        if sector not in sectors:
+            sectors.insert(-1, sector)
+        line = by_organisation.setdefault(name, [0] * len(sectors))
+        line += [0] * (len(sectors) - len(line))
+        line[sectors.index(sector)] += r["n"]
+    labels = dict(Sector.choices) | {OUTSIDE: _("Outside the program")}
+    used = [
+        k for k in range(len(sectors)) if any(k < len(v) and v[k] for v in by_organisation.values())
+    ]
     keys = [0, 1] if scope.compare else [1]
     columns = _period_columns(scope)
+    month_table = Table(
+        key="referrals_by_month",
+        title=_("Referrals by month and outcome"),
+        description=_("Referrals received each month of the period, by what became of them since."),
+        row_header=_("Month"),
+        rows=[_month_label(m) for m in months],
+        columns=outcomes,
+        cells=[by_month[m] for m in months],
+        chart="stacked",
+    )
+    # One table for organisations and sectors (the column totals are the sectors), so that
+    # the two breakdowns are protected together.
+    organisation_table = Table(
+        key="referrals_by_organisation",
+        title=_("Referrals by referring organisation and sector"),
+        description=_("Who referred the candidates of the period: organisation and its sector."),
+        row_header=_("Referring organisation"),
+        rows=sorted(by_organisation),
+        columns=[str(labels[sectors[k]]) for k in used],
+        cells=[
+            [by_organisation[name][k] if k < len(by_organisation[name]) else 0 for k in used]
+            for name in sorted(by_organisation)
+        ],
+        chart="hbar_stacked",
+        blank_zeros=True,
+    )
     outcome_table = Table(
         key="referral_outcomes",
         title=_("From referral to admission"),
@@ -330,9 +326,9 @@ def referral_outcomes_and_reasons(scope: Scope) -> tuple[Table, Table]:
             "conversion rate."
         ),
         row_header=_("Outcome"),
-        rows=[label for label, _q in outcomes],
+        rows=outcomes,
         columns=columns,
-        cells=[[by_period.get(p, {}).get(f"o{k}", 0) for p in keys] for k in range(len(outcomes))],
+        cells=[[by_period[p][k] for p in keys] for k in range(len(outcomes))],
         row_totals=False,
         grand_total=False,
         percent="column",
@@ -348,14 +344,14 @@ def referral_outcomes_and_reasons(scope: Scope) -> tuple[Table, Table]:
         row_header=_("Reason"),
         rows=[label for label, _q in reasons],
         columns=columns,
-        cells=[[by_period.get(p, {}).get(f"r{k}", 0) for p in keys] for k in range(len(reasons))],
+        cells=[[reasons_by_period[p][k] for p in keys] for k in range(len(reasons))],
         row_totals=False,
         column_totals=False,
         grand_total=False,
         additive=False,
         chart="hbar",
     )
-    return outcome_table, reasons_table
+    return month_table, organisation_table, outcome_table, reasons_table
 
 
 def first_assignment_at():
@@ -429,10 +425,10 @@ def _gender_groups():
     ]
 
 
-def admissions_by_age_and_gender(scope: Scope) -> Table:
-    """Age at admission in SQL: the difference of years, minus one before the birthday."""
+def _age_gender_parts(scope: Scope) -> tuple[dict, dict]:
+    """Age at admission in SQL: the difference of years, minus one before the birthday; the
+    free-text gender compared without case or spaces, in four groups."""
     groups = _gender_groups()
-    gender = Lower(Trim("referral__gender_identity"))
     gender_case = Case(
         *[When(Q(g__in=values), then=Value(k)) for k, (_l, values) in enumerate(groups)],
         When(g="", then=Value(len(groups) + 1)),
@@ -440,44 +436,40 @@ def admissions_by_age_and_gender(scope: Scope) -> Table:
         output_field=IntegerField(),
     )
     before_birthday = Case(
-        When(
-            Q(am__lt=F("bm")) | Q(am=F("bm"), ad__lt=F("bd")),
-            then=Value(1),
-        ),
+        When(Q(am__lt=F("bm")) | Q(am=F("bm"), ad__lt=F("bd")), then=Value(1)),
         default=Value(0),
         output_field=IntegerField(),
     )
-    rows = (
-        participants_in_scope(scope)
-        .filter(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
-        .annotate(
-            g=gender,
-            am=ExtractMonth("admitted_on"),
-            ad=ExtractDay("admitted_on"),
-            bm=ExtractMonth("referral__date_of_birth"),
-            bd=ExtractDay("referral__date_of_birth"),
-        )
-        .annotate(
-            gk=gender_case,
-            age=ExtractYear("admitted_on")
-            - ExtractYear("referral__date_of_birth")
-            - before_birthday,
-        )
-        .values("gk", "age")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    columns = [label for label, _v in groups] + [_("Another identity"), _("Not stated")]
-    cells = [[0] * len(columns) for _b in AGE_BANDS]
-    other_ages = [0] * len(columns)
-    for r in rows:
-        band = next((k for k, (lo, hi) in enumerate(AGE_BANDS) if lo <= r["age"] <= hi), None)
-        target = cells[band] if band is not None else other_ages
-        target[r["gk"]] += r["n"]
+    annotations = {
+        "g": Lower(Trim("referral__gender_identity")),
+        "am": ExtractMonth("admitted_on"),
+        "ad": ExtractDay("admitted_on"),
+        "bm": ExtractMonth("referral__date_of_birth"),
+        "bd": ExtractDay("referral__date_of_birth"),
+        "gk": gender_case,
+        "age": ExtractYear("admitted_on")
+        - ExtractYear("referral__date_of_birth")
+        - before_birthday,
+    }
+    admitted = Q(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
+    bands = [Q(age__gte=lo, age__lte=hi) for lo, hi in AGE_BANDS]
+    bands.append(Q(age__lt=AGE_BANDS[0][0]) | Q(age__gt=AGE_BANDS[-1][1]))
+    aggregates = {
+        f"ag{b}_{k}": Count("pk", filter=admitted & band & Q(gk=k))
+        for b, band in enumerate(bands)
+        for k in range(len(groups) + 2)
+    }
+    return annotations, aggregates
+
+
+def _age_gender_table(found: dict) -> Table:
+    columns = [label for label, _v in _gender_groups()] + [_("Another identity"), _("Not stated")]
+    cells = [[found[f"ag{b}_{k}"] for k in range(len(columns))] for b in range(len(AGE_BANDS) + 1)]
     labels = [_("%(low)s to %(high)s") % {"low": lo, "high": hi} for lo, hi in AGE_BANDS]
-    if any(other_ages):
+    if any(cells[-1]):
         labels.append(_("Other ages"))
-        cells.append(other_ages)
+    else:
+        cells.pop()
     return Table(
         key="admissions_by_age_and_gender",
         title=_("Participants admitted by age and gender"),
@@ -512,9 +504,21 @@ def _status_groups():
     ]
 
 
-def followups_by_status(scope: Scope) -> Table:
+def _events():
+    reactivated = (FollowUpStatus.INACTIVE, FollowUpStatus.COMPLETED)
+    return [
+        (_("Breaks agreed"), lambda to, frm: to == FollowUpStatus.ON_BREAK),
+        (_("Became inactive"), lambda to, frm: to == FollowUpStatus.INACTIVE),
+        (_("Completed"), lambda to, frm: to == FollowUpStatus.COMPLETED),
+        (_("Reactivations"), lambda to, frm: to == FollowUpStatus.ACTIVE and frm in reactivated),
+    ]
+
+
+def followup_statuses(scope: Scope) -> tuple[Table, Table]:
     """Status at the end of each month, from the status history: each change holds until the
-    next one (LEAD over the follow-up's changes), counted once per month in one query."""
+    next one (LEAD over the follow-up's changes), counted once per month; and the changes of
+    the period and the previous one (breaks, inactivity, completions, reactivations). One
+    query, grouped by kind of change."""
     months = month_starts(scope.start, scope.end)
     ends = [min(add_months(m, 1), scope.end + datetime.timedelta(1)) for m in months]
     changes = (
@@ -528,7 +532,7 @@ def followups_by_status(scope: Scope) -> Table:
                 order_by=[F("changed_at").asc(), F("pk").asc()],
             )
         )
-        .values("to_status", "reason", "changed_at", "next_at")
+        .values("to_status", "from_status", "reason", "changed_at", "next_at")
     )
     inner, params = changes.query.sql_with_params()
     adapt = connection.ops.adapt_datetimefield_value
@@ -540,21 +544,49 @@ def followups_by_status(scope: Scope) -> Table:
             f"THEN 1 ELSE 0 END) AS m{k}"
         )
         column_params += [instant, instant]
+    for k, (start, end) in enumerate(
+        ((scope.previous_start, scope.start), (scope.start, scope.end + datetime.timedelta(1)))
+    ):
+        columns.append(
+            f"SUM(CASE WHEN t.changed_at >= %s AND t.changed_at < %s THEN 1 ELSE 0 END) AS p{k}"
+        )
+        column_params += [adapt(start_of_day(start)), adapt(start_of_day(end))]
     sql = (
-        f"SELECT t.to_status, t.reason, {', '.join(columns)} "  # noqa: S608 - our own SQL only
-        f"FROM ({inner}) t GROUP BY t.to_status, t.reason"
+        f"SELECT t.to_status, t.from_status, t.reason, {', '.join(columns)} "  # noqa: S608
+        f"FROM ({inner}) t GROUP BY t.to_status, t.from_status, t.reason"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*column_params, *params])
         found = cursor.fetchall()
-    groups = _status_groups()
+    groups, events = _status_groups(), _events()
     cells = [[0] * len(months) for _g in groups]
-    for status, reason, *counts in found:
+    changes_by_period = [[0, 0] for _e in events]
+    for status, from_status, reason, *counts in found:
+        *at_month_end, previous, this = (int(v or 0) for v in counts)
         for k, (_l, wanted, reasons) in enumerate(groups):
             if status == wanted and (reasons is None or reason in reasons):
-                for j, value in enumerate(counts):
-                    cells[k][j] += int(value or 0)
-    return Table(
+                for j, value in enumerate(at_month_end):
+                    cells[k][j] += value
+        for k, (_l, matches) in enumerate(events):
+            if matches(status, from_status):
+                changes_by_period[k][0] += previous
+                changes_by_period[k][1] += this
+    keys = [0, 1] if scope.compare else [1]
+    events_table = Table(
+        key="followup_events",
+        title=_("Breaks, inactivity, completions and reactivations"),
+        description=_("Number of times follow-ups changed status during the period."),
+        row_header=_("Change"),
+        rows=[label for label, _m in events],
+        columns=_period_columns(scope),
+        cells=[[row[p] for p in keys] for row in changes_by_period],
+        row_totals=False,
+        column_totals=False,
+        grand_total=False,
+        additive=False,
+        chart="bar",
+    )
+    status_table = Table(
         key="followups_by_status",
         title=_("Follow-ups by status, at the end of each month"),
         description=_(
@@ -569,6 +601,7 @@ def followups_by_status(scope: Scope) -> Table:
         grand_total=False,
         chart="stacked_by_column",
     )
+    return status_table, events_table
 
 
 DROPOUT_REASONS = [InactiveReason.UNREACHABLE, InactiveReason.WITHDRAWAL]
@@ -674,47 +707,6 @@ def followup_length(scope: Scope) -> MeasureTable:
         values=values,
         unit=_("months"),
         chart_column=1,
-    )
-
-
-def followup_events(scope: Scope) -> Table:
-    """Changes of status during the period: breaks, inactivity, completions, reactivations."""
-    reactivated = Q(
-        to_status=FollowUpStatus.ACTIVE,
-        from_status__in=[FollowUpStatus.INACTIVE, FollowUpStatus.COMPLETED],
-    )
-    events = [
-        (_("Breaks agreed"), Q(to_status=FollowUpStatus.ON_BREAK)),
-        (_("Became inactive"), Q(to_status=FollowUpStatus.INACTIVE)),
-        (_("Completed"), Q(to_status=FollowUpStatus.COMPLETED)),
-        (_("Reactivations"), reactivated),
-    ]
-    rows = (
-        FollowUpStatusChange.objects.filter(
-            followup__participant__in=participants_in_scope(scope).values("pk"),
-            changed_at__gte=start_of_day(scope.previous_start),
-            changed_at__lt=start_of_day(scope.end + datetime.timedelta(1)),
-        )
-        .annotate(period=_period_key("changed_at", scope))
-        .values("period")
-        .annotate(**{f"e{k}": Count("pk", filter=q) for k, (_l, q) in enumerate(events)})
-        .order_by()
-    )
-    by_period = {r["period"]: r for r in rows}
-    keys = [0, 1] if scope.compare else [1]
-    return Table(
-        key="followup_events",
-        title=_("Breaks, inactivity, completions and reactivations"),
-        description=_("Number of times follow-ups changed status during the period."),
-        row_header=_("Change"),
-        rows=[label for label, _q in events],
-        columns=_period_columns(scope),
-        cells=[[by_period.get(p, {}).get(f"e{k}", 0) for p in keys] for k in range(len(events))],
-        row_totals=False,
-        column_totals=False,
-        grand_total=False,
-        additive=False,
-        chart="bar",
     )
 
 
@@ -931,43 +923,41 @@ def _level_at(time_point: int, scope: Scope):
     )
 
 
-def risk_transitions(scope: Scope) -> list[Table]:
+def _risk_parts(scope: Scope) -> tuple[dict, dict]:
     """Level at admission against the level at time 1 and at time 2 (assessed by the end of
-    the period): two transition tables from one query."""
-    rows = (
-        participants_in_scope(scope)
-        .annotate(l0=_level_at(0, scope), l1=_level_at(1, scope), l2=_level_at(2, scope))
-        .filter(l0__isnull=False)
-        .values("l0", "l1", "l2")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    the period)."""
+    annotations = {f"l{t}": _level_at(t, scope) for t in (0, 1, 2)}
+    levels = RiskLevel.values
+    aggregates = {
+        f"t{t}_{a}_{b}": Count("pk", filter=Q(l0=levels[a], **{f"l{t}": levels[b]}))
+        for t in (1, 2)
+        for a in range(len(levels))
+        for b in range(len(levels))
+    }
+    return annotations, aggregates
+
+
+def _risk_tables(found: dict) -> list[Table]:
     levels = RiskLevel.values
     labels = [str(label) for _v, label in RiskLevel.choices]
-    tables = []
-    grids = {1: [[0] * 4 for _l in levels], 2: [[0] * 4 for _l in levels]}
-    for r in rows:
-        for t in (1, 2):
-            if r[f"l{t}"]:
-                grids[t][levels.index(r["l0"])][levels.index(r[f"l{t}"])] += r["n"]
-    for t in (1, 2):
-        tables.append(
-            Table(
-                key=f"risk_transitions_t{t}",
-                title=_("Risk level: admission to time %(t)s") % {"t": t},
-                description=_(
-                    "Participants by their risk level at admission (rows) and at time %(t)s "
-                    "(columns)."
-                )
-                % {"t": t},
-                row_header=_("At admission"),
-                rows=labels,
-                columns=labels,
-                cells=grids[t],
-                chart="stacked",
+    return [
+        Table(
+            key=f"risk_transitions_t{t}",
+            title=_("Risk level: admission to time %(t)s") % {"t": t},
+            description=_(
+                "Participants by their risk level at admission (rows) and at time %(t)s (columns)."
             )
+            % {"t": t},
+            row_header=_("At admission"),
+            rows=labels,
+            columns=labels,
+            cells=[
+                [found[f"t{t}_{a}_{b}"] for b in range(len(levels))] for a in range(len(levels))
+            ],
+            chart="stacked",
         )
-    return tables
+        for t in (1, 2)
+    ]
 
 
 T2_AFTER_MONTHS = 12
@@ -1145,15 +1135,29 @@ def workload(scope: Scope) -> list[Table | MeasureTable]:
     return tables
 
 
-def participant_counts(scope: Scope) -> tuple[Table, Table, Table]:
-    """Dropout, questionnaire completion and missing notes: one aggregate over participants."""
+def participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
+    """Admissions by age and gender, dropout, risk transitions, questionnaire completion and
+    missing notes: one aggregate over participants (conditional counts)."""
     annotations, aggregates = {}, {}
-    for parts in (_dropout_parts, _questionnaire_parts, _missing_notes_parts):
+    parts_of = (
+        _age_gender_parts,
+        _dropout_parts,
+        _risk_parts,
+        _questionnaire_parts,
+        _missing_notes_parts,
+    )
+    for parts in parts_of:
         more_annotations, more_aggregates = parts(scope)
         annotations |= more_annotations
         aggregates |= more_aggregates
     found = participants_in_scope(scope).annotate(**annotations).aggregate(**aggregates)
-    return _dropout_table(found), _questionnaire_table(found), _missing_notes_table(scope, found)
+    return {
+        "age_gender": _age_gender_table(found),
+        "dropout": _dropout_table(found),
+        "risk": _risk_tables(found),
+        "questionnaires": _questionnaire_table(found),
+        "missing_notes": _missing_notes_table(scope, found),
+    }
 
 
 MISSING_WEEKS = 8
@@ -1210,33 +1214,31 @@ def _missing_notes_table(scope: Scope, found: dict) -> Table:
 def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
     """Every figure the viewer's level allows, in sections. A fixed number of queries."""
     sections = []
+    counts = participant_counts(scope)
     if scope.level != Level.CASELOAD:
-        outcomes, reasons = referral_outcomes_and_reasons(scope)
+        by_month, by_organisation, outcomes, reasons = recruitment(scope)
         sections.append(
             (
                 _("Recruitment"),
                 [
-                    referrals_by_month(scope),
-                    referrals_by_organisation(scope),
+                    by_month,
+                    by_organisation,
                     outcomes,
                     reasons,
                     recruitment_delays(scope),
-                    admissions_by_age_and_gender(scope),
+                    counts["age_gender"],
                 ],
             )
         )
-    dropout, questionnaires, missing = participant_counts(scope)
-    status = followups_by_status(scope)
-    sections.append(
-        (_("Follow-ups"), [status, dropout, followup_length(scope), followup_events(scope)])
-    )
+    status, events = followup_statuses(scope)
+    sections.append((_("Follow-ups"), [status, counts["dropout"], followup_length(scope), events]))
     contact, intensity, channels, needs, worker_sat, participant_sat = intensity_and_experience(
         scope
     )
     sections.append((_("Intensity"), [contact, intensity, channels, main_activities(scope), needs]))
     sections.append((_("Experience"), [worker_sat, participant_sat]))
-    sections.append((_("Risk"), [*risk_transitions(scope), questionnaires]))
-    sections.append((_("Workload"), [*workload(scope), missing]))
+    sections.append((_("Risk"), [*counts["risk"], counts["questionnaires"]]))
+    sections.append((_("Workload"), [*workload(scope), counts["missing_notes"]]))
     return sections
 
 

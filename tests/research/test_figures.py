@@ -34,7 +34,7 @@ def cells(table):
 
 
 def test_referrals_by_month_and_outcome(scope):
-    table = selectors.referrals_by_month(scope)
+    table, _org, _outcomes, _reasons = selectors.recruitment(scope)
     # Admitted, not admitted, referred elsewhere, still open.
     assert table.cells == [
         [2, 0, 0, 0],  # January: A, B
@@ -47,9 +47,10 @@ def test_referrals_by_month_and_outcome(scope):
 
 
 def test_referrals_by_organisation_and_sector(scope):
-    table = selectors.referrals_by_organisation(scope)
+    _month, table, _outcomes, _reasons = selectors.recruitment(scope)
     by_org = {name: sum(row) for name, row in cells(table).items()}
-    assert by_org == {"CCSMTL": 2, "CODIM": 1, "EnMarge": 1, "SPVM": 1, table.rows[0]: 1}
+    (outside,) = set(table.rows) - {"CCSMTL", "CODIM", "EnMarge", "SPVM"}
+    assert by_org == {"CCSMTL": 2, "CODIM": 1, "EnMarge": 1, "SPVM": 1, outside: 1}
     assert sum(by_org.values()) == 6
     sector_totals = [sum(col) for col in zip(*table.cells, strict=True)]
     # Institutional (CCSMTL 2 + CODIM 1), community, police, outside the program.
@@ -57,7 +58,7 @@ def test_referrals_by_organisation_and_sector(scope):
 
 
 def test_conversion_and_reasons_for_non_admission(scope):
-    outcomes, reasons = selectors.referral_outcomes_and_reasons(scope)
+    _month, _org, outcomes, reasons = selectors.recruitment(scope)
     assert len(outcomes.columns) == 2  # the previous period, then this one
     assert outcomes.cells == [[0, 3], [1, 1], [0, 1], [0, 1]]
     shown = publish(outcomes, threshold=1)
@@ -82,7 +83,7 @@ def test_time_from_referral_to_assignment_and_initial_meeting(scope):
 
 
 def test_admissions_by_age_band_and_gender(scope):
-    table = selectors.admissions_by_age_and_gender(scope)
+    table = selectors.participant_counts(scope)["age_gender"]
     assert table.cells == [
         [0, 0, 0, 0],  # 12-14
         [1, 0, 0, 0],  # 15-17: A, woman
@@ -92,7 +93,7 @@ def test_admissions_by_age_band_and_gender(scope):
 
 
 def test_followups_by_status_at_each_month_end(scope):
-    table = selectors.followups_by_status(scope)
+    table, _events = selectors.followup_statuses(scope)
     active, on_break, unreachable, withdrawal, other, completed = table.cells
     assert active == [1, 2, 2, 2, 3, 2]
     assert on_break == [0, 0, 1, 0, 0, 0]  # A in March
@@ -102,7 +103,7 @@ def test_followups_by_status_at_each_month_end(scope):
 
 
 def test_dropout_within_3_6_and_12_months(scope):
-    dropout, _questionnaires, _missing = selectors.participant_counts(scope)
+    dropout = selectors.participant_counts(scope)["dropout"]
     # B became unreachable two months after admission; A, B and C are all old enough.
     assert dropout.cells == [[1, 2], [1, 2], [1, 2]]
     shown = publish(dropout, threshold=1)
@@ -119,7 +120,7 @@ def test_followup_length_median_and_quartiles(scope):
 
 
 def test_breaks_inactivity_completions_and_reactivations(scope):
-    table = selectors.followup_events(scope)
+    _status, table = selectors.followup_statuses(scope)
     assert table.cells == [[0, 1], [0, 1], [0, 1], [0, 1]]
 
 
@@ -146,11 +147,11 @@ def test_intensity_channels_needs_and_activities(scope):
 
 
 def test_risk_transitions_and_questionnaires(scope):
-    t1, t2 = selectors.risk_transitions(scope)
+    t1, t2 = selectors.participant_counts(scope)["risk"]
     # Rows: level at admission (red, yellow, green, none); columns: level at time 1 or 2.
     assert t1.cells == [[1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
     assert t2.cells == [[0, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
-    _dropout, questionnaires, _missing = selectors.participant_counts(scope)
+    questionnaires = selectors.participant_counts(scope)["questionnaires"]
     # Time 1: due for A and C (research consent) and B (done); done by A and B.
     # Time 2: done by A, due for nobody else yet.
     assert questionnaires.cells == [[2, 1], [1, 0]]
@@ -165,7 +166,7 @@ def test_workload_against_hours_and_missing_notes(scope, personas):
     assert rows["EnMarge"] == (0, [1, 0, None])  # C completed
     worker = personas["worker_codim"]
     assert f"{worker.first_name} {worker.last_name} (CODIM)" in by_worker.rows
-    _dropout, _questionnaires, missing = selectors.participant_counts(scope)
+    missing = selectors.participant_counts(scope)["missing_notes"]
     # Weeks of 5 May to 23 June: A active throughout; C until 10 June; B from 20 May.
     assert [m for _w, m in missing.cells] == [2, 2, 3, 3, 3, 2, 2, 2]
     assert all(w == 0 for w, _m in missing.cells)
