@@ -47,6 +47,7 @@ def test_navigation_shows_only_what_the_role_may_use(login, personas):
             "home",
             "caseload",
             "participant_list",
+            "dashboard",
             "referral_submit",
             "my_referrals",
             "notifications",
