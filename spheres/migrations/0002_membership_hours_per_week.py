@@ -4,6 +4,19 @@ import django.core.validators
 from django.db import migrations, models
 
 
+def let_administrators_set_hours(apps, schema_editor):
+    # Existing administrators' group gains the right to change a membership (hours only: the
+    # admin shows everything else read-only). New deployments get it when the group is made.
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name="spheres:administrators").first()
+    permission = Permission.objects.filter(
+        content_type__app_label="spheres", codename="change_membership"
+    ).first()
+    if group and permission:
+        group.permissions.add(permission)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -16,4 +29,5 @@ class Migration(migrations.Migration):
             name='hours_per_week',
             field=models.PositiveSmallIntegerField(blank=True, help_text='Hours worked for the program each week (youth workers).', null=True, validators=[django.core.validators.MaxValueValidator(80)], verbose_name='hours per week'),
         ),
+        migrations.RunPython(let_administrators_set_hours, migrations.RunPython.noop),
     ]
