@@ -51,7 +51,7 @@ class MembershipForm(forms.ModelForm):
 
     class Meta:
         model = Membership
-        fields = ["roles"]
+        fields = ["hours_per_week", "roles"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -76,7 +76,7 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["organisation", "is_active"]
     list_select_related = ["user", "organisation"]
     readonly_fields = ["user", "organisation", "is_active", "created_at"]
-    fields = ["user", "organisation", "is_active", "created_at", "roles"]
+    fields = ["user", "organisation", "is_active", "created_at", "hours_per_week", "roles"]
 
     def has_add_permission(self, request):
         return False  # people join through an invitation, which grants their roles
@@ -85,6 +85,9 @@ class MembershipAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change):
+        services.membership_set_hours(
+            membership=obj, hours_per_week=form.cleaned_data["hours_per_week"], actor=request.user
+        )
         wanted = set(form.cleaned_data["roles"])
         added, removed = wanted - form.current, form.current - wanted
         if added:

@@ -1,6 +1,7 @@
 """Shared core: people, partner organisations, program roles, notifications and the read log."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -109,6 +110,14 @@ class Membership(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="memberships"
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Contracted hours: the dashboards set caseloads against them (workload, DOMAIN.md: Caseloads).
+    hours_per_week = models.PositiveSmallIntegerField(
+        _("hours per week"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(80)],
+        help_text=_("Hours worked for the program each week (youth workers)."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

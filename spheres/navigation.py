@@ -62,7 +62,9 @@ HOME_CARDS: dict[str, list[Card]] = {
     ],
     Role.STEERING_COMMITTEE: [
         Card(
-            _("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")
+            _("Program dashboard"),
+            _("Program-level figures: recruitment, follow-ups, caseloads."),
+            "research:dashboard",
         ),
         Card(
             _("Roles to confirm"),
@@ -115,6 +117,9 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "referrals:participant_list": CASE,
     "followups:caseload": frozenset({Role.YOUTH_WORKER}),
     "followups:handover": frozenset({Role.COORDINATOR}),
+    "research:dashboard": frozenset(
+        {Role.COORDINATOR, Role.YOUTH_WORKER, Role.STEERING_COMMITTEE, Role.RESEARCHER}
+    ),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
     "role_grants": frozenset({Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
@@ -127,6 +132,7 @@ NAV_LINKS = [
     (_("My caseload"), "followups:caseload"),
     (_("Participants"), "referrals:participant_list"),
     (_("Departure of a worker"), "followups:handover"),
+    (_("Dashboard"), "research:dashboard"),
     (_("Refer a candidate"), "referrals:referral_submit"),
     (_("My referrals"), "referrals:my_referrals"),
     (_("Notifications"), "followups:notifications"),

@@ -302,6 +302,21 @@ def membership_grant(
 
 
 @transaction.atomic
+def membership_set_hours(
+    *, membership: Membership, hours_per_week: int | None, actor: User | None = None
+) -> Membership:
+    """A worker's contracted hours per week, against which the dashboards set the caseload."""
+    if actor is not None and not (
+        actor.is_superuser or selectors.roles_of(actor) & {Role.ADMINISTRATOR, Role.COORDINATOR}
+    ):
+        raise PermissionDenied
+    membership.hours_per_week = hours_per_week
+    membership.full_clean()
+    membership.save(update_fields=["hours_per_week"])
+    return membership
+
+
+@transaction.atomic
 def membership_revoke_roles(
     *, membership: Membership, roles: Iterable[str], actor: User | None = None
 ) -> Membership:
