@@ -4,7 +4,7 @@ handover suggestions. Models only; a fixed number of queries whatever the data s
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -15,13 +15,14 @@ from followups.models import (
     FollowUp,
     FollowUpStatus,
     FollowUpStatusChange,
+    HandoverItem,
     RiskAssessment,
     RiskLevel,
     WeeklyNote,
 )
 from followups.rules import monday_of
 from referrals import access
-from referrals.models import Assignment, Consent, Participant
+from referrals.models import Assignment, AssignmentRole, Consent, Participant
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
@@ -280,4 +281,79 @@ def successors_for(departing: User) -> QuerySet[User]:
                 "assignments", filter=Q(assignments__ended_at__isnull=True), distinct=True
             )
         )
+    )
+
+
+# --- What the Clinical Committee's agenda pulls (committees sits above and asks) ---------------
+
+OPEN_FOLLOWUP = [FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK]
+
+
+def followups_without_active_worker() -> QuerySet[FollowUp]:
+    """Active or on-break follow-ups that no active youth worker of an active organisation holds
+    any more (the worker's account or role ended without a handover). Each carries
+    `last_ended_id`, the assignment that ended last (0 when none did)."""
+    staffed = Assignment.objects.filter(
+        participant_id=OuterRef("participant_id"),
+        ended_at__isnull=True,
+        worker__is_active=True,
+        worker__memberships__is_active=True,
+        worker__memberships__organisation__is_active=True,
+        worker__memberships__roles__role=Role.YOUTH_WORKER,
+    )
+    last_ended = (
+        Assignment.objects.filter(participant_id=OuterRef("participant_id"), ended_at__isnull=False)
+        .order_by("-ended_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        FollowUp.objects.filter(status__in=OPEN_FOLLOWUP)
+        .exclude(Exists(staffed))
+        .annotate(last_ended_id=Coalesce(Subquery(last_ended), 0))
+        .order_by("participant_id")
+    )
+
+
+def breaks_resuming_before(day: datetime.date) -> QuerySet[FollowUp]:
+    """Follow-ups on break whose expected resume date falls before `day` (or has passed). Each
+    carries `break_change_id`, the change that started the break."""
+    started = (
+        FollowUpStatusChange.objects.filter(
+            followup=OuterRef("pk"), to_status=FollowUpStatus.ON_BREAK
+        )
+        .order_by("-changed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        FollowUp.objects.filter(status=FollowUpStatus.ON_BREAK, break_resume_on__lt=day)
+        .annotate(break_change_id=Subquery(started))
+        .order_by("break_resume_on", "pk")
+    )
+
+
+def handovers_since(since: datetime.datetime) -> QuerySet[HandoverItem]:
+    """Each follow-up moved by a departure handover since a moment, with its transition
+    summary."""
+    return HandoverItem.objects.filter(handover__performed_at__gte=since).order_by(
+        "handover__performed_at", "pk"
+    )
+
+
+def followups_to_present(worker_ids) -> QuerySet[Participant]:
+    """Participants with an active follow-up whose primary worker is one of `worker_ids`; each
+    carries `presenter_id`, that worker (the Clinical Committee's case presentations)."""
+    return Participant.objects.filter(
+        followup__status=FollowUpStatus.ACTIVE,
+        assignments__role=AssignmentRole.PRIMARY,
+        assignments__ended_at__isnull=True,
+        assignments__worker_id__in=list(worker_ids),
+    ).annotate(presenter_id=F("assignments__worker_id"))
+
+
+def followups_active(participant_ids) -> set[int]:
+    """Which of these participants' follow-ups are active (one query)."""
+    return set(
+        FollowUp.objects.filter(
+            participant_id__in=list(participant_ids), status=FollowUpStatus.ACTIVE
+        ).values_list("participant_id", flat=True)
     )
