@@ -15,7 +15,11 @@ def open_meeting(meeting: Meeting) -> Meeting:
     """Lock the meeting and re-read it: every change to a meeting runs inside this lock, so its
     decisions and minutes are one transaction with the meeting. A closed meeting takes no change
     until it is reopened (recorded)."""
-    meeting = Meeting.objects.select_for_update().select_related("committee").get(pk=meeting.pk)
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=meeting.pk)
+    )
     if meeting.is_closed:
         raise ValidationError(_("This meeting is closed: reopen it to change it."))
     return meeting

@@ -204,7 +204,11 @@ def agenda_refresh(*, meeting: Meeting, force: bool = False) -> int:
     """Bring the agenda up to date with its sources; returns how many items it added. Runs until
     the meeting starts (`force` at creation, for a meeting recorded after the fact); a closed
     meeting is never touched. Each source appears once (a unique key per agenda)."""
-    meeting = Meeting.objects.select_for_update().select_related("committee").get(pk=meeting.pk)
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=meeting.pk)
+    )
     now = timezone.now()
     if meeting.is_closed or (meeting.has_started(now) and not force):
         return 0
@@ -287,7 +291,7 @@ def agendas_refresh_upcoming() -> int:
 
 def _item_of(meeting: Meeting, item: AgendaItem) -> AgendaItem:
     item = (
-        AgendaItem.objects.select_for_update()
+        AgendaItem.objects.select_for_update(of=("self",))
         .select_related("participant__referral", "referral")
         .filter(pk=item.pk, meeting=meeting)
         .first()

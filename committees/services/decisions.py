@@ -89,7 +89,7 @@ def decision_record(
     if not meeting.committee.is_clinical:
         raise ValidationError(_("Only the Clinical Committee decides on individual cases."))
     item = (
-        AgendaItem.objects.select_for_update()
+        AgendaItem.objects.select_for_update(of=("self",))
         .select_related("participant__referral", "referral")
         .filter(pk=item.pk, meeting=meeting, removed_at__isnull=True)
         .first()

@@ -32,7 +32,7 @@ def _conflict():
 def _locked_item(item: AgendaItem) -> AgendaItem:
     meeting = open_meeting(item.meeting)
     return (
-        AgendaItem.objects.select_for_update()
+        AgendaItem.objects.select_for_update(of=("self",))
         .select_related("participant__referral", "referral", "meeting__committee")
         .get(pk=item.pk, meeting=meeting)
     )
