@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from committees.access import committees_for, current_seats
 from committees.models import (
+    PRESENTATION_FIELDS,
     ActionItem,
     ActionStatus,
     AgendaItem,
@@ -16,6 +17,7 @@ from committees.models import (
     Committee,
     CommitteeMember,
     Decision,
+    DecisionKind,
     ItemKind,
     ItemNews,
     Meeting,
@@ -170,8 +172,17 @@ def agenda(meeting: Meeting, user: User) -> Agenda:
         else:
             item.identifier, item.may_see = "", True
         item.visible_news = [n for n in item.news.all() if item.may_see or n.author_id == user.pk]
-        item.decision_kinds = DECISIONS_FOR.get(item.kind, []) if editable else []
-        item.presentation_record = getattr(item, "presentation", None)
+        item.decision_choices = [
+            (kind, DecisionKind(kind).label)
+            for kind in (DECISIONS_FOR.get(item.kind, []) if editable else [])
+        ]
+        record = getattr(item, "presentation", None)
+        item.presentation_record = record
+        item.presentation_rows = [
+            (record._meta.get_field(name).verbose_name, getattr(record, name))
+            for name in PRESENTATION_FIELDS
+            if record is not None and getattr(record, name)
+        ]
     decisions = list(
         Decision.objects.filter(meeting=meeting).select_related(
             "recorded_by",
@@ -208,3 +219,30 @@ def agenda(meeting: Meeting, user: User) -> Agenda:
         ),
         is_coordinator=coordinator,
     )
+
+
+def agenda_item_for(meeting: Meeting, item: AgendaItem, user: User) -> AgendaItem:
+    """One item with `identifier` and `may_see`, as `agenda` computes them."""
+    coordinator = participant_access.is_coordinator(user)
+    if item.participant_id:
+        item.identifier = item.participant.youth_id
+        item.may_see = (
+            coordinator
+            or participant_access.participants_visible_to(user)
+            .filter(pk=item.participant_id)
+            .exists()
+        )
+    elif item.referral_id:
+        item.identifier, item.may_see = referral_number(item.referral_id), coordinator
+    else:
+        item.identifier, item.may_see = "", True
+    return item
+
+
+def attendance_initial(meeting: Meeting) -> dict:
+    initial = {}
+    for row in meeting.attendances.all():
+        initial[f"status_{row.member_id}"] = row.status
+        if row.replaces_id:
+            initial[f"replaces_{row.member_id}"] = str(row.replaces_id)
+    return initial

@@ -33,7 +33,9 @@ HOME_CARDS: dict[str, list[Card]] = {
             "referrals:participant_list",
         ),
         Card(
-            _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
+            _("Clinical Committee"),
+            _("The next meeting's agenda and the decisions to follow up."),
+            "committees:committee_list",
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
     ],
@@ -51,7 +53,9 @@ HOME_CARDS: dict[str, list[Card]] = {
     ],
     Role.CLINICAL_COMMITTEE: [
         Card(
-            _("Clinical Committee"), _("Agenda of the next weekly meeting and case presentations.")
+            _("Clinical Committee"),
+            _("Agenda of the next weekly meeting and case presentations."),
+            "committees:committee_list",
         ),
     ],
     Role.STEERING_COMMITTEE: [
@@ -84,6 +88,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "referrals:participant_list": CASE,
     "followups:caseload": frozenset({Role.YOUTH_WORKER}),
     "followups:handover": frozenset({Role.COORDINATOR}),
+    "committees:committee_list": ANY_ROLE,
+    "committees:committee_create": frozenset({Role.COORDINATOR}),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
 }
@@ -95,12 +101,25 @@ NAV_LINKS = [
     (_("My caseload"), "followups:caseload"),
     (_("Participants"), "referrals:participant_list"),
     (_("Departure of a worker"), "followups:handover"),
+    (_("Committees"), "committees:committee_list"),
     (_("Refer a candidate"), "referrals:referral_submit"),
     (_("My referrals"), "referrals:my_referrals"),
     (_("Notifications"), "followups:notifications"),
     (_("Invite a person"), "invite"),
     (_("Administration"), "admin:index"),
 ]
+
+
+# Panels that apps above the core add to the home page (committees: upcoming meetings and one's
+# action items). The core cannot import them, so each registers its panel here from its
+# AppConfig.ready(). A panel is called with the request and returns None (nothing to show) or
+# {"template": ..., "context": {...}}.
+HOME_PANELS: list = []
+
+
+def register_home_panel(panel) -> None:
+    if panel not in HOME_PANELS:
+        HOME_PANELS.append(panel)
 
 
 def may_open(roles: frozenset[str], page: str) -> bool:

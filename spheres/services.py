@@ -249,6 +249,26 @@ def read_log_record(
     )
 
 
+def read_log_record_many(
+    *, user: User | None, action: str, object_type: str, object_ids, view_name: str = ""
+) -> None:
+    """One read-log row per record shown, in one insert (a page that shows several files, such as
+    a committee's agenda)."""
+    user = user if user is not None and user.is_authenticated else None
+    ReadLogEntry.objects.bulk_create(
+        [
+            ReadLogEntry(
+                user=user,
+                action=action,
+                object_type=object_type,
+                object_id=object_id,
+                view_name=view_name[:100],
+            )
+            for object_id in object_ids
+        ]
+    )
+
+
 def notifications_send(
     *,
     kind: str,

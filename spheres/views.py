@@ -11,7 +11,7 @@ from spheres import services
 from spheres.celery import app as celery_app
 from spheres.forms import InviteForm, post_data, submit
 from spheres.models import Role
-from spheres.navigation import HOME_CARDS, for_roles
+from spheres.navigation import HOME_CARDS, HOME_PANELS, for_roles
 from spheres.selectors import roles_of
 
 
@@ -22,7 +22,8 @@ def home(request):
         for role in Role.values
         if role in roles
     ]
-    return render(request, "spheres/home.html", {"sections": sections})
+    panels = [p for p in (panel(request) for panel in HOME_PANELS) if p]
+    return render(request, "spheres/home.html", {"sections": sections, "panels": panels})
 
 
 @for_roles("invite", refuse=PermissionDenied, superuser=True)

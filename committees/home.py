@@ -1,0 +1,16 @@
+"""The committees' panel on the home page: a member's upcoming meetings (with their agendas)
+and the action items they own. Registered with the core from CommitteesConfig.ready()."""
+
+from committees import selectors
+
+
+def panel(request) -> dict | None:
+    user = request.user
+    meetings = selectors.upcoming_meetings_for(user, limit=5)
+    actions = selectors.actions_owned_by(user)
+    if not meetings and not actions:
+        return None
+    return {
+        "template": "committees/_home.html",
+        "context": {"meetings": meetings, "actions": actions},
+    }
