@@ -125,9 +125,11 @@ def render_pdf(html: str) -> bytes:
     return out.getvalue()
 
 
-def pdf_document(meeting: Meeting, user: User, doc: str) -> bytes:
-    html = render_to_string("committees/print.html", {**document_context(meeting, user, doc)})
-    return render_pdf(html)
+def render_document(meeting: Meeting, user: User, doc: str, *, pdf: bool = False):
+    """(the document, the agenda it shows): HTML for the printer, or PDF bytes."""
+    context = {**document_context(meeting, user, doc), "pdf": pdf}
+    html = render_to_string("committees/print.html", context)
+    return (render_pdf(html) if pdf else html), context["agenda"]
 
 
 def email_context(meeting: Meeting) -> dict:

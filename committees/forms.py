@@ -24,6 +24,10 @@ class TimeInput(forms.TimeInput):
 
 
 class CommitteeForm(forms.ModelForm):
+    default_video_link = forms.URLField(
+        label=_("usual video link"), required=False, assume_scheme="https"
+    )
+
     class Meta:
         model = Committee
         fields = [
@@ -91,7 +95,7 @@ class MeetingForm(forms.Form):
         help_text=_("By default, the committee's usual length."),
     )
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
-    video_link = forms.URLField(label=_("Video link"), required=False)
+    video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
 
 
 class AttendanceForm(forms.Form):

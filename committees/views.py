@@ -7,7 +7,6 @@ and every page that shows participant content writes the read log (ids only)."""
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -459,18 +458,16 @@ def print_document(request, public_id, doc):
     """A page for the printer (print stylesheet): identifiers only, never a name."""
     meeting = _document(request, public_id, doc, "print_document")
     with translation.override(_language(request)):
-        context = documents.document_context(meeting, request.user, doc)
-        html = render_to_string("committees/print.html", context, request=request)
-    _log_shown(request, context["agenda"], "print_document")
+        html, agenda = documents.render_document(meeting, request.user, doc)
+    _log_shown(request, agenda, "print_document")
     return HttpResponse(html)
 
 
 def pdf_document(request, public_id, doc):
     meeting = _document(request, public_id, doc, "pdf_document")
     with translation.override(_language(request)):
-        context = documents.document_context(meeting, request.user, doc)
-        pdf = documents.render_pdf(render_to_string("committees/print.html", context))
-    _log_shown(request, context["agenda"], "pdf_document", ReadLogEntry.Action.DOWNLOAD)
+        pdf, agenda = documents.render_document(meeting, request.user, doc, pdf=True)
+    _log_shown(request, agenda, "pdf_document", ReadLogEntry.Action.DOWNLOAD)
     response = HttpResponse(pdf, content_type="application/pdf")
     filename = documents.document_filename(meeting, doc, "pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
