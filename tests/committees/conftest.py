@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from tests.referrals.conftest import *  # noqa: F403, I001 (first: it brings a `services` too)
-from committees import services
+from committees import services as committee_services
 from committees.models import CommitteeKind, MemberRole
+from tests.referrals.conftest import *  # noqa: F403
 
 
 def next_week(hour=9) -> tuple[datetime.date, datetime.time]:
@@ -18,7 +18,7 @@ def next_week(hour=9) -> tuple[datetime.date, datetime.time]:
 @pytest.fixture
 def clinical(personas):
     coordinator = personas["coordinator"]
-    committee = services.committee_create(
+    committee = committee_services.committee_create(
         actor=coordinator,
         kind=CommitteeKind.CLINICAL,
         name="Comité clinique",
@@ -26,10 +26,10 @@ def clinical(personas):
     )
     today = timezone.localdate() - datetime.timedelta(days=30)
     for key in ("coordinator", "worker_ccsmtl", "worker_codim", "police"):
-        services.member_add(
+        committee_services.member_add(
             committee=committee, actor=coordinator, user=personas[key], starts_on=today
         )
-    services.member_add(
+    committee_services.member_add(
         committee=committee,
         actor=coordinator,
         user=personas["worker_enmarge"],
@@ -42,12 +42,12 @@ def clinical(personas):
 @pytest.fixture
 def steering(personas):
     coordinator = personas["coordinator"]
-    committee = services.committee_create(
+    committee = committee_services.committee_create(
         actor=coordinator, kind=CommitteeKind.STEERING, name="Comité directeur"
     )
     start = timezone.localdate() - datetime.timedelta(days=30)
     for key in ("coordinator", "steering"):
-        services.member_add(
+        committee_services.member_add(
             committee=committee, actor=coordinator, user=personas[key], starts_on=start
         )
     return committee
@@ -57,7 +57,7 @@ def steering(personas):
 def schedule(personas):
     def _schedule(committee, *, days=7, hour=9, **kwargs):
         day = timezone.localdate() + datetime.timedelta(days=days)
-        return services.meeting_schedule(
+        return committee_services.meeting_schedule(
             committee=committee,
             actor=personas["coordinator"],
             day=day,

@@ -231,7 +231,9 @@ def test_printed_clinical_documents_carry_youth_ids_and_referral_numbers_only(
 # --- Steering, Joint and Extended: no nominative data at all ----------------------------------
 
 
-@pytest.mark.parametrize("kind", [CommitteeKind.STEERING, CommitteeKind.JOINT, CommitteeKind.EXTENDED])
+@pytest.mark.parametrize(
+    "kind", [CommitteeKind.STEERING, CommitteeKind.JOINT, CommitteeKind.EXTENDED]
+)
 def test_no_name_or_date_of_birth_in_any_program_committee_document(
     kind, login, personas, case, schedule, django_capture_on_commit_callbacks, settings
 ):

@@ -185,10 +185,8 @@ def test_a_source_that_no_longer_applies_leaves_an_untouched_agenda(
 def test_a_follow_up_made_inactive_by_the_job_reaches_the_next_agenda(
     clinical, meeting, make_participant, settings
 ):
-    from followups.models import AttemptOutcome, Channel
+    from followups.models import AttemptOutcome, Channel, FollowUp
     from followups.tasks import flag_unreachable_followups
-
-    from followups.models import FollowUp
 
     settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS = 2
     participant = make_participant()
@@ -289,9 +287,7 @@ def test_open_action_items_roll_over_until_done(clinical, schedule, personas):
     services.agenda_refresh(meeting=second)
     services.agenda_refresh(meeting=third)
     assert keys(first, ItemKind.ACTION_ITEM) == []  # not on the meeting that created it
-    assert [i.action_item_id for i in second.items.filter(kind=ItemKind.ACTION_ITEM)] == [
-        action.pk
-    ]
+    assert [i.action_item_id for i in second.items.filter(kind=ItemKind.ACTION_ITEM)] == [action.pk]
     assert third.items.filter(kind=ItemKind.ACTION_ITEM).count() == 1
 
     services.action_set_status(
