@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
@@ -228,11 +228,11 @@ ITEM_ACTIONS = {
 
 
 ITEM_ACTION_LABELS = [
-    ("up", _lazy("Move up")),
-    ("down", _lazy("Move down")),
-    ("handled", _lazy("Mark handled")),
-    ("unhandled", _lazy("Not handled")),
-    ("remove", _lazy("Remove")),
+    ("up", gettext_lazy("Move up")),
+    ("down", gettext_lazy("Move down")),
+    ("handled", gettext_lazy("Mark handled")),
+    ("unhandled", gettext_lazy("Not handled")),
+    ("remove", gettext_lazy("Remove")),
 ]
 
 
