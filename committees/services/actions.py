@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from committees.access import may_open
-from committees.models import ActionItem, ActionStatus, AgendaItem, Meeting
-from committees.services._common import check_no_names, open_meeting, require_coordinator
+from committees.models import ActionItem, ActionStatus, Meeting
+from committees.rules import NAME_IN_TEXT, names_in
+from committees.services._common import linked_names, open_meeting, require_coordinator
 from referrals.access import is_coordinator
 from spheres.models import User
 
@@ -23,17 +24,22 @@ def action_create(
     title: str,
     owner: User,
     due_on: datetime.date | None = None,
-    item: AgendaItem | None = None,
 ) -> ActionItem:
     """Recorded by the coordinator during the meeting. The owner is someone who opens the
-    committee (a member with an account, or the coordinator). An action arising from an item
-    about a person names no one: the item's youth ID is enough."""
+    committee (a member with an account, or the coordinator). An action names no one the agenda
+    is about: their youth ID or referral number is enough."""
     require_coordinator(actor)
     meeting = open_meeting(meeting)
     if not may_open(owner, meeting.committee):
         raise ValidationError({"owner": _("The owner must be a member of the committee.")})
-    if item is not None:
-        check_no_names(item, {"title": title})
+    names = [
+        name
+        for item in meeting.items.select_related("participant__referral", "referral")
+        for name in linked_names(item)
+    ]
+    found = names_in(title, names)
+    if found:
+        raise ValidationError({"title": NAME_IN_TEXT % {"names": ", ".join(found)}})
     action = ActionItem(
         committee=meeting.committee,
         meeting=meeting,

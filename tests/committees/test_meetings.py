@@ -295,3 +295,24 @@ def test_someone_else_cannot_close_an_action_item(personas, clinical, meeting):
         services.action_set_status(
             action=action, actor=personas["worker_ccsmtl"], status=ActionStatus.DONE
         )
+
+
+def test_an_action_item_that_names_a_person_on_the_agenda_is_refused(
+    personas, clinical, make_participant, schedule
+):
+    participant = make_participant(second=None)
+    meeting = schedule(clinical)[0]
+    with pytest.raises(ValidationError) as refused:
+        services.action_create(
+            meeting=meeting,
+            actor=personas["coordinator"],
+            title=f"Appeler la mère de {participant.referral.last_name.upper()}",
+            owner=personas["worker_ccsmtl"],
+        )
+    assert "title" in refused.value.error_dict
+    services.action_create(
+        meeting=meeting,
+        actor=personas["coordinator"],
+        title=f"Appeler la mère de {participant.youth_id}",
+        owner=personas["worker_ccsmtl"],
+    )
