@@ -47,6 +47,7 @@ def test_navigation_shows_only_what_the_role_may_use(login, personas):
             "home",
             "followups:caseload",
             "referrals:participant_list",
+            "committees:committee_list",
             "referrals:referral_submit",
             "referrals:my_referrals",
             "followups:notifications",
