@@ -142,16 +142,14 @@ def email_context(meeting: Meeting) -> dict:
         of_kind = [i for i in items if i.kind == kind]
         if not of_kind:
             continue
-        if meeting.committee.is_clinical and kind not in (ItemKind.ACTION_ITEM, ItemKind.OTHER):
-            lines = []
+        if meeting.committee.is_clinical or kind == ItemKind.FIGURES:
+            lines = []  # Clinical: counts only, the cases are read after signing in
         elif kind == ItemKind.ACTION_ITEM:
             lines = [
                 i.action_item.title
                 + (f" ({i.action_item.due_on.isoformat()})" if i.action_item.due_on else "")
                 for i in of_kind
             ]
-        elif kind == ItemKind.FIGURES:
-            lines = []
         else:
             lines = [i.title for i in of_kind]
         label = ItemKind(kind).label  # lazy: rendered in each language of the e-mail

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from committees import access, documents, figures, forms, selectors, services
 from committees.models import DecisionKind, ItemKind
+from committees.rules import DECISIONS_FOR
 from referrals import forms as referral_forms
 from referrals.access import is_coordinator
 from spheres.forms import post_data, post_files, submit
@@ -288,7 +289,7 @@ def decide(request, public_id, item_id, kind):
     _host_only(request)
     meeting = _meeting(request, public_id, "decide")
     item = _item(meeting, item_id)
-    if kind not in DecisionKind.values:
+    if kind not in DECISIONS_FOR.get(item.kind, []):
         raise Http404
     form = _decision_form(request, kind, item, meeting)
     done = submit(

@@ -8,7 +8,13 @@ from committees.models import AgendaItem, Meeting
 from committees.rules import NAME_IN_TEXT, names_in
 from referrals.access import require_coordinator
 
-__all__ = ["check_no_names", "linked_names", "open_meeting", "require_coordinator"]
+__all__ = [
+    "agenda_names",
+    "check_no_names",
+    "linked_names",
+    "open_meeting",
+    "require_coordinator",
+]
 
 
 def open_meeting(meeting: Meeting) -> Meeting:
@@ -33,10 +39,17 @@ def linked_names(item: AgendaItem) -> list[str]:
     return [referral.first_name, referral.last_name, referral.preferred_name]
 
 
+def agenda_names(meeting: Meeting) -> list[str]:
+    """The names of everyone the meeting's agenda is about."""
+    items = meeting.items.select_related("participant__referral", "referral")
+    return [name for item in items for name in linked_names(item)]
+
+
 def check_no_names(item: AgendaItem, fields: dict[str, str]) -> None:
-    """Refuse text that names the person the item is about: committee documents identify people
-    by youth ID or referral number only."""
-    names = linked_names(item)
+    """Refuse text that names the person the item is about (for an item about no one, anyone the
+    agenda is about): committee documents identify people by youth ID or referral number only."""
+    about_someone = item.participant_id or item.referral_id
+    names = linked_names(item) if about_someone else agenda_names(item.meeting)
     errors = {}
     for field, text in fields.items():
         found = names_in(text, names)

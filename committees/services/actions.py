@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from committees.access import may_open
 from committees.models import ActionItem, ActionStatus, Meeting
 from committees.rules import NAME_IN_TEXT, names_in
-from committees.services._common import linked_names, open_meeting, require_coordinator
+from committees.services._common import agenda_names, open_meeting, require_coordinator
 from referrals.access import is_coordinator
 from spheres.models import User
 
@@ -32,12 +32,7 @@ def action_create(
     meeting = open_meeting(meeting)
     if not may_open(owner, meeting.committee):
         raise ValidationError({"owner": _("The owner must be a member of the committee.")})
-    names = [
-        name
-        for item in meeting.items.select_related("participant__referral", "referral")
-        for name in linked_names(item)
-    ]
-    found = names_in(title, names)
+    found = names_in(title, agenda_names(meeting))
     if found:
         raise ValidationError({"title": NAME_IN_TEXT % {"names": ", ".join(found)}})
     action = ActionItem(

@@ -343,6 +343,7 @@ def item_add(
             note=note.strip(),
             position=position,
         )
+        check_no_names(item, {"title": item.title, "note": item.note})
     item.full_clean()
     item.save()
     return item
