@@ -334,3 +334,26 @@ def test_time_is_not_an_issue_for_a_meeting_recorded_after_the_fact(
         to_status=ReferralStatus.REFLECTING,
     )
     assert decision.referral_change is not None
+
+
+def test_an_item_with_a_decision_cannot_be_removed_and_the_screen_says_why(
+    login, personas, clinical, make_referral, screen, schedule
+):
+    coordinator = personas["coordinator"]
+    awaiting(make_referral, screen, coordinator)
+    meeting = schedule(clinical)[0]
+    item = item_of(meeting, ItemKind.REFERRAL_AWAITING)
+    services.decision_record(
+        meeting=meeting,
+        item=item,
+        actor=coordinator,
+        kind=DecisionKind.REFERRAL_STATUS,
+        to_status=ReferralStatus.REFLECTING,
+    )
+    response = login(coordinator).post(
+        reverse("committees:item_action", args=[meeting.public_id, item.pk, "remove"])
+    )
+    assert response.status_code == 200
+    assert "Une décision a été prise sur ce point" in response.content.decode()
+    item.refresh_from_db()
+    assert item.removed_at is None
