@@ -371,7 +371,7 @@ def refresh(request, public_id):
         request,
         public_id,
         view_name="refresh",
-        service=services.agenda_refresh,
+        service=services.agenda_refresh_now,
         success=told,
     )
 

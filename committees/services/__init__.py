@@ -5,6 +5,7 @@ meeting's transaction; e-mails are queued on commit with ids only."""
 from committees.services.actions import action_create, action_set_status
 from committees.services.agenda import (
     agenda_refresh,
+    agenda_refresh_now,
     agendas_refresh_upcoming,
     item_add,
     item_move,
@@ -36,6 +37,7 @@ __all__ = [
     "action_create",
     "action_set_status",
     "agenda_refresh",
+    "agenda_refresh_now",
     "agendas_refresh_upcoming",
     "attendance_record",
     "committee_create",

@@ -275,6 +275,14 @@ def agenda_refresh(*, meeting: Meeting, force: bool = False) -> int:
     return len(new)
 
 
+def agenda_refresh_now(*, meeting: Meeting, actor: User) -> int:
+    """The coordinator's "refresh now" button: what the periodic job does, at once."""
+    require_coordinator(actor)
+    if meeting.is_closed or meeting.has_started():
+        raise ValidationError(_("The meeting has started: its agenda is no longer refreshed."))
+    return agenda_refresh(meeting=meeting)
+
+
 def agendas_refresh_upcoming() -> int:
     """The periodic job: refresh every agenda of a meeting that has not started yet, within the
     horizon. Each meeting is its own transaction; a fixed number of queries per meeting."""

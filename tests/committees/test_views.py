@@ -95,3 +95,35 @@ def test_the_coordinator_edits_the_agenda_from_the_meeting_screen(
     assert client.post(note, {"note": "Présenter en premier.", "version": 1}).status_code == 302
     assert AgendaItem.objects.get(pk=case.pk).note == "Présenter en premier."
     assert client.post(add, {"youth_id": "#1999-99"}).status_code == 200  # unknown: refused
+
+
+def test_the_meeting_buttons_refresh_invite_and_close(
+    login, personas, clinical, meeting, make_participant, django_capture_on_commit_callbacks
+):
+    from followups import services as followup_services
+
+    client = login(personas["coordinator"])
+    participant = make_participant()
+    followup_services.followup_set_status(
+        participant=participant,
+        actor=personas["coordinator"],
+        to_status="inactive",
+        reason="withdrawal",
+    )
+    response = client.post(reverse("committees:refresh", args=[meeting.public_id]))
+    assert response.status_code == 302
+    assert AgendaItem.objects.filter(
+        meeting=meeting, kind=ItemKind.FOLLOWUP_INACTIVE, participant=participant
+    ).exists()
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(reverse("committees:invite", args=[meeting.public_id]))
+    assert response.status_code == 302
+    assert len(queued) == clinical.members.count()
+    response = client.post(reverse("committees:close", args=[meeting.public_id]))
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.is_closed
+    # Closed: the refresh is refused, on the meeting screen.
+    response = client.post(reverse("committees:refresh", args=[meeting.public_id]))
+    assert response.status_code == 200
+    assert "Rien n’a été modifié" in response.content.decode()
