@@ -127,3 +127,32 @@ def test_the_meeting_buttons_refresh_invite_and_close(
     response = client.post(reverse("committees:refresh", args=[meeting.public_id]))
     assert response.status_code == 200
     assert "Rien n’a été modifié" in response.content.decode()
+
+
+def test_action_items_reopening_and_the_end_of_a_seat_from_the_pages(
+    login, personas, clinical, meeting
+):
+    from committees.models import ActionItem, MeetingReopening
+
+    client = login(personas["coordinator"])
+    response = client.post(
+        reverse("committees:action_add", args=[meeting.public_id]),
+        {"title": "Envoyer le calendrier", "owner": personas["police"].pk, "due_on": ""},
+    )
+    assert response.status_code == 302
+    assert ActionItem.objects.get().owner == personas["police"]
+    client.post(reverse("committees:close", args=[meeting.public_id]))
+    response = client.post(reverse("committees:reopen", args=[meeting.public_id]), {"reason": ""})
+    assert response.status_code == 200 and not MeetingReopening.objects.exists()
+    response = client.post(
+        reverse("committees:reopen", args=[meeting.public_id]), {"reason": "Oubli."}
+    )
+    assert response.status_code == 302 and MeetingReopening.objects.get().reason == "Oubli."
+    seat = clinical.members.get(user=personas["police"])
+    response = client.post(
+        reverse("committees:member_end", args=[clinical.pk, seat.pk]),
+        {"ends_on": timezone.localdate().isoformat()},
+    )
+    assert response.status_code == 302
+    seat.refresh_from_db()
+    assert seat.ends_on == timezone.localdate()
