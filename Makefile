@@ -18,7 +18,7 @@ TEST_ENV := DJANGO_DEBUG=0 \
 	SPHERES_MFA_ENCRYPTION_KEY=ZmFrZS10ZXN0LWtleS0zMmJ5dGVzLWxvbmctZm9yLXQ= \
 	SPHERES_VAR_DIR=$(CURDIR)/var/test
 
-.PHONY: install setup run test e2e lint format translations messages clean
+.PHONY: install setup run test e2e lint format translations messages clean bench
 
 install: $(STAMP)
 
@@ -64,3 +64,8 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var
+
+# Province-scale figures (not part of `make test`): PostgreSQL and Redis on 127.0.0.1, Debian's wrk.
+# make bench BENCH_ARGS="--participants 5000 --weeks 104"
+bench: install translations
+	$(BIN)/python -m bench $(BENCH_ARGS)

@@ -21,7 +21,7 @@ from referrals.access import is_coordinator
 from spheres.forms import post_data, post_files, submit
 from spheres.models import ReadLogEntry
 from spheres.navigation import for_roles
-from spheres.services import read_log_record_many
+from spheres.services import read_log_record_listed
 
 # --- Committees and members ----------------------------------------------------------------------
 
@@ -123,7 +123,7 @@ def _item(meeting, item_id):
 
 
 def _log_shown(request, agenda, view_name, action=ReadLogEntry.Action.VIEW):
-    read_log_record_many(
+    read_log_record_listed(
         user=request.user,
         action=action,
         object_type="participant",
@@ -324,9 +324,8 @@ def presentation(request, public_id, item_id):
     if submit(request, form, services.presentation_save, item=item, actor=request.user):
         messages.success(request, _("Case presentation saved."))
         return _back(meeting, item)
-    read_log_record_many(
+    read_log_record_listed(
         user=request.user,
-        action=ReadLogEntry.Action.VIEW,
         object_type="participant",
         object_ids=[item.participant_id],
         view_name="presentation",

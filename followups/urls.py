@@ -7,6 +7,7 @@ app_name = "followups"
 urlpatterns = [
     path("caseload/", views.caseload, name="caseload"),
     path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("handover/", views.handover, name="handover"),
     path("participants/<uuid:public_id>/note/", views.note_edit, name="note_edit"),
     path("participants/<uuid:public_id>/attempts/add/", views.attempt_add, name="attempt_add"),

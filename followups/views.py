@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -18,6 +17,7 @@ from spheres import services as core_services
 from spheres.forms import post_data, submit
 from spheres.models import Role
 from spheres.navigation import for_roles
+from spheres.querydates import date_from_query
 from spheres.selectors import person, roles_of
 
 
@@ -34,18 +34,23 @@ def _back(request, participant):
 
 @for_roles("followups:caseload")
 def caseload(request):
-    context = {
-        "participants": selectors.caseload(request.user),
-        "this_week": monday_of(timezone.localdate()),
-    }
+    participants = selectors.caseload(request.user)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in participants],
+        view_name="caseload",
+    )
+    context = {"participants": participants, "this_week": monday_of(timezone.localdate())}
     return render(request, "followups/caseload.html", context)
 
 
 def note_edit(request, public_id):
     """This week's note by default; ?week=YYYY-MM-DD opens another week (a date, not personal)."""
     participant = _write(request, public_id, "note_edit")
-    week = monday_of(parse_date(request.GET.get("week") or "") or timezone.localdate())
-    existing = selectors.note_for_week(participant, week)
+    week = monday_of(date_from_query(request, "week", monday_of(timezone.localdate())))
+    # A POST needs no initial data: the service reads (and locks) the saved note itself.
+    existing = None if request.method == "POST" else selectors.note_for_week(participant, week)
     form = NoteForm(post_data(request), initial=NoteForm.initial_for(week, existing))
     done = submit(
         request,
@@ -64,6 +69,8 @@ def note_edit(request, public_id):
         # Keep what was typed; show what the other person saved, to compare.
         conflict = selectors.note_for_week(participant, form.cleaned_data["week"])
         form.rebase(conflict)
+    if request.method == "POST":
+        existing = selectors.note_for_week(participant, week)
     context = {"participant": participant, "form": form, "existing": existing, "week": week}
     return render(request, "followups/note_form.html", {**context, "conflict": conflict})
 
@@ -143,9 +150,22 @@ def timeline(request, public_id):
 
 
 def notifications(request):
+    # Reading is safe: a link from another site must not clear the alerts (marking is a POST).
     items = selectors.notifications_for(request.user)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=sorted({n.participant.pk for n in items if n.participant}),
+        view_name="notifications",
+    )
+    unread = any(n.read_at is None for n in items)
+    return render(request, "followups/notifications.html", {"items": items, "unread": unread})
+
+
+@require_POST
+def notifications_mark_read(request):
     core_services.notifications_mark_read(user=request.user)
-    return render(request, "followups/notifications.html", {"items": items})
+    return redirect("followups:notifications")
 
 
 @for_roles("followups:handover")

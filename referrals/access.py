@@ -136,18 +136,26 @@ def deny(user: User, public_id, *, view_name: str = ""):
 def get_referral_for_user(
     user: User, public_id, *, view_name: str = "", queryset: QuerySet | None = None
 ) -> Referral:
-    """Referral files are the coordinator's; anyone else gets 404 and a read-log row."""
-    referral = None
+    """Referral files are the coordinator's; anyone else gets 404 and a read-log row that says
+    which referral was probed (as participant refusals do)."""
     if is_coordinator(user):
         base = queryset if queryset is not None else Referral.objects.all()
         referral = base.filter(public_id=public_id).first()
+        if referral is not None:
+            read_log_record(
+                user=user,
+                action=ReadLogEntry.Action.VIEW,
+                object_type="referral",
+                object_id=referral.pk,
+                view_name=view_name,
+            )
+            return referral
+    probed = Referral.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
     read_log_record(
         user=user,
-        action=ReadLogEntry.Action.VIEW if referral else ReadLogEntry.Action.DENIED,
+        action=ReadLogEntry.Action.DENIED,
         object_type="referral",
-        object_id=referral.pk if referral else None,
+        object_id=probed,
         view_name=view_name,
     )
-    if referral is None:
-        raise Http404
-    return referral
+    raise Http404

@@ -42,6 +42,9 @@ class ReferralForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Shared workstations: browsers must not keep minors' names and birth dates in autofill.
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
         if "referrer_organisation" in self.fields:
             self.fields["referrer_organisation"].queryset = Organisation.objects.filter(
                 is_active=True
@@ -258,15 +261,20 @@ class YouthProtectionForm(forms.ModelForm):
 
 
 class ParticipantSearchForm(forms.Form):
-    q = forms.CharField(label=_("Name or youth ID"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Name or youth ID"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),  # no names in autofill history
+    )
 
 
 class ParticipantFilterForm(forms.Form):
     """List filters in the query string: ids and a flag, never names; anything malformed is
     ignored rather than refused (a stale bookmark still opens the list)."""
 
-    worker = forms.IntegerField(required=False, min_value=1)
-    organisation = forms.IntegerField(required=False, min_value=1)
+    worker = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    organisation = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     marker = forms.BooleanField(required=False)
 
     @classmethod

@@ -88,16 +88,16 @@ def participant_list(
             | Q(referral__last_name__icontains=term)
             | Q(referral__preferred_name__icontains=term)
         )
+    # Filters through assignments use EXISTS, so no row repeats and no DISTINCT is needed (the
+    # access policy's own filter is an IN subquery): the SQL stays flat as the list grows.
+    current = Assignment.objects.filter(participant_id=OuterRef("pk"), ended_at__isnull=True)
     if worker_id:
-        qs = qs.filter(assignments__worker_id=worker_id, assignments__ended_at__isnull=True)
+        qs = qs.filter(Exists(current.filter(worker_id=worker_id)))
     if organisation_id:
-        qs = qs.filter(
-            assignments__worker__memberships__organisation_id=organisation_id,
-            assignments__ended_at__isnull=True,
-        )
+        qs = qs.filter(Exists(current.filter(worker__memberships__organisation_id=organisation_id)))
     if marker:
         qs = qs.filter(no_group_activities=True)
-    return qs.distinct().order_by("-youth_id_year", "-youth_id_number")
+    return qs.order_by("-youth_id_year", "-youth_id_number")
 
 
 def participant_file_queryset() -> QuerySet[Participant]:

@@ -30,6 +30,7 @@ from referrals.forms import (
 )
 from referrals.models import OPEN_STATUSES, ConsentKind, ReferralStatus
 from referrals.rules import age_on
+from spheres import services as core_services
 from spheres.forms import post_data, post_files, submit
 from spheres.models import ReadLogEntry
 from spheres.navigation import for_roles
@@ -44,11 +45,18 @@ SEARCH_LIMIT = 100
 def referral_queue(request):
     status = request.GET.get("status")
     counts = selectors.referral_counts()
+    referrals = list(selectors.referral_queue(status))
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="referral",
+        object_ids=[r.pk for r in referrals],
+        view_name="referral_queue",
+    )
     return render(
         request,
         "referrals/queue.html",
         {
-            "referrals": selectors.referral_queue(status),
+            "referrals": referrals,
             "statuses": [(s, ReferralStatus(s).label, counts[s]) for s in OPEN_STATUSES],
             "current": status if status in OPEN_STATUSES else "",
         },
@@ -210,7 +218,14 @@ def participant_list(request):
         rows, truncated = found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
     else:
         page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = page.object_list
+        rows = list(page.object_list)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in rows],
+        view_name="participant_list",
+        search=bool(search),
+    )
     context = {"participants": rows, "page": page, "truncated": truncated}
     return render(
         request, "referrals/participant_list.html", {**context, "form": form, "search": search}

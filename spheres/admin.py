@@ -1,10 +1,10 @@
 """Django admin for administrators: organisations and accounts. Changes go through services."""
 
-from auditlog.registry import auditlog  # noqa: F401 - auditlog's own admin shows the audit trail
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from spheres import services
+# audit_admin registers the audit trail, without case content, in place of auditlog's own.
+from spheres import audit_admin, services  # noqa: F401
 from spheres.models import Membership, MembershipRole, Organisation, ReadLogEntry, User
 
 

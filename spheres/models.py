@@ -144,6 +144,65 @@ class MembershipRole(models.Model):
         return self.get_role_display()
 
 
+class RoleGrant(models.Model):
+    """A role that opens participant files (coordinator, youth worker, Clinical Committee
+    member), as requested and as decided: the person holds it only once it is confirmed by
+    someone other than the requester (spheres.role_grants). Kept as the log of such grants."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # None: done from the server's shell (manage.py role_grants), e.g. the first coordinator.
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=models.Q(status="pending"),
+                name="rolegrant_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    role__in=[Role.COORDINATOR, Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]
+                ),
+                name="rolegrant_case_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="rolegrant_decided_when_not_pending",
+            ),
+            # The coordinator role always takes a second person.
+            models.CheckConstraint(
+                condition=~models.Q(role="coordinator", status="confirmed")
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="rolegrant_coordinator_second_person",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} #{self.pk} ({self.status})"
+
+
 class ReadLogEntry(models.Model):
     """Who opened (or tried to open) which record, when. Ids only: never a name or free text."""
 

@@ -38,6 +38,11 @@ HOME_CARDS: dict[str, list[Card]] = {
             "committees:committee_list",
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
+        Card(
+            _("Roles to confirm"),
+            _("Roles that open participant files, requested by someone else."),
+            "role_grants",
+        ),
     ],
     Role.YOUTH_WORKER: [
         Card(
@@ -61,6 +66,11 @@ HOME_CARDS: dict[str, list[Card]] = {
     Role.STEERING_COMMITTEE: [
         Card(
             _("Program dashboard"), _("Program-level figures: recruitment, follow-ups, caseloads.")
+        ),
+        Card(
+            _("Roles to confirm"),
+            _("A coordinator role takes a second person: another coordinator or you."),
+            "role_grants",
         ),
     ],
     Role.RESEARCHER: [
@@ -91,6 +101,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "committees:committee_list": ANY_ROLE,
     "committees:committee_create": frozenset({Role.COORDINATOR}),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
+    "role_grants": frozenset({Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
 }
 
@@ -106,6 +117,7 @@ NAV_LINKS = [
     (_("My referrals"), "referrals:my_referrals"),
     (_("Notifications"), "followups:notifications"),
     (_("Invite a person"), "invite"),
+    (_("Roles to confirm"), "role_grants"),
     (_("Administration"), "admin:index"),
 ]
 

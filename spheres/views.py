@@ -1,13 +1,14 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from spheres import services
+from spheres import rules, selectors, services
 from spheres.celery import app as celery_app
 from spheres.forms import InviteForm, post_data, submit
 from spheres.models import Role
@@ -22,8 +23,14 @@ def home(request):
         for role in Role.values
         if role in roles
     ]
+    to_decide = (
+        selectors.role_grants_to_decide(request.user).count()
+        if roles & {Role.COORDINATOR, Role.STEERING_COMMITTEE}
+        else 0
+    )
     panels = [p for p in (panel(request) for panel in HOME_PANELS) if p]
-    return render(request, "spheres/home.html", {"sections": sections, "panels": panels})
+    context = {"sections": sections, "to_decide": to_decide, "panels": panels}
+    return render(request, "spheres/home.html", context)
 
 
 @for_roles("invite", refuse=PermissionDenied, superuser=True)
@@ -31,8 +38,36 @@ def invite(request):
     form = InviteForm(post_data(request), actor=request.user)
     if submit(request, form, services.user_invite, actor=request.user):
         messages.success(request, _("Invitation sent."))
+        if any(rules.needs_confirmation(request.user, r) for r in form.cleaned_data["roles"]):
+            messages.info(request, _("Roles that open files take effect once confirmed."))
         return redirect("invite")
     return render(request, "spheres/invite.html", {"form": form})
+
+
+@for_roles("role_grants")
+def role_grant_list(request):
+    context = {
+        "to_decide": selectors.role_grants_to_decide(request.user),
+        "history": selectors.role_grant_history(),
+    }
+    return render(request, "spheres/role_grants.html", context)
+
+
+@require_POST
+@for_roles("role_grants")
+def role_grant_decide(request, pk, decision):
+    """Only a request this person may decide exists for them (404 otherwise, as for a guess)."""
+    grant = selectors.role_grants_to_decide(request.user).filter(pk=pk).first()
+    service = {"confirm": services.role_grant_confirm, "refuse": services.role_grant_refuse}
+    if grant is None or decision not in service:
+        raise Http404
+    form = forms.Form(request.POST)
+    if submit(request, form, service[decision], grant=grant, actor=request.user):
+        confirmed = decision == "confirm"
+        messages.success(request, _("Role confirmed.") if confirmed else _("Request refused."))
+    else:
+        messages.error(request, " ".join(form.non_field_errors()))
+    return redirect("role_grants")
 
 
 @login_not_required

@@ -4,7 +4,7 @@ and confidentiality). Withdrawal at any time, without justification."""
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,6 +12,7 @@ from referrals import permissions
 from referrals.access import require_change
 from referrals.models import Consent, ConsentKind, Participant, YouthProtectionReport
 from referrals.rules import validate_scan
+from spheres import uploads
 from spheres.models import Organisation, User
 
 
@@ -28,11 +29,20 @@ def consent_create(
     )
     if given_on and given_on > timezone.localdate():
         raise ValidationError({"given_on": _("The date cannot be in the future.")})
-    if scan:
-        consent.scan_content_type = validate_scan(scan)
-        consent.scan = scan
+    scan_type = validate_scan(scan) if scan else ""
     consent.full_clean()
-    consent.save()
+    try:
+        with transaction.atomic():
+            consent.save()
+    except IntegrityError as exc:  # recorded by someone else at the same moment
+        raise ValidationError(
+            _("An active consent of this kind already exists; withdraw it first.")
+        ) from exc
+    if scan:
+        # The file is written once the row is committed: a rollback leaves nothing on disk.
+        uploads.save_after_commit(
+            instance=consent, field_name="scan", upload=scan, scan_content_type=scan_type
+        )
     return consent
 
 
@@ -44,6 +54,8 @@ def consent_record(
     require_change(actor, participant)
     if kind not in {ConsentKind.PROGRAM, ConsentKind.RESEARCH}:
         raise ValidationError({"kind": _("Unknown consent.")})
+    # Two people recording the same consent at once: the second waits here, then is told.
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
     if participant.consents.filter(kind=kind, withdrawn_on__isnull=True).exists():
         raise ValidationError(
             _("An active consent of this kind already exists; withdraw it first.")
@@ -101,6 +113,7 @@ def sharing_set(
     """The organisations the participant agrees may see the file. Organisations dropped from the
     list have their consent withdrawn (and lose access) in the same transaction."""
     require_change(actor, participant)
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
     wanted = {o.pk: o for o in organisations}
     active = {
         c.organisation_id: c

@@ -8,6 +8,11 @@ from followups import services as followup_services
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _development_mode(settings):
+    settings.DEBUG = True  # seed_demo runs in development mode only
+
+
 def test_demo_committees_are_seeded_once_with_prepared_agendas():
     call_command("seed_demo")
     assert set(Committee.objects.values_list("kind", flat=True)) == {

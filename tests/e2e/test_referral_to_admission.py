@@ -17,13 +17,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 YOUTH_ID = re.compile(r"#\d{4}-\d{2}")
-# A small real PDF: the server checks the content's magic bytes, not the name.
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A small real PDF: the server parses the content, whatever the name says.
 
 
 def years_ago(today: datetime.date, years: int, *, days: int = 0) -> datetime.date:

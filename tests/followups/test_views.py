@@ -641,7 +641,10 @@ def test_the_inactive_notice_is_listed_then_marked_read(make_participant, person
     link = f'<a href="{url}">{participant.youth_id}</a>'
     assert link in html
     assert participant.referral.last_name not in html  # the youth ID, never the name
-    assert "fw-semibold" in html  # shown as new this time
+    assert "fw-semibold" in html  # shown as new
+    # Viewing marks nothing (a link from another site must not clear alerts); the button does.
+    assert Notification.objects.filter(recipient=worker, read_at__isnull=True).exists()
+    assert client.post(reverse("followups:notifications_mark_read")).status_code == 302
     assert not Notification.objects.filter(recipient=worker, read_at__isnull=True).exists()
     assert "fw-semibold" not in client.get(reverse("followups:notifications")).content.decode()
 
@@ -701,3 +704,18 @@ def test_moving_the_form_to_a_week_that_has_a_note_is_refused_beside_the_week(
     assert response.context["form"].errors["week"]
     assert "texte gardé" in response.content.decode()
     assert WeeklyNote.objects.get().no_contact_reason == "no_news"
+
+
+def test_saving_a_weekly_note_costs_a_fixed_small_number_of_queries(
+    case, personas, login, django_assert_max_num_queries
+):
+    """Note saves are the busiest write (a worker's week): session, person, roles, the file
+    through the policy, its read-log row, then lock, insert, audit row and commit."""
+    client = login(personas["worker_ccsmtl"])
+    client.get(reverse("home"))  # the session and content types exist, as in a working day
+    url = reverse("followups:note_edit", args=[case.public_id])
+    data = {"week": this_monday().isoformat(), "meetings": 1, "meetings_duration": "1h"}
+    with django_assert_max_num_queries(14):
+        response = client.post(url, data)
+    assert response.status_code == 302
+    assert WeeklyNote.objects.filter(participant=case, week=this_monday()).exists()

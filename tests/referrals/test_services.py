@@ -22,11 +22,9 @@ from referrals.models import (
 )
 from spheres import services as core_services
 from spheres.models import Role
+from tests.files import PDF, PNG
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 # --- Intake and history ------------------------------------------------------------------------
@@ -374,7 +372,7 @@ def test_a_consent_scan_over_10_mb_is_refused(make_participant, personas):
 
 
 def test_a_png_scan_is_stored_privately_under_an_opaque_name(
-    make_participant, personas, settings, tmp_path
+    make_participant, personas, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.STORAGES = {
         **settings.STORAGES,
@@ -384,13 +382,15 @@ def test_a_png_scan_is_stored_privately_under_an_opaque_name(
         },
     }
     participant = make_participant()
-    consent = services.consent_record(
-        participant=participant,
-        actor=personas["worker_ccsmtl"],
-        kind=ConsentKind.RESEARCH,
-        given_on=timezone.localdate(),
-        scan=SimpleUploadedFile("Marie Tremblay.png", PNG, "image/png"),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        consent = services.consent_record(
+            participant=participant,
+            actor=personas["worker_ccsmtl"],
+            kind=ConsentKind.RESEARCH,
+            given_on=timezone.localdate(),
+            scan=SimpleUploadedFile("Marie Tremblay.png", PNG, "image/png"),
+        )
+    consent.refresh_from_db()
     assert consent.scan_content_type == "image/png"
     assert "Tremblay" not in consent.scan.name and consent.scan.name.startswith("consents/")
     assert (tmp_path / consent.scan.name).exists()

@@ -374,6 +374,25 @@ def test_the_participant_list_pages_and_ignores_malformed_filters(
     )
 
 
+def test_list_filters_by_worker_and_organisation_list_each_participant_once(
+    make_participant, personas, organisations, login
+):
+    # Both workers of this pair belong to CCSMTL: filtering by CCSMTL matches two assignments.
+    from spheres import services as core_services
+
+    core_services.membership_grant(
+        user=personas["worker_codim"], organisation=organisations["ccsmtl"], roles=["youth_worker"]
+    )
+    pair = make_participant()
+    alone = make_participant(primary="worker_enmarge", second=None)
+    client = login(personas["coordinator"])
+    url = reverse("referrals:participant_list")
+    by_org = client.get(url, {"organisation": organisations["ccsmtl"].pk}).context["participants"]
+    assert [p.pk for p in by_org] == [pair.pk]
+    by_worker = client.get(url, {"worker": personas["worker_enmarge"].pk}).context["participants"]
+    assert [p.pk for p in by_worker] == [alone.pk]
+
+
 def test_the_assignment_page_suggests_a_pair_from_two_organisations(
     make_referral, screen, admit, personas, login
 ):

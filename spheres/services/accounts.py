@@ -1,7 +1,12 @@
-"""State changes of the shared core: organisations, accounts, memberships and roles, in-app
-notifications and the read log.
+"""Organisations, accounts, memberships and roles (DOMAIN.md: People).
 
-Every function here is the only way its change happens: views, the admin and seed_demo call them.
+Roles that open participant files are never granted by one person alone: administrators manage
+accounts and organisations and never see case content, so a coordinator, youth worker or Clinical
+Committee role they ask for waits until a coordinator confirms it. The coordinator role itself
+(which opens every file) always takes a second person: another coordinator or a Steering Committee
+member. The coordinator grants youth worker and Clinical Committee roles directly. Every such grant
+is kept (RoleGrant) and e-mailed to the coordinators, with no name in the message. Memberships and
+role grants call each other, so they share this module.
 """
 
 from collections.abc import Iterable
@@ -18,13 +23,13 @@ from spheres.models import (
     CASE_ROLES,
     Membership,
     MembershipRole,
-    Notification,
     Organisation,
-    ReadLogEntry,
     Role,
+    RoleGrant,
     User,
 )
-from spheres.tasks import email_user, send_invitation
+from spheres.rules import CONFIRMED_ROLES, may_decide, needs_confirmation
+from spheres.tasks import send_invitation, send_role_grant_notice
 
 ADMINISTRATORS_GROUP = "spheres:administrators"
 # What an administrator manages in the Django admin: organisations and accounts, never case content.
@@ -96,7 +101,8 @@ def organisation_update(
 
 
 def _check_may_grant(actor: User | None, roles: Iterable[str]) -> None:
-    """Administrators grant any role; the coordinator grants any role but administrator."""
+    """Administrators grant any role; the coordinator grants any role but administrator. Roles
+    that open participant files may still need a second person (role_grant_request below)."""
     if actor is None:  # system callers: migrations, seed_demo, management commands
         return
     actor_roles = selectors.roles_of(actor)
@@ -155,13 +161,17 @@ def user_create(
 def membership_grant(
     *, user: User, organisation: Organisation, roles: Iterable[str], actor: User | None = None
 ) -> Membership:
-    """Give a person roles in an organisation (adds to what they already hold there)."""
+    """Give a person roles in an organisation (adds to what they already hold there). A role
+    that needs confirmation goes through role_grant_request instead, never through here."""
+
     roles = set(roles)
     if not roles:
         raise ValidationError({"roles": _("Choose at least one role.")})
     if not roles <= set(Role.values):
         raise ValidationError({"roles": _("Unknown role.")})
     _check_may_grant(actor, roles)
+    if any(needs_confirmation(actor, role) for role in roles):
+        raise PermissionDenied
     if not organisation.is_active:
         raise ValidationError({"organisation": _("This organisation is inactive.")})
     membership, _created = Membership.objects.get_or_create(user=user, organisation=organisation)
@@ -174,6 +184,10 @@ def membership_grant(
     )
     _sync_organisation_group(membership)
     _sync_staff_flag(user)
+    if actor is not None:
+        role_grant_record_direct(
+            user=user, organisation=organisation, roles=roles - existing, actor=actor
+        )
     return membership
 
 
@@ -203,11 +217,17 @@ def user_invite(
     roles: Iterable[str],
 ) -> User:
     """Invite a person: no public sign-up, so an administrator or the coordinator creates the
-    account, and the person chooses a password through a single-use link sent by e-mail."""
+    account, and the person chooses a password through a single-use link sent by e-mail. Roles
+    that need a second person's confirmation are requested, not granted (role_grant_request)."""
+
     roles = set(roles)
     _check_may_grant(actor, roles)
     user = user_create(email=email, first_name=first_name, last_name=last_name)
-    membership_grant(user=user, organisation=organisation, roles=roles, actor=actor)
+    requested = {role for role in roles if needs_confirmation(actor, role)}
+    if roles - requested:
+        membership_grant(user=user, organisation=organisation, roles=roles - requested, actor=actor)
+    for role in sorted(requested):
+        role_grant_request(user=user, organisation=organisation, role=role, actor=actor)
     # After commit: the worker must find the account; the task receives an id, never an address.
     transaction.on_commit(lambda: send_invitation.delay(user.pk))
     return user
@@ -236,69 +256,102 @@ def user_mark_email_verified(*, user: User) -> None:
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
 
 
-def read_log_record(
-    *, user: User | None, action: str, object_type: str, object_id: int | None, view_name: str = ""
-) -> ReadLogEntry:
-    """Write one read-log row. Ids only, by construction: there is no free-text field."""
-    return ReadLogEntry.objects.create(
-        user=user if user is not None and user.is_authenticated else None,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        view_name=view_name[:100],
+# --- Role grants that need a second person ------------------------------------------------------
+
+
+def _notify(grant: RoleGrant, *, exclude: Iterable[int]) -> None:
+    """E-mail the coordinators (and, for a pending coordinator role, the Steering Committee)
+    after commit. The task receives ids only."""
+    wanted = {Role.COORDINATOR}
+    if grant.status == RoleGrant.Status.PENDING and grant.role == Role.COORDINATOR:
+        wanted.add(Role.STEERING_COMMITTEE)
+    recipients = set()
+    for role in wanted:
+        recipients |= set(selectors.people_with_role(role).values_list("pk", flat=True))
+    recipients -= set(exclude)
+    if not recipients:
+        return
+    grant_id, recipient_ids = grant.pk, sorted(recipients)
+    transaction.on_commit(lambda: send_role_grant_notice.delay(grant_id, recipient_ids))
+
+
+@transaction.atomic
+def role_grant_request(
+    *, user: User, organisation: Organisation, role: str, actor: User | None
+) -> RoleGrant:
+    """Ask for a role that opens participant files; nothing is granted until confirmed."""
+    _check_may_grant(actor, [role])
+    if role not in CONFIRMED_ROLES:
+        raise ValidationError({"roles": _("This role needs no confirmation.")})
+    if not organisation.is_active:
+        raise ValidationError({"organisation": _("This organisation is inactive.")})
+    if user.memberships.filter(
+        organisation=organisation, is_active=True, roles__role=role
+    ).exists():
+        raise ValidationError({"roles": _("This person already holds this role.")})
+    pending = RoleGrant.objects.filter(
+        user=user, organisation=organisation, role=role, status=RoleGrant.Status.PENDING
+    ).first()
+    if pending is not None:
+        return pending
+    grant = RoleGrant(user=user, organisation=organisation, role=role, requested_by=actor)
+    grant.full_clean()
+    grant.save()
+    _notify(grant, exclude=[actor.pk] if actor else [])
+    return grant
+
+
+def _decide(grant: RoleGrant, actor: User | None, status: str) -> RoleGrant:
+    grant = RoleGrant.objects.select_for_update().get(pk=grant.pk)
+    if grant.status != RoleGrant.Status.PENDING:
+        raise ValidationError(_("This request was already decided."))
+    if actor is not None and not may_decide(actor, grant):
+        raise PermissionDenied
+    grant.status, grant.decided_by, grant.decided_at = status, actor, timezone.now()
+    grant.full_clean()
+    grant.save()
+    return grant
+
+
+@transaction.atomic
+def role_grant_confirm(*, grant: RoleGrant, actor: User | None) -> RoleGrant:
+    """The role is granted now, in the same transaction (permissions follow at once)."""
+    grant = _decide(grant, actor, RoleGrant.Status.CONFIRMED)
+    if not grant.organisation.is_active or not grant.user.is_active:
+        raise ValidationError(_("The person or the organisation is no longer active."))
+    membership_grant(
+        user=grant.user, organisation=grant.organisation, roles=[grant.role], actor=None
     )
+    _notify(grant, exclude=[actor.pk] if actor else [])
+    return grant
 
 
-def read_log_record_many(
-    *, user: User | None, action: str, object_type: str, object_ids, view_name: str = ""
-) -> None:
-    """One read-log row per record shown, in one insert (a page that shows several files, such as
-    a committee's agenda)."""
-    user = user if user is not None and user.is_authenticated else None
-    ReadLogEntry.objects.bulk_create(
-        [
-            ReadLogEntry(
-                user=user,
-                action=action,
-                object_type=object_type,
-                object_id=object_id,
-                view_name=view_name[:100],
-            )
-            for object_id in object_ids
-        ]
-    )
+@transaction.atomic
+def role_grant_refuse(*, grant: RoleGrant, actor: User | None) -> RoleGrant:
+    return _decide(grant, actor, RoleGrant.Status.REFUSED)
 
 
-def notifications_send(
-    *,
-    kind: str,
-    items: Iterable[tuple[int, int | None, int]],
-    email_template: str = "",
-    email_context: dict | None = None,
-) -> list[Notification]:
-    """In-app notices, one insert, from (recipient id, participant id or None, count) items.
-    With an e-mail template, each recipient also gets one e-mail after commit that says how many
-    (the item counts, or the number of items), never who."""
-    items = sorted(set(items), key=lambda item: (item[0], item[1] or 0))
-    created = Notification.objects.bulk_create(
-        [
-            Notification(recipient_id=uid, kind=kind, participant_id=pid, count=count)
-            for uid, pid, count in items
-        ]
-    )
-    if email_template:
-        per_user: dict[int, int] = {}
-        for uid, _pid, count in items:
-            per_user[uid] = per_user.get(uid, 0) + (count or 1)
-        for uid, n in per_user.items():
-            context = {**(email_context or {}), "count": n}
-            transaction.on_commit(
-                lambda uid=uid, context=context: email_user.delay(uid, email_template, context)
-            )
-    return created
-
-
-def notifications_mark_read(*, user: User) -> int:
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+def role_grant_record_direct(
+    *, user: User, organisation: Organisation, roles: Iterable[str], actor: User
+) -> list[RoleGrant]:
+    """The coordinator's own grants of youth worker or Clinical Committee roles: logged as
+    decided by the coordinator, and notified to the other coordinators. Called inside the
+    granting transaction."""
+    now = timezone.now()
+    grants = []
+    for role in sorted(set(roles) & CONFIRMED_ROLES):
+        grant = RoleGrant(
+            user=user,
+            organisation=organisation,
+            role=role,
+            status=RoleGrant.Status.CONFIRMED,
+            requested_by=actor,
+            requested_at=now,
+            decided_by=actor,
+            decided_at=now,
+        )
+        grant.full_clean()
+        grant.save()
+        _notify(grant, exclude=[actor.pk])
+        grants.append(grant)
+    return grants

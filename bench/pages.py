@@ -1,0 +1,144 @@
+"""Server time and SQL query count of every page, as the persona who uses it, in-process (Django's
+test client: the whole middleware stack, no network). Run in its own process per database:
+python -m bench.pages DB REQUESTS  -> JSON on stdout."""
+
+import contextlib
+import json
+import statistics
+import sys
+import time
+
+from bench.env import django_setup
+
+SMALL_WORKER = "bench.petite-charge@demo.spheres.test"
+COMMITTEE_MEMBER = "bench.comite@demo.spheres.test"
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def personas():
+    from django.db.models import Count, Q
+
+    from spheres.models import User
+
+    people = {
+        u.email.split("@")[0]: u for u in User.objects.filter(email__endswith="demo.spheres.test")
+    }
+    largest = (
+        User.objects.filter(email__startswith="intervenant.")
+        .annotate(n=Count("assignments", filter=Q(assignments__ended_at__isnull=True)))
+        .order_by("-n")
+        .first()
+    )
+    return {
+        "coordinator": people["coordination"],
+        "worker_30": people[SMALL_WORKER.split("@")[0]],
+        "worker_largest": largest,
+        "clinical_member": people[COMMITTEE_MEMBER.split("@")[0]],
+        "police": people["police"],
+        "steering": people["direction.ccsmtl"],
+    }
+
+
+def pages(people) -> list[tuple[str, str, str]]:
+    """(persona, page label, URL)."""
+    from django.urls import NoReverseMatch, reverse
+
+    from followups.selectors import caseload
+    from referrals.models import Referral
+
+    own = caseload(people["worker_30"])[0]
+    referral = Referral.objects.order_by("-pk").first()
+    largest = people["worker_largest"]
+    found = [
+        ("coordinator", "home", reverse("home")),
+        ("coordinator", "referral queue", reverse("referrals:referral_queue")),
+        (
+            "coordinator",
+            "referral file",
+            reverse("referrals:referral_detail", args=[referral.public_id]),
+        ),
+        ("coordinator", "participant list", reverse("referrals:participant_list")),
+        (
+            "coordinator",
+            "participant file",
+            reverse("referrals:participant_detail", args=[own.public_id]),
+        ),
+        ("coordinator", "timeline", reverse("followups:timeline", args=[own.public_id])),
+        (
+            "coordinator",
+            "handover (largest worker)",
+            reverse("followups:handover") + f"?worker={largest.pk}",
+        ),
+        ("worker_30", "home", reverse("home")),
+        ("worker_30", "caseload", reverse("followups:caseload")),
+        (
+            "worker_30",
+            "participant file",
+            reverse("referrals:participant_detail", args=[own.public_id]),
+        ),
+        ("worker_30", "weekly note form", reverse("followups:note_edit", args=[own.public_id])),
+        ("worker_30", "timeline", reverse("followups:timeline", args=[own.public_id])),
+        ("worker_largest", "caseload", reverse("followups:caseload")),
+        ("clinical_member", "participant list", reverse("referrals:participant_list")),
+        ("police", "participant list", reverse("referrals:participant_list")),
+        ("steering", "home", reverse("home")),
+    ]
+    # Pages of features that may not exist in this checkout yet.
+    for persona, label, name in [
+        ("steering", "dashboard", "research:dashboard"),
+        ("coordinator", "dashboard", "research:dashboard"),
+        ("coordinator", "next Clinical agenda", "committees:next_agenda"),
+    ]:
+        with contextlib.suppress(NoReverseMatch):
+            found.append((persona, label, reverse(name)))
+    return found
+
+
+def measure(requests: int) -> list[dict]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    people = personas()
+    clients = {}
+    rows = []
+    for persona, label, url in pages(people):
+        if persona not in clients:
+            clients[persona] = Client()
+            clients[persona].force_login(
+                people[persona], backend="allauth.account.auth_backends.AuthenticationBackend"
+            )
+        client = clients[persona]
+        for _ in range(3):  # warm caches, first-request work, the session row
+            client.get(url)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        count = len(queries)  # now: the next request clears the connection's query log
+        times = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        rows.append(
+            {
+                "persona": persona,
+                "page": label,
+                "status": response.status_code,
+                "queries": count,
+                "bytes": len(response.content),
+                "p50_ms": round(statistics.median(times), 1),
+                "p95_ms": round(percentile(times, 95), 1),
+            }
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    database, requests = sys.argv[1], int(sys.argv[2])
+    django_setup(database)
+    print(json.dumps(measure(requests)))
