@@ -27,6 +27,7 @@ from followups.models import (
     FollowUp,
     FollowUpStatus,
     FollowUpStatusChange,
+    HandoverItem,
     LifePlanGoal,
     LifePlanGoalChange,
     NeedsEvaluation,
@@ -37,7 +38,14 @@ from followups.models import (
 )
 from followups.rules import monday_of
 from referrals import access
-from referrals.models import Assignment, Consent, ConsentKind, Participant, Referral
+from referrals.models import (
+    Assignment,
+    AssignmentRole,
+    Consent,
+    ConsentKind,
+    Participant,
+    Referral,
+)
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
@@ -350,27 +358,6 @@ def youth_workers() -> QuerySet[User]:
     return people_with_role(Role.YOUTH_WORKER)
 
 
-def followups_without_active_worker() -> list[FollowUp]:
-    """Ongoing follow-ups (active or on a break) that no active youth worker of an active
-    organisation follows: the worker's account was deactivated, say, when they left abruptly.
-    Each carries `open_assignments` (who is still named on it) for the handover. Two queries."""
-    covered = Assignment.objects.filter(
-        participant_id=OuterRef("participant_id"),
-        ended_at__isnull=True,
-        worker__in=people_with_role(Role.YOUTH_WORKER),
-    )
-    named = Assignment.objects.filter(ended_at__isnull=True).select_related("worker")
-    return list(
-        FollowUp.objects.filter(status__in=[FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK])
-        .exclude(Exists(covered))
-        .select_related("participant__referral")
-        .prefetch_related(
-            Prefetch("participant__assignments", queryset=named, to_attr="open_assignments")
-        )
-        .order_by("participant__youth_id_year", "participant__youth_id_number")
-    )
-
-
 def departing_assignments(departing: User) -> list[Assignment]:
     """Every open assignment of the worker: participants by youth ID, then candidates."""
     return list(
@@ -394,4 +381,83 @@ def successors_for(departing: User) -> QuerySet[User]:
                 "assignments", filter=Q(assignments__ended_at__isnull=True), distinct=True
             )
         )
+    )
+
+
+# --- What the Clinical Committee's agenda pulls (committees sits above and asks) ---------------
+
+OPEN_FOLLOWUP = [FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK]
+
+
+def followups_without_active_worker() -> QuerySet[FollowUp]:
+    """Ongoing follow-ups (active or on a break) that no active youth worker of an active
+    organisation follows any more: the worker's account or role ended without a handover. Each
+    carries `last_ended_id` (the assignment that ended last, 0 when none did: what the Clinical
+    agenda keys on) and `participant.open_assignments` (who is still named on it, for the
+    coordinator's handover links). Two queries when evaluated."""
+    staffed = Assignment.objects.filter(
+        participant_id=OuterRef("participant_id"),
+        ended_at__isnull=True,
+        worker__in=people_with_role(Role.YOUTH_WORKER),
+    )
+    last_ended = (
+        Assignment.objects.filter(participant_id=OuterRef("participant_id"), ended_at__isnull=False)
+        .order_by("-ended_at", "-pk")
+        .values("pk")[:1]
+    )
+    named = Assignment.objects.filter(ended_at__isnull=True).select_related("worker")
+    return (
+        FollowUp.objects.filter(status__in=OPEN_FOLLOWUP)
+        .exclude(Exists(staffed))
+        .annotate(last_ended_id=Coalesce(Subquery(last_ended), 0))
+        .select_related("participant__referral")
+        .prefetch_related(
+            Prefetch("participant__assignments", queryset=named, to_attr="open_assignments")
+        )
+        .order_by("participant__youth_id_year", "participant__youth_id_number")
+    )
+
+
+def breaks_resuming_before(day: datetime.date) -> QuerySet[FollowUp]:
+    """Follow-ups on break whose expected resume date falls before `day` (or has passed). Each
+    carries `break_change_id`, the change that started the break."""
+    started = (
+        FollowUpStatusChange.objects.filter(
+            followup=OuterRef("pk"), to_status=FollowUpStatus.ON_BREAK
+        )
+        .order_by("-changed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        FollowUp.objects.filter(status=FollowUpStatus.ON_BREAK, break_resume_on__lt=day)
+        .annotate(break_change_id=Subquery(started))
+        .order_by("break_resume_on", "pk")
+    )
+
+
+def handovers_since(since: datetime.datetime) -> QuerySet[HandoverItem]:
+    """Each follow-up moved by a departure handover since a moment, with its transition
+    summary."""
+    return HandoverItem.objects.filter(handover__performed_at__gte=since).order_by(
+        "handover__performed_at", "pk"
+    )
+
+
+def followups_to_present(worker_ids) -> QuerySet[Participant]:
+    """Participants with an active follow-up whose primary worker is one of `worker_ids`; each
+    carries `presenter_id`, that worker (the Clinical Committee's case presentations)."""
+    return Participant.objects.filter(
+        followup__status=FollowUpStatus.ACTIVE,
+        assignments__role=AssignmentRole.PRIMARY,
+        assignments__ended_at__isnull=True,
+        assignments__worker_id__in=list(worker_ids),
+    ).annotate(presenter_id=F("assignments__worker_id"))
+
+
+def followups_active(participant_ids) -> set[int]:
+    """Which of these participants' follow-ups are active (one query)."""
+    return set(
+        FollowUp.objects.filter(
+            participant_id__in=list(participant_ids), status=FollowUpStatus.ACTIVE
+        ).values_list("participant_id", flat=True)
     )

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from referrals import access
 from referrals.models import (
@@ -12,7 +12,10 @@ from referrals.models import (
     Consent,
     ConsentKind,
     Participant,
+    RecruiterRiskAssessment,
     Referral,
+    ReferralStatus,
+    ReferralStatusChange,
     Screening,
 )
 from referrals.rules import admission_problems, normalise_phone
@@ -279,3 +282,36 @@ def active_consent(participant: Participant, consent_id: int) -> Consent | None:
 
 def consent_with_scan(participant: Participant, consent_id: int) -> Consent | None:
     return participant.consents.filter(pk=consent_id).exclude(scan="").first()
+
+
+# --- What the Clinical Committee's agenda pulls (committees sits above and asks) ---------------
+
+
+def referrals_for_committee() -> QuerySet[Referral]:
+    """Referrals the Clinical Committee decides on: awaiting its decision on who will follow the
+    candidate, or waiting while the candidate reflects after the initial meeting. Each carries
+    `status_change_id`, the change that put it in its current status (one agenda item per stay
+    in a status)."""
+    entered = (
+        ReferralStatusChange.objects.filter(referral=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-changed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        Referral.objects.filter(
+            status__in=[ReferralStatus.AWAITING_COMMITTEE, ReferralStatus.REFLECTING]
+        )
+        .annotate(status_change_id=Subquery(entered))
+        .order_by("created_at", "pk")
+    )
+
+
+def recruiters_to_assess() -> QuerySet[Referral]:
+    """Open referrals of candidates who also recruit others and whose risk the Clinical Committee
+    has not assessed yet (DOMAIN.md: admission criterion 4)."""
+    assessed = RecruiterRiskAssessment.objects.filter(referral=OuterRef("pk"))
+    return (
+        Referral.objects.filter(status__in=OPEN_STATUSES, screening__recruits_others=True)
+        .exclude(Exists(assessed))
+        .order_by("created_at", "pk")
+    )

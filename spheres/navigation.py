@@ -34,7 +34,9 @@ HOME_CARDS: dict[str, list[Card]] = {
             "referrals:participant_list",
         ),
         Card(
-            _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
+            _("Clinical Committee"),
+            _("The next meeting's agenda and the decisions to follow up."),
+            "committees:committee_list",
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
         Card(
@@ -57,7 +59,9 @@ HOME_CARDS: dict[str, list[Card]] = {
     ],
     Role.CLINICAL_COMMITTEE: [
         Card(
-            _("Clinical Committee"), _("Agenda of the next weekly meeting and case presentations.")
+            _("Clinical Committee"),
+            _("Agenda of the next weekly meeting and case presentations."),
+            "committees:committee_list",
         ),
     ],
     Role.STEERING_COMMITTEE: [
@@ -90,12 +94,14 @@ HOME_CARDS: dict[str, list[Card]] = {
 class Panel:
     """A block of the home page that an app above the core fills (the core imports none of
     them): `context(user)` returns what `template` shows, or None to show nothing. Apps register
-    their panels in AppConfig.ready, by role."""
+    their panels in AppConfig.ready, by role — or for EVERYONE signed in (committees: a member's
+    meetings and action items, whatever their role), shown above the role sections."""
 
     template: str
     context: Callable
 
 
+EVERYONE = "*"
 HOME_PANELS: dict[str, list[Panel]] = {}
 
 
@@ -120,6 +126,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "research:dashboard": frozenset(
         {Role.COORDINATOR, Role.YOUTH_WORKER, Role.STEERING_COMMITTEE, Role.RESEARCHER}
     ),
+    "committees:committee_list": ANY_ROLE,
+    "committees:committee_create": frozenset({Role.COORDINATOR}),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
     "role_grants": frozenset({Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
@@ -133,6 +141,7 @@ NAV_LINKS = [
     (_("Participants"), "referrals:participant_list"),
     (_("Departure of a worker"), "followups:handover"),
     (_("Dashboard"), "research:dashboard"),
+    (_("Committees"), "committees:committee_list"),
     (_("Refer a candidate"), "referrals:referral_submit"),
     (_("My referrals"), "referrals:my_referrals"),
     (_("Notifications"), "followups:notifications"),

@@ -387,6 +387,9 @@ CELERY_TIMEZONE = TIME_ZONE
 # Follow-ups become inactive after this many failed attempts since the last successful contact.
 SPHERES_INACTIVITY_FAILED_ATTEMPTS = _int("SPHERES_INACTIVITY_FAILED_ATTEMPTS", 2)
 SPHERES_INACTIVITY_CHECK_MINUTES = _int("SPHERES_INACTIVITY_CHECK_MINUTES", 60)
+# Committee agendas are refreshed from their sources until each meeting starts.
+SPHERES_AGENDA_REFRESH_MINUTES = _int("SPHERES_AGENDA_REFRESH_MINUTES", 15)
+SPHERES_AGENDA_HORIZON_DAYS = _int("SPHERES_AGENDA_HORIZON_DAYS", 60)
 CELERY_BEAT_SCHEDULE = {
     "flag-unreachable-followups": {
         "task": "followups.tasks.flag_unreachable_followups",
@@ -396,6 +399,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "followups.tasks.send_missing_notes_reminders",
         # Mondays at 8:00, Montréal time.
         "schedule": crontab(minute=0, hour=8, day_of_week="mon"),
+    },
+    "refresh-committee-agendas": {
+        "task": "committees.tasks.refresh_agendas",
+        "schedule": SPHERES_AGENDA_REFRESH_MINUTES * 60,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")

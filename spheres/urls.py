@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("followups.urls")),
     path("", include("research.urls")),
+    path("", include("committees.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

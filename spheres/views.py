@@ -12,7 +12,7 @@ from spheres import rules, selectors, services
 from spheres.celery import app as celery_app
 from spheres.forms import InviteForm, post_data, submit
 from spheres.models import Role
-from spheres.navigation import HOME_CARDS, HOME_PANELS, for_roles
+from spheres.navigation import EVERYONE, HOME_CARDS, HOME_PANELS, for_roles
 from spheres.selectors import roles_of
 
 
@@ -28,7 +28,8 @@ def home(request):
         if roles & {Role.COORDINATOR, Role.STEERING_COMMITTEE}
         else 0
     )
-    return render(request, "spheres/home.html", {"sections": sections, "to_decide": to_decide})
+    context = {"sections": sections, "to_decide": to_decide, "panels": _panels(request, EVERYONE)}
+    return render(request, "spheres/home.html", context)
 
 
 def _panels(request, role: str) -> list[tuple[str, dict]]:

@@ -58,10 +58,17 @@ def notifications_mark_read(*, user: User) -> int:
 
 
 def read_log_record_listed(
-    *, user: User, object_type: str, object_ids, view_name: str, search: bool = False
+    *,
+    user: User,
+    object_type: str,
+    object_ids,
+    view_name: str,
+    search: bool = False,
+    action: str = ReadLogEntry.Action.VIEW,
 ) -> None:
     """A list page or a search: one row per file it showed, plus, for a search, a row saying that
-    a search happened (never its text). One query."""
+    a search happened (never its text). One query. `action`: a download of several files (a
+    committee's minutes as a PDF) is logged as such."""
     rows = (
         [
             ReadLogEntry(
@@ -77,7 +84,7 @@ def read_log_record_listed(
     rows += [
         ReadLogEntry(
             user=user,
-            action=ReadLogEntry.Action.VIEW,
+            action=action,
             object_type=object_type,
             object_id=pk,
             view_name=view_name[:100],

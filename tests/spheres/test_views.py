@@ -48,6 +48,7 @@ def test_navigation_shows_only_what_the_role_may_use(login, personas):
             "followups:caseload",
             "referrals:participant_list",
             "research:dashboard",
+            "committees:committee_list",
             "referrals:referral_submit",
             "referrals:my_referrals",
             "followups:notifications",
