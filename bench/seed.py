@@ -41,7 +41,8 @@ def ensure(name: str, participants: int, weeks: int, *, reseed: bool = False) ->
     manage(name, "migrate", "--noinput", "-v0")
     manage(name, "createcachetable")
     started = time.perf_counter()
-    # seed_demo refuses outside development mode (demo accounts); the data is the same.
+    # seed_demo refuses outside development mode (demo accounts); the data is the same. DEBUG
+    # stays off (bench.env): development mode is its own switch.
     manage(
         name,
         "seed_demo",
@@ -51,7 +52,7 @@ def ensure(name: str, participants: int, weeks: int, *, reseed: bool = False) ->
         str(weeks),
         "--seed",
         "1",
-        DJANGO_DEBUG="1",
+        SPHERES_DEMO="1",
     )
     seconds = time.perf_counter() - started
     subprocess.run(

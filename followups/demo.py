@@ -1,8 +1,9 @@
 """Demo follow-up data: weekly notes, contact attempts, risk assessments and status changes.
 
 - seed(ctx): for the demo participants (built by referrals.demo through the services), recent
-  weekly notes, contact attempts, risk at admission, one follow-up on break and one that the
-  inactivity job will flag (two failed attempts). Through the services; idempotent.
+  weekly notes, contact attempts, risk at admission, one follow-up on break, one that the
+  inactivity job will flag (two failed attempts, no meeting in the last weeks) and one ended by
+  the withdrawal of the program consent. Through the services; idempotent.
 - seed_volume(ctx): ctx.participants admitted participants through the bulk path (followups.bulk),
   with ctx.weeks weeks of notes each (benchmarks).
 """
@@ -30,7 +31,8 @@ from followups.models import (
 )
 from followups.rules import monday_of
 from referrals.demo import volume
-from referrals.models import Assignment, Participant
+from referrals.demo.data import ADMITTED
+from referrals.models import Assignment, ConsentKind, Participant
 from spheres.demo import SeedContext
 
 BATCH = 5000
@@ -68,6 +70,22 @@ def _note_fields(rng) -> dict:
     return fields
 
 
+def _withdraw(participant: Participant, worker, rng) -> None:
+    """The participant withdrew the program consent a month or two after admission: that ends
+    participation (the follow-up becomes inactive for voluntary withdrawal)."""
+    today = timezone.localdate()
+    withdrawn_on = min(today, participant.admitted_on + datetime.timedelta(rng.randint(30, 90)))
+    services.participation_end(
+        participant=participant,
+        actor=worker,
+        consent=participant.consents.get(kind=ConsentKind.PROGRAM),
+        withdrawn_on=withdrawn_on,
+    )
+    at = timezone.make_aware(datetime.datetime.combine(withdrawn_on, datetime.time(14)))
+    FollowUp.objects.filter(participant=participant).update(status_since=at)
+    participant.followup.changes.filter(to_status=FollowUpStatus.INACTIVE).update(changed_at=at)
+
+
 def seed(ctx: SeedContext) -> None:
     participants = list(
         Participant.objects.filter(referral__submitted_by__email__endswith="@demo.spheres.test")
@@ -93,6 +111,10 @@ def seed(ctx: SeedContext) -> None:
             period_started_at=began, status_since=began
         )
         participant.followup.changes.update(changed_at=began)
+        spec = ADMITTED[index] if index < len(ADMITTED) else {}
+        if spec.get("withdraw"):
+            _withdraw(participant, worker, rng)
+            continue
         services.risk_assessment_record(
             participant=participant,
             actor=worker,
@@ -104,9 +126,11 @@ def seed(ctx: SeedContext) -> None:
             week = this_week - datetime.timedelta(weeks=weeks_ago)
             if week + datetime.timedelta(days=6) < participant.admitted_on:
                 continue
-            services.note_save(
-                participant=participant, actor=worker, week=week, **_note_fields(rng)
-            )
+            fields = _note_fields(rng)
+            if index == 1 and weeks_ago <= 2:  # the unreachable one: no news lately
+                fields.update(meetings=0, meetings_minutes=0, main_activity="", other_channels=[])
+                fields.update(no_contact_reason=NoContactReason.NO_NEWS, activities_summary="")
+            services.note_save(participant=participant, actor=worker, week=week, **fields)
             notes += 1
         services.contact_attempt_record(
             participant=participant,

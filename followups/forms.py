@@ -14,6 +14,7 @@ from followups.models import (
     AttemptOutcome,
     Channel,
     FollowUpStatus,
+    GoalStatus,
     InactiveReason,
     NoContactReason,
     RiskLevel,
@@ -21,7 +22,7 @@ from followups.models import (
     TargetedNeed,
 )
 from followups.rules import LONG_WEEK_MINUTES, minutes_as_text, parse_duration
-from referrals.forms import DateInput
+from referrals.forms import DateInput, WithdrawForm
 
 
 def _blank(choices):
@@ -254,12 +255,26 @@ class AttemptForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    strategy = forms.CharField(
+        label=_("Strategy agreed so it does not recur (missed meeting, optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("For example: a text message the day before."),
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault(
             "at", timezone.localtime().replace(second=0, microsecond=0)
         )
         super().__init__(*args, **kwargs)
+
+
+class StrategyForm(forms.Form):
+    strategy = forms.CharField(
+        label=_("Strategy agreed so it does not recur"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example: a text message the day before."),
+    )
 
 
 class StatusForm(forms.Form):
@@ -287,6 +302,61 @@ class StatusForm(forms.Form):
     )
 
 
+class ParticipationEndForm(WithdrawForm):
+    """Withdrawing the program consent: participation ends, no justification needed."""
+
+    research_use_too = forms.BooleanField(
+        label=_("The participant also withdraws the research-use clause"),
+        required=False,
+        help_text=_("The research-use clause is withdrawn on its own; ask the participant."),
+    )
+
+    def __init__(self, *args, offer_research_use: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not offer_research_use:
+            del self.fields["research_use_too"]
+
+
+class NeedsForm(forms.Form):
+    evaluated_on = forms.DateField(label=_("Evaluated on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in TargetedNeed.choices:
+            self.fields[value] = forms.CharField(
+                label=label,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_("A short note; leave blank if it is not a need now."),
+            )
+
+
+class SafetyPlanForm(forms.Form):
+    text = forms.CharField(
+        label=_("Safety plan"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("What to do and whom to reach in an emergency; agreed with the participant."),
+    )
+    reviewed_on = forms.DateField(label=_("Last reviewed on"), widget=DateInput())
+    next_review_on = forms.DateField(label=_("Next review"), widget=DateInput())
+
+
+class GoalForm(forms.Form):
+    goal = forms.CharField(label=_("Goal"), max_length=300)
+    set_on = forms.DateField(label=_("Set on"), widget=DateInput())
+    target_on = forms.DateField(label=_("Target date"), required=False, widget=DateInput())
+
+
+class GoalStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), choices=GoalStatus.choices, widget=forms.RadioSelect
+    )
+    changed_on = forms.DateField(label=_("Date"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class RiskForm(forms.Form):
     time_point = forms.IntegerField(
         label=_("Time"), min_value=0, max_value=20, help_text=_("0 = admission, then 1, 2…")
@@ -301,9 +371,10 @@ class RiskForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    """One successor and one transition summary per follow-up of the departing worker, and a new
-    second worker when the successor is already on the case. The workers are read once: every
-    row's choices come from the same list (no query per row, whatever the caseload)."""
+    """One successor and one transition summary per follow-up (or candidate) of the departing
+    worker, and a new second worker when the successor is already on the case. The workers are
+    read once: every row's choices come from the same list (no query per row, whatever the
+    caseload)."""
 
     def __init__(self, *args, assignments, workers, suggestions, **kwargs):
         super().__init__(*args, **kwargs)
@@ -311,17 +382,21 @@ class HandoverForm(forms.Form):
         choices = [(w.pk, worker_label(w)) for w in workers]
         self.rows = []
         for assignment in assignments:
-            key = assignment.participant.public_id.hex
-            youth_id = assignment.participant.youth_id
+            key = assignment.case_key
+            case = (
+                assignment.participant.youth_id
+                if assignment.participant
+                else assignment.referral.display_name
+            )
             suggested = suggestions.get(assignment.pk, (None, None))
             self.fields[f"successor_{key}"] = forms.TypedChoiceField(
-                label=_("Successor for %(id)s") % {"id": youth_id},
+                label=_("Successor for %(id)s") % {"id": case},
                 choices=[("", "—"), *choices],
                 coerce=int,
                 initial=suggested[0],
             )
             self.fields[f"second_{key}"] = forms.TypedChoiceField(
-                label=_("New second worker for %(id)s") % {"id": youth_id},
+                label=_("New second worker for %(id)s") % {"id": case},
                 choices=[("", "—"), *choices],
                 coerce=int,
                 empty_value=None,
@@ -330,7 +405,7 @@ class HandoverForm(forms.Form):
                 help_text=_("Only when the successor is already on the case: the pair is kept."),
             )
             self.fields[f"summary_{key}"] = forms.CharField(
-                label=_("Transition summary for %(id)s") % {"id": youth_id},
+                label=_("Transition summary for %(id)s") % {"id": case},
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
             self.rows.append(
@@ -350,9 +425,9 @@ class HandoverForm(forms.Form):
         return [
             (
                 a,
-                workers[data[f"successor_{a.participant.public_id.hex}"]],
-                data[f"summary_{a.participant.public_id.hex}"],
-                workers.get(data[f"second_{a.participant.public_id.hex}"]),
+                workers[data[f"successor_{a.case_key}"]],
+                data[f"summary_{a.case_key}"],
+                workers.get(data[f"second_{a.case_key}"]),
             )
             for a, *_fields in self.rows
         ]

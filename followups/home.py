@@ -64,3 +64,9 @@ def worker_tallies(user: User) -> list[Tally]:
         Tally(_("Breaks ending soon"), counts["break_ending"], f"{caseload}?view=break_ending"),
         Tally(_("New assignments"), counts["new"], f"{caseload}?view=new"),
     ]
+
+
+def without_worker_panel(user: User) -> dict | None:
+    """The coordinator's list of follow-ups nobody active follows, each with what to do."""
+    followups = selectors.followups_without_active_worker()
+    return {"followups": followups} if followups else None

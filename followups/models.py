@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from referrals.models import Participant
+from referrals.models import Participant, Referral
 
 
 class FollowUpStatus(models.TextChoices):
@@ -213,11 +213,12 @@ class AttemptOutcome(models.TextChoices):
     NO_SHOW = "no_show", _("Missed meeting (no-show)")
 
 
+# Attempts that count towards inactivity. Not the no-show: DOMAIN.md has the worker contact the
+# person afterwards to ask why and set a new meeting, and those attempts are what count.
 FAILED_OUTCOMES = [
     AttemptOutcome.NO_ANSWER,
     AttemptOutcome.MESSAGE_LEFT,
     AttemptOutcome.OUT_OF_SERVICE,
-    AttemptOutcome.NO_SHOW,
 ]
 
 
@@ -231,6 +232,8 @@ class ContactAttempt(models.Model):
     )
     outcome = models.CharField(_("outcome"), max_length=20, choices=AttemptOutcome.choices)
     note = models.TextField(_("note"), blank=True)
+    # After a no-show: what the worker and the participant agreed so it does not recur.
+    strategy = models.TextField(_("strategy agreed so it does not recur"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -296,10 +299,14 @@ class Handover(models.Model):
 
 
 class HandoverItem(models.Model):
+    """One case moved: a participant's follow-up, or a candidate (referral) not yet admitted."""
+
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
-    # The file shows its transition summaries (prefetched by name: referrals imports nothing here).
+    # The referral and the participant files show their transition summaries, including those
+    # written before admission (prefetched by name: referrals imports nothing from here).
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="handover_items")
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, related_name="handover_items"
+        Participant, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     successor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -309,3 +316,142 @@ class HandoverItem(models.Model):
 
     def __str__(self):
         return f"handover item #{self.pk}"
+
+
+# --- Plans on the participant file -------------------------------------------------------------
+# DOMAIN.md (Follow-ups; Consent and confidentiality): coaching starts with an evaluation of the
+# five targeted needs, and the file holds a safety plan and a healthy-living (life) plan. Each
+# change is a new row: the latest is current, the earlier ones are the history.
+
+
+class NeedsEvaluation(models.Model):
+    """The five targeted needs as evaluated on a date, a short note each (blank: not a need
+    now). Evaluated at the start of the follow-up and whenever the needs change."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="needs_evaluations"
+    )
+    evaluated_on = models.DateField(_("evaluated on"))
+    emergency = models.TextField(_("emergency"), blank=True)
+    stability = models.TextField(_("stability"), blank=True)
+    participation = models.TextField(_("participation"), blank=True)
+    recovery = models.TextField(_("recovery"), blank=True)
+    relationship = models.TextField(_("relationship"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("needs evaluation")
+        verbose_name_plural = _("needs evaluations")
+        ordering = ["-evaluated_on", "-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(emergency="", stability="", participation="", recovery="")
+                | ~Q(relationship=""),
+                name="needs_evaluation_says_something",
+            ),
+        ]
+
+    def __str__(self):
+        return f"needs {self.evaluated_on:%Y-%m-%d} #{self.pk}"
+
+    def notes(self) -> list[tuple[str, str]]:
+        """(need label, note) in the program's order."""
+        return [(label, getattr(self, value)) for value, label in TargetedNeed.choices]
+
+
+class SafetyPlan(models.Model):
+    """One version of the safety plan: what to do and whom to reach in an emergency. Shown at
+    the top of the file; each save keeps the earlier versions."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="safety_plans"
+    )
+    text = models.TextField(_("safety plan"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewed_on = models.DateField(_("last reviewed on"))
+    next_review_on = models.DateField(_("next review"))
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("safety plan")
+        verbose_name_plural = _("safety plans")
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_review_on__gt=models.F("reviewed_on")),
+                name="safety_plan_next_review_after_review",
+            ),
+        ]
+
+    def __str__(self):
+        return f"safety plan #{self.pk}"
+
+
+class GoalStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PROGRESS = "in_progress", _("In progress")
+    REACHED = "reached", _("Reached")
+    DROPPED = "dropped", _("Dropped")
+
+
+class LifePlanGoal(models.Model):
+    """A goal of the healthy-living (life) plan, with its status and dates; status changes are
+    kept in LifePlanGoalChange."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="life_plan_goals"
+    )
+    goal = models.CharField(_("goal"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=20, choices=GoalStatus.choices, default=GoalStatus.OPEN
+    )
+    set_on = models.DateField(_("set on"))
+    target_on = models.DateField(_("target date"), null=True, blank=True)
+    status_changed_on = models.DateField(_("status since"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("life-plan goal")
+        verbose_name_plural = _("life-plan goals")
+        ordering = ["set_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=GoalStatus.values), name="life_plan_goal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_on__isnull=True) | Q(target_on__gte=models.F("set_on")),
+                name="life_plan_goal_target_after_set",
+            ),
+        ]
+
+    def __str__(self):
+        return f"goal #{self.pk} ({self.status})"
+
+
+class LifePlanGoalChange(models.Model):
+    goal = models.ForeignKey(LifePlanGoal, on_delete=models.CASCADE, related_name="changes")
+    from_status = models.CharField(max_length=20, choices=GoalStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=GoalStatus.choices)
+    changed_on = models.DateField(_("date"))
+    note = models.TextField(_("note"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_on", "changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} → {self.to_status}"

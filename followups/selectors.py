@@ -5,8 +5,20 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import (
+    Count,
+    DateField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncWeek
 from django.utils import timezone
 
 from followups.models import (
@@ -17,22 +29,41 @@ from followups.models import (
     FollowUpStatus,
     FollowUpStatusChange,
     HandoverItem,
+    LifePlanGoal,
+    LifePlanGoalChange,
+    NeedsEvaluation,
     RiskAssessment,
     RiskLevel,
+    SafetyPlan,
     WeeklyNote,
 )
 from followups.rules import monday_of
 from referrals import access
-from referrals.models import Assignment, Consent, Participant
+from referrals.models import (
+    Assignment,
+    AssignmentRole,
+    Consent,
+    ConsentKind,
+    Participant,
+    Referral,
+)
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
 
 def with_failed_attempts(qs, *, participant: str, period: str):
-    """Annotate `counting_since` (the later of the last successful contact and the start of the
-    active period) and `failed_since_contact` (failed attempts after it). The one definition of
-    the count, shared by the inactivity job and the caseload. `participant` and `period` name the
-    participant id and the period start as seen from the queryset's model."""
+    """Annotate `counting_since` (the later of the last reached attempt and the start of the
+    active period), `met_week` (the last week whose note records face-to-face meetings) and
+    `failed_since_contact`: failed attempts after the last contact. The one definition of the
+    count, shared by the inactivity job and the caseload (DOMAIN.md: Follow-ups):
+
+    - a contact is a reached attempt, or a week with face-to-face meetings, counted as made at
+      the end of that week: attempts during or before that week no longer count;
+    - a missed meeting (no-show) is not a failed attempt by itself: the attempts to reach the
+      person afterwards are (FAILED_OUTCOMES leaves it out).
+
+    `participant` and `period` name the participant id and the period start as seen from the
+    queryset's model."""
     last_reached = (
         ContactAttempt.objects.filter(
             participant_id=OuterRef(participant), outcome=AttemptOutcome.REACHED
@@ -42,11 +73,23 @@ def with_failed_attempts(qs, *, participant: str, period: str):
         .annotate(last=Max("at"))
         .values("last")
     )
+    last_met_week = (
+        WeeklyNote.objects.filter(participant_id=OuterRef(participant), meetings__gt=0)
+        .order_by()
+        .values("participant_id")
+        .annotate(last=Max("week"))
+        .values("last")
+    )
     failed = (
-        ContactAttempt.objects.filter(
+        ContactAttempt.objects.annotate(
+            # The Monday of the attempt's week, in the program's time zone.
+            attempt_week=TruncWeek("at", output_field=DateField())
+        )
+        .filter(
             participant_id=OuterRef(participant),
             outcome__in=FAILED_OUTCOMES,
             at__gt=OuterRef("counting_since"),
+            attempt_week__gt=OuterRef("met_week"),
         )
         .order_by()
         .values("participant_id")
@@ -54,7 +97,8 @@ def with_failed_attempts(qs, *, participant: str, period: str):
         .values("n")
     )
     return qs.annotate(
-        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period))
+        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period)),
+        met_week=Coalesce(Subquery(last_met_week), Value(datetime.date.min)),
     ).annotate(failed_since_contact=Coalesce(Subquery(failed), 0))
 
 
@@ -170,69 +214,47 @@ def missing_notes_counts(week: datetime.date) -> dict[int, int]:
 
 
 def handover_suggestions(assignments) -> dict[int, tuple[int | None, int | None]]:
-    """Per assignment, (successor, new second) the participant already knows: the other worker
-    on the case first, then workers they have met (earlier assignments, note authors). When the
+    """Per assignment, (successor, new second) the case already knows: the other worker on the
+    case first, then workers the person has met (earlier assignments, note authors). When the
     successor is the other worker on the case, the pair needs a new second: the next known
-    worker, if any. Active youth workers only. Three queries."""
-    participant_ids = [a.participant_id for a in assignments]
+    worker, if any. Active youth workers only. Cases are keyed by referral: a candidate not yet
+    admitted has assignments but no participant. Three queries."""
+    referral_ids = [a.referral_id for a in assignments]
     departing_ids = {a.worker_id for a in assignments}
     workers = set(people_with_role(Role.YOUTH_WORKER).values_list("pk", flat=True)) - departing_ids
-    known: dict[int, list[int]] = {pid: [] for pid in participant_ids}
-    on_case: dict[int, set[int]] = {pid: set() for pid in participant_ids}
-    for pid, wid, ended in (
-        Assignment.objects.filter(participant_id__in=participant_ids)
+    known: dict[int, list[int]] = {rid: [] for rid in referral_ids}
+    on_case: dict[int, set[int]] = {rid: set() for rid in referral_ids}
+    for rid, wid, ended in (
+        Assignment.objects.filter(referral_id__in=referral_ids)
         .order_by("ended_at", "-started_at")
-        .values_list("participant_id", "worker_id", "ended_at")
+        .values_list("referral_id", "worker_id", "ended_at")
     ):
         if ended is None:
-            on_case[pid].add(wid)
-        if wid in workers and wid not in known[pid]:
+            on_case[rid].add(wid)
+        if wid in workers and wid not in known[rid]:
             if ended is None:  # on the case now: the first choice
-                known[pid].insert(0, wid)
+                known[rid].insert(0, wid)
             else:
-                known[pid].append(wid)
+                known[rid].append(wid)
     # Distinct pairs, unsorted: a worker's notes can be tens of thousands of rows.
-    for pid, wid in (
-        WeeklyNote.objects.filter(participant_id__in=participant_ids)
+    for rid, wid in (
+        WeeklyNote.objects.filter(participant__referral_id__in=referral_ids)
         .order_by()
-        .values_list("participant_id", "author_id")
+        .values_list("participant__referral_id", "author_id")
         .distinct()
     ):
-        if wid in workers and wid not in known[pid]:
-            known[pid].append(wid)
+        if wid in workers and wid not in known[rid]:
+            known[rid].append(wid)
     suggestions = {}
     for a in assignments:
-        names = known[a.participant_id]
+        names = known[a.referral_id]
         if not names:
             continue
         successor, second = names[0], None
-        if successor in on_case[a.participant_id]:
-            second = next((w for w in names[1:] if w not in on_case[a.participant_id]), None)
+        if successor in on_case[a.referral_id]:
+            second = next((w for w in names[1:] if w not in on_case[a.referral_id]), None)
         suggestions[a.pk] = (successor, second)
     return suggestions
-
-
-def handovers_since(since: datetime.datetime) -> QuerySet[HandoverItem]:
-    """Transition summaries written since a moment: what the next Clinical Committee agenda
-    pulls (docs/program.md: the leaving worker writes one per participant for the committee)."""
-    return (
-        HandoverItem.objects.filter(handover__performed_at__gte=since)
-        .select_related("participant", "successor", "handover__departing")
-        .order_by("handover__performed_at", "pk")
-    )
-
-
-def followups_without_active_worker() -> QuerySet[FollowUp]:
-    """Open follow-ups (active or on a break) that no active youth worker follows: never
-    assigned, or every worker on the case left or was deactivated."""
-    followed = Assignment.objects.filter(
-        participant_id=OuterRef("participant_id"),
-        ended_at__isnull=True,
-        worker__in=people_with_role(Role.YOUTH_WORKER),
-    )
-    return FollowUp.objects.filter(
-        status__in=[FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK]
-    ).exclude(Exists(followed))
 
 
 def _by_participant(qs):
@@ -366,6 +388,11 @@ def caseload_rows(participants) -> list[Participant]:
     return rows
 
 
+def candidates(worker: User) -> QuerySet[Referral]:
+    """Candidates assigned to this worker, not yet admitted: the initial meetings to hold."""
+    return access.referrals_assigned_to(worker).order_by("created_at")
+
+
 @dataclass
 class Event:
     at: datetime.datetime | datetime.date
@@ -442,6 +469,52 @@ def note_for_week(participant: Participant, week: datetime.date) -> WeeklyNote |
     return WeeklyNote.objects.filter(participant=participant, week=monday_of(week)).first()
 
 
+def plans_of(participant: Participant) -> dict:
+    """The plans page: every needs evaluation, safety-plan version and goal with its changes,
+    newest first where it matters. Four queries."""
+    goals = LifePlanGoal.objects.filter(participant=participant).prefetch_related(
+        Prefetch("changes", queryset=LifePlanGoalChange.objects.select_related("changed_by"))
+    )
+    return {
+        "evaluations": list(
+            NeedsEvaluation.objects.filter(participant=participant).select_related("recorded_by")
+        ),
+        "safety_plans": list(
+            SafetyPlan.objects.filter(participant=participant).select_related("author")
+        ),
+        "goals": list(goals),
+    }
+
+
+def goal_of(participant: Participant, goal_id: int) -> LifePlanGoal | None:
+    return LifePlanGoal.objects.filter(participant=participant, pk=goal_id).first()
+
+
+def current_safety_plan(participant: Participant) -> SafetyPlan | None:
+    return SafetyPlan.objects.filter(participant=participant).first()
+
+
+def active_program_consent(participant: Participant, consent_id: int) -> Consent | None:
+    return Consent.objects.filter(
+        participant=participant,
+        pk=consent_id,
+        kind=ConsentKind.PROGRAM,
+        withdrawn_on__isnull=True,
+    ).first()
+
+
+def has_research_use(participant: Participant) -> bool:
+    return Consent.objects.filter(
+        participant=participant, kind=ConsentKind.RESEARCH_USE, withdrawn_on__isnull=True
+    ).exists()
+
+
+def no_show_of(participant: Participant, attempt_id: int) -> ContactAttempt | None:
+    return ContactAttempt.objects.filter(
+        participant=participant, pk=attempt_id, outcome=AttemptOutcome.NO_SHOW
+    ).first()
+
+
 def followup_of(participant: Participant) -> FollowUp | None:
     return FollowUp.objects.filter(participant=participant).first()
 
@@ -480,10 +553,15 @@ def departing_workers() -> QuerySet[User]:
 
 
 def departing_assignments(departing: User) -> list[Assignment]:
+    """Every open assignment of the worker: participants by youth ID, then candidates."""
     return list(
         Assignment.objects.filter(worker=departing, ended_at__isnull=True)
-        .select_related("participant__referral")
-        .order_by("participant__youth_id_year", "participant__youth_id_number")
+        .select_related("participant", "referral")
+        .order_by(
+            F("participant__youth_id_year").asc(nulls_last=True),
+            "participant__youth_id_number",
+            "referral__created_at",
+        )
     )
 
 
@@ -500,4 +578,83 @@ def successors_for(departing: User) -> list[User]:
         )
         .prefetch_related("memberships__organisation")
         .order_by("last_name", "first_name")
+    )
+
+
+# --- What the Clinical Committee's agenda pulls (committees sits above and asks) ---------------
+
+OPEN_FOLLOWUP = [FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK]
+
+
+def followups_without_active_worker() -> QuerySet[FollowUp]:
+    """Ongoing follow-ups (active or on a break) that no active youth worker of an active
+    organisation follows any more: the worker's account or role ended without a handover. Each
+    carries `last_ended_id` (the assignment that ended last, 0 when none did: what the Clinical
+    agenda keys on) and `participant.open_assignments` (who is still named on it, for the
+    coordinator's handover links). Two queries when evaluated."""
+    staffed = Assignment.objects.filter(
+        participant_id=OuterRef("participant_id"),
+        ended_at__isnull=True,
+        worker__in=people_with_role(Role.YOUTH_WORKER),
+    )
+    last_ended = (
+        Assignment.objects.filter(participant_id=OuterRef("participant_id"), ended_at__isnull=False)
+        .order_by("-ended_at", "-pk")
+        .values("pk")[:1]
+    )
+    named = Assignment.objects.filter(ended_at__isnull=True).select_related("worker")
+    return (
+        FollowUp.objects.filter(status__in=OPEN_FOLLOWUP)
+        .exclude(Exists(staffed))
+        .annotate(last_ended_id=Coalesce(Subquery(last_ended), 0))
+        .select_related("participant__referral")
+        .prefetch_related(
+            Prefetch("participant__assignments", queryset=named, to_attr="open_assignments")
+        )
+        .order_by("participant__youth_id_year", "participant__youth_id_number")
+    )
+
+
+def breaks_resuming_before(day: datetime.date) -> QuerySet[FollowUp]:
+    """Follow-ups on break whose expected resume date falls before `day` (or has passed). Each
+    carries `break_change_id`, the change that started the break."""
+    started = (
+        FollowUpStatusChange.objects.filter(
+            followup=OuterRef("pk"), to_status=FollowUpStatus.ON_BREAK
+        )
+        .order_by("-changed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        FollowUp.objects.filter(status=FollowUpStatus.ON_BREAK, break_resume_on__lt=day)
+        .annotate(break_change_id=Subquery(started))
+        .order_by("break_resume_on", "pk")
+    )
+
+
+def handovers_since(since: datetime.datetime) -> QuerySet[HandoverItem]:
+    """Each follow-up moved by a departure handover since a moment, with its transition
+    summary."""
+    return HandoverItem.objects.filter(handover__performed_at__gte=since).order_by(
+        "handover__performed_at", "pk"
+    )
+
+
+def followups_to_present(worker_ids) -> QuerySet[Participant]:
+    """Participants with an active follow-up whose primary worker is one of `worker_ids`; each
+    carries `presenter_id`, that worker (the Clinical Committee's case presentations)."""
+    return Participant.objects.filter(
+        followup__status=FollowUpStatus.ACTIVE,
+        assignments__role=AssignmentRole.PRIMARY,
+        assignments__ended_at__isnull=True,
+        assignments__worker_id__in=list(worker_ids),
+    ).annotate(presenter_id=F("assignments__worker_id"))
+
+
+def followups_active(participant_ids) -> set[int]:
+    """Which of these participants' follow-ups are active (one query)."""
+    return set(
+        FollowUp.objects.filter(
+            participant_id__in=list(participant_ids), status=FollowUpStatus.ACTIVE
+        ).values_list("participant_id", flat=True)
     )

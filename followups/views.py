@@ -6,20 +6,34 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from followups import selectors, services
-from followups.forms import AttemptForm, HandoverForm, NoteForm, RiskForm, StatusForm
+from followups.forms import (
+    AttemptForm,
+    GoalForm,
+    GoalStatusForm,
+    HandoverForm,
+    NeedsForm,
+    NoteForm,
+    ParticipationEndForm,
+    RiskForm,
+    SafetyPlanForm,
+    StatusForm,
+    StrategyForm,
+)
 from followups.models import FAILED_OUTCOMES
 from followups.rules import monday_of
 from referrals import access
+from referrals import selectors as referral_selectors
+from referrals.forms import ConsentForm
 from spheres import services as core_services
-from spheres.forms import post_data, submit
+from spheres.forms import post_data, post_files, submit
 from spheres.models import Role
 from spheres.navigation import for_roles
+from spheres.querydates import date_from_query
 from spheres.selectors import person, roles_of
 
 
@@ -39,16 +53,25 @@ CASELOAD_PAGE_SIZE = 50
 
 @for_roles("followups:caseload")
 def caseload(request):
-    """One page at a time, whatever the caseload; `?view=` narrows it to what needs attention."""
+    """One page at a time, whatever the caseload; `?view=` narrows it to what needs attention.
+    The files the page shows are read-logged."""
     view = request.GET.get("view")
     view = view if view in selectors.CASELOAD_VIEWS else ""
     participants = selectors.caseload(request.user, view=view or None)
     page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.caseload_rows(page.object_list)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in rows],
+        view_name="caseload",
+    )
     context = {
-        "participants": selectors.caseload_rows(page.object_list),
+        "participants": rows,
         "page": page,
         "view": view,
         "counts": selectors.caseload_counts(request.user),
+        "candidates": selectors.candidates(request.user),
         "this_week": monday_of(timezone.localdate()),
     }
     return render(request, "followups/caseload.html", context)
@@ -64,15 +87,23 @@ ATTENTION_TITLES = {
 
 @for_roles("followups:attention")
 def attention(request):
-    """The coordinator's lists behind the home page's figures, one page at a time."""
+    """The coordinator's lists behind the home page's figures, one page at a time (the files
+    it shows are read-logged, like every list)."""
     kind = request.GET.get("list")
     if kind not in selectors.ATTENTION_LISTS:
         raise Http404
     worker = person(request.GET.get("worker")) if kind == "missing_notes" else None
     participants = selectors.attention_participants(kind, worker_id=getattr(worker, "pk", None))
     page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.caseload_rows(page.object_list)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in rows],
+        view_name="attention",
+    )
     context = {
-        "participants": selectors.caseload_rows(page.object_list),
+        "participants": rows,
         "page": page,
         "kind": kind,
         "worker": worker,
@@ -84,8 +115,9 @@ def attention(request):
 def note_edit(request, public_id):
     """This week's note by default; ?week=YYYY-MM-DD opens another week (a date, not personal)."""
     participant = _write(request, public_id, "note_edit")
-    week = monday_of(parse_date(request.GET.get("week") or "") or timezone.localdate())
-    existing = selectors.note_for_week(participant, week)
+    week = monday_of(date_from_query(request, "week", monday_of(timezone.localdate())))
+    # A POST needs no initial data: the service reads (and locks) the saved note itself.
+    existing = None if request.method == "POST" else selectors.note_for_week(participant, week)
     form = NoteForm(post_data(request), initial=NoteForm.initial_for(week, existing))
     done = submit(
         request,
@@ -104,6 +136,8 @@ def note_edit(request, public_id):
         # Merge onto what the other person saved and show every field where the saves differ.
         saved = selectors.note_for_week(participant, form.cleaned_data["week"])
         conflict = {"note": saved, "rows": form.rebase(saved)}
+    if request.method == "POST":
+        existing = selectors.note_for_week(participant, week)
     context = {"participant": participant, "form": form, "existing": existing, "week": week}
     return render(request, "followups/note_form.html", {**context, "conflict": conflict})
 
@@ -150,10 +184,36 @@ def missed_meeting(request, public_id):
     participant = _write(request, public_id, "missed_meeting")
     services.missed_meeting_record(participant=participant, actor=request.user)
     messages.success(
-        request, _("Missed meeting recorded for %(id)s.") % {"id": participant.youth_id}
+        request,
+        _(
+            "Missed meeting recorded for %(id)s. It is not a failed contact: log your attempts "
+            "to reach the person, and the strategy you agree on, from the timeline."
+        )
+        % {"id": participant.youth_id},
     )
     _warn_before_inactive(request, participant)
     return _back(request, participant)
+
+
+def no_show_strategy(request, public_id, attempt_id):
+    """After a missed meeting: the strategy agreed with the participant so it does not recur."""
+    participant = _write(request, public_id, "no_show_strategy")
+    attempt = selectors.no_show_of(participant, attempt_id)
+    if attempt is None:
+        raise Http404
+    form = StrategyForm(post_data(request), initial={"strategy": attempt.strategy})
+    if submit(
+        request,
+        form,
+        services.no_show_strategy_record,
+        participant=participant,
+        actor=request.user,
+        attempt=attempt,
+    ):
+        messages.success(request, _("Strategy recorded."))
+        return redirect("followups:timeline", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "title": _("After a missed meeting")}
+    return render(request, "followups/form.html", context)
 
 
 def status_change(request, public_id):
@@ -169,6 +229,53 @@ def status_change(request, public_id):
         return redirect("followups:timeline", public_id=participant.public_id)
     context = {"participant": participant, "form": form, "followup": followup}
     return render(request, "followups/form.html", {**context, "title": _("Follow-up status")})
+
+
+def participation_end(request, public_id, consent_id):
+    """Withdrawing the program consent ends participation: the follow-up becomes inactive."""
+    participant = _write(request, public_id, "participation_end")
+    consent = selectors.active_program_consent(participant, consent_id)
+    if consent is None:
+        raise Http404
+    form = ParticipationEndForm(
+        post_data(request),
+        initial={"withdrawn_on": timezone.localdate()},
+        offer_research_use=selectors.has_research_use(participant),
+    )
+    if submit(
+        request,
+        form,
+        services.participation_end,
+        participant=participant,
+        actor=request.user,
+        consent=consent,
+    ):
+        messages.success(request, _("Withdrawal recorded: the follow-up is now inactive."))
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    title = _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()}
+    context = {"participant": participant, "form": form, "consent": consent, "title": title}
+    return render(request, "referrals/participant_step.html", context)
+
+
+def participation_resume(request, public_id):
+    """The program consent signed again: the follow-up is reactivated, with its history."""
+    participant = _write(request, public_id, "participation_resume")
+    initial = {"given_on": timezone.localdate()}
+    form = ConsentForm(
+        post_data(request),
+        post_files(request),
+        initial=initial,
+        workers=referral_selectors.youth_workers(),
+    )
+    if submit(
+        request, form, services.participation_resume, participant=participant, actor=request.user
+    ):
+        messages.success(request, _("Program consent recorded: the follow-up is active again."))
+        return redirect("referrals:participant_detail", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "files": True}
+    return render(
+        request, "referrals/participant_step.html", {**context, "title": _("Program consent")}
+    )
 
 
 def risk_add(request, public_id):
@@ -205,10 +312,99 @@ def timeline(request, public_id):
     )
 
 
+# --- Plans: needs evaluation, safety plan, life plan -------------------------------------------
+
+
+def plans(request, public_id):
+    participant = access.get_participant_for_user(request.user, public_id, view_name="plans")
+    context = {"participant": participant, "may_change": participant.user_may_change}
+    return render(request, "followups/plans.html", {**context, **selectors.plans_of(participant)})
+
+
+def _plan_step(request, participant, form, service, *, success, title, **extra):
+    """A change to the plans: its form, the service, back to the plans page."""
+    if submit(request, form, service, participant=participant, actor=request.user, **extra):
+        messages.success(request, success)
+        return redirect("followups:plans", public_id=participant.public_id)
+    context = {"participant": participant, "form": form, "title": title}
+    return render(request, "followups/plan_form.html", context)
+
+
+def needs_evaluate(request, public_id):
+    participant = _write(request, public_id, "needs_evaluate")
+    form = NeedsForm(post_data(request), initial={"evaluated_on": timezone.localdate()})
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.needs_evaluate,
+        success=_("Needs evaluation recorded."),
+        title=_("Needs evaluation"),
+    )
+
+
+def safety_plan_edit(request, public_id):
+    participant = _write(request, public_id, "safety_plan_edit")
+    current = selectors.current_safety_plan(participant)
+    initial = {"reviewed_on": timezone.localdate(), "text": current.text if current else ""}
+    form = SafetyPlanForm(post_data(request), initial=initial)
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.safety_plan_save,
+        success=_("Safety plan saved."),
+        title=_("Safety plan"),
+    )
+
+
+def goal_add(request, public_id):
+    participant = _write(request, public_id, "goal_add")
+    form = GoalForm(post_data(request), initial={"set_on": timezone.localdate()})
+    return _plan_step(
+        request,
+        participant,
+        form,
+        services.life_plan_goal_add,
+        success=_("Goal added to the life plan."),
+        title=_("New life-plan goal"),
+    )
+
+
+def goal_update(request, public_id, goal_id):
+    participant = _write(request, public_id, "goal_update")
+    goal = selectors.goal_of(participant, goal_id)
+    if goal is None:
+        raise Http404
+    initial = {"status": goal.status, "changed_on": timezone.localdate()}
+    return _plan_step(
+        request,
+        participant,
+        GoalStatusForm(post_data(request), initial=initial),
+        services.life_plan_goal_update,
+        success=_("Goal updated."),
+        title=_("Goal: %(goal)s") % {"goal": goal.goal},
+        goal=goal,
+    )
+
+
 def notifications(request):
+    # Reading is safe: a link from another site must not clear the alerts (marking is a POST).
     items = selectors.notifications_for(request.user)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=sorted({n.participant.pk for n in items if n.participant}),
+        view_name="notifications",
+    )
+    unread = any(n.read_at is None for n in items)
+    return render(request, "followups/notifications.html", {"items": items, "unread": unread})
+
+
+@require_POST
+def notifications_mark_read(request):
     core_services.notifications_mark_read(user=request.user)
-    return render(request, "followups/notifications.html", {"items": items})
+    return redirect("followups:notifications")
 
 
 @for_roles("followups:handover")

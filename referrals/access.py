@@ -2,7 +2,11 @@
 (or referral)?" and "which participants may this person see?". Deny by default.
 
 - coordinator: every participant and every referral;
-- assigned workers: view and change their participants (user object permissions);
+- assigned workers: view and change their participants (user object permissions), and see the
+  referral of a candidate assigned to them and record its initial meeting (from the assignment
+  rows) until the referral is admitted or closed — but only while they are an active youth
+  worker of an active organisation: a person whose role was revoked, whose organisation was
+  deactivated or whose account was deactivated gets nothing from an assignment still open;
 - workers and Clinical Committee members of a partner organisation: view the participants whose
   information-sharing consent names their organisation (group object permissions; police only when
   police sharing was consented — the police service is an organisation like the others);
@@ -14,11 +18,17 @@ A refusal answers 404 (as for a missing record) and is written to the read log, 
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.http import Http404
 from guardian.shortcuts import get_objects_for_user
 
-from referrals.models import Participant, Referral
+from referrals.models import (
+    OPEN_STATUSES,
+    Assignment,
+    Participant,
+    ParticipantGroupObjectPermission,
+    Referral,
+)
 from spheres.models import CASE_ROLES, ReadLogEntry, Role, User
 from spheres.selectors import roles_of
 from spheres.services import read_log_record
@@ -39,15 +49,36 @@ def require_coordinator(user: User) -> None:
         raise PermissionDenied
 
 
+def is_active_youth_worker(user: User) -> bool:
+    """An assignment grants access only while its worker holds the youth-worker role through an
+    active membership of an active organisation, with an active account (roles_of reads all
+    three)."""
+    return Role.YOUTH_WORKER in roles_of(user)
+
+
 def participants_visible_to(user: User) -> QuerySet[Participant]:
     roles = roles_of(user)
     if Role.COORDINATOR in roles:
         return Participant.objects.all()
     if not roles & CASE_ROLES:
         return Participant.objects.none()
-    return get_objects_for_user(
-        user, VIEW, klass=Participant.objects.all(), accept_global_perms=False, with_superuser=False
+    if Role.YOUTH_WORKER in roles:
+        return get_objects_for_user(
+            user,
+            VIEW,
+            klass=Participant.objects.all(),
+            accept_global_perms=False,
+            with_superuser=False,
+        )
+    # A Clinical Committee member who is no longer a youth worker: only what is shared with
+    # their organisation, never what an assignment still open used to grant.
+    shared = ParticipantGroupObjectPermission.objects.filter(
+        content_object=OuterRef("pk"),
+        permission__content_type__app_label="referrals",
+        permission__codename="view_participant",
+        group__user=user,
     )
+    return Participant.objects.filter(Exists(shared))
 
 
 def participants_changeable_by(user: User) -> QuerySet[Participant]:
@@ -133,21 +164,65 @@ def deny(user: User, public_id, *, view_name: str = ""):
     raise Http404
 
 
+def _assigned_to(user: User) -> Q:
+    """Referrals of candidates (not yet admitted, not closed) with an open assignment of this
+    person. Computed from the assignment rows: a referral has no object permissions."""
+    mine = Assignment.objects.filter(referral=OuterRef("pk"), worker=user, ended_at__isnull=True)
+    return Q(Exists(mine), status__in=OPEN_STATUSES)
+
+
+def referrals_assigned_to(user: User) -> QuerySet[Referral]:
+    """The candidates a youth worker was assigned to, for the initial meeting."""
+    if not is_active_youth_worker(user):
+        return Referral.objects.none()
+    return Referral.objects.filter(_assigned_to(user))
+
+
+def may_open_referral(user: User, referral: Referral) -> bool:
+    """The coordinator, or a worker assigned to this candidate (see referrals_assigned_to)."""
+    if is_coordinator(user):
+        return True
+    return referrals_assigned_to(user).filter(pk=referral.pk).exists()
+
+
+def require_referral_access(user: User, referral: Referral) -> None:
+    """For services: the coordinator, or an assigned worker while the referral is open."""
+    if not may_open_referral(user, referral):
+        raise PermissionDenied
+
+
 def get_referral_for_user(
-    user: User, public_id, *, view_name: str = "", queryset: QuerySet | None = None
+    user: User,
+    public_id,
+    *,
+    view_name: str = "",
+    queryset: QuerySet | None = None,
+    assigned: bool = False,
 ) -> Referral:
-    """Referral files are the coordinator's; anyone else gets 404 and a read-log row."""
+    """Referral files are the coordinator's; with `assigned`, the page also opens to the workers
+    assigned to the candidate while the referral is open. Anyone else gets 404 and a read-log
+    row that says which referral was probed (as participant refusals do)."""
+    base = queryset if queryset is not None else Referral.objects.all()
     referral = None
     if is_coordinator(user):
-        base = queryset if queryset is not None else Referral.objects.all()
         referral = base.filter(public_id=public_id).first()
+    elif assigned and is_active_youth_worker(user):
+        referral = base.filter(_assigned_to(user), public_id=public_id).first()
+    if referral is not None:
+        read_log_record(
+            user=user,
+            action=ReadLogEntry.Action.VIEW,
+            object_type="referral",
+            object_id=referral.pk,
+            view_name=view_name,
+        )
+        return referral
+    probed = Referral.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
     read_log_record(
         user=user,
-        action=ReadLogEntry.Action.VIEW if referral else ReadLogEntry.Action.DENIED,
+        action=ReadLogEntry.Action.DENIED,
         object_type="referral",
-        object_id=referral.pk if referral else None,
+        object_id=probed,
         view_name=view_name,
     )
-    if referral is None:
-        raise Http404
-    return referral
+    raise Http404

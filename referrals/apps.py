@@ -9,11 +9,16 @@ class ReferralsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from referrals import home, models
-        from spheres.home import register
+        from referrals import home, models, selectors
+        from spheres.home import figures_panel
         from spheres.models import Role
+        from spheres.navigation import home_panel_register
+        from spheres.services import open_work_register
 
-        register(Role.COORDINATOR, home.coordinator_tallies)
+        # The core asks before revoking the youth-worker role or deactivating an organisation.
+        open_work_register(selectors.open_assignment_counts)
+        # The coordinator's home counts the referrals to act on.
+        home_panel_register(Role.COORDINATOR, figures_panel(home.coordinator_tallies))
 
         # Every change to a record holding personal data is audited (who, when, what changed).
         for model in (

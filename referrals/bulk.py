@@ -29,6 +29,7 @@ from referrals.models import (
     Referral,
     ReferralStatus,
     ReferralStatusChange,
+    ResearchClause,
     Screening,
     YouthIdCounter,
     YouthProtectionReport,
@@ -62,7 +63,10 @@ class Admission:
     consent_place: str = ""
     consent_form_version: str = ""
     sharing: list[Organisation] = field(default_factory=list)
-    research_form_version: str | None = None  # None: no research consent
+    research_use: bool = True  # the program form's research-use clause: agreed or struck out
+    copy_given: bool = True
+    declaration_signed_by: User | None = None  # None: the primary worker
+    research_form_version: str | None = None  # None: no research-study consent
     youth_protection: dict | None = None  # YouthProtectionReport fields, for minors
 
 
@@ -88,6 +92,8 @@ def _validate(rows: list[Admission]) -> None:
             problems.append("admission date in the future")
         if row.second is not None and row.second.pk == row.primary.pk:
             problems.append("the second worker is the primary worker")
+        if not row.consent_place.strip():
+            problems.append("the place where the form was signed is missing")
         if problems:
             raise ValidationError(f"row {index}: " + "; ".join(str(p) for p in problems))
 
@@ -186,6 +192,7 @@ def participants_create_bulk(*, rows: list[Admission], actor: User) -> list[Part
         pair = [(AssignmentRole.PRIMARY, row.primary), (AssignmentRole.SECOND, row.second)]
         assignments += [
             Assignment(
+                referral=participant.referral,
                 participant=participant,
                 worker=worker,
                 role=role,
@@ -196,6 +203,7 @@ def participants_create_bulk(*, rows: list[Admission], actor: User) -> list[Part
             if worker is not None
         ]
         base = {"participant": participant, "recorded_by": actor, "recorded_at": started}
+        clause = ResearchClause.AGREED if row.research_use else ResearchClause.STRUCK_OUT
         consents.append(
             Consent(
                 kind=ConsentKind.PROGRAM,
@@ -203,9 +211,23 @@ def participants_create_bulk(*, rows: list[Admission], actor: User) -> list[Part
                 place=row.consent_place,
                 form_version=row.consent_form_version,
                 worker_declaration=True,
+                declaration_signed_by=row.declaration_signed_by or row.primary,
+                research_clause=clause,
+                copy_given=row.copy_given,
+                confidentiality_explained=True,
                 **base,
             )
         )
+        if row.research_use:
+            consents.append(
+                Consent(
+                    kind=ConsentKind.RESEARCH_USE,
+                    given_on=row.admitted_on,
+                    place=row.consent_place,
+                    form_version=row.consent_form_version,
+                    **base,
+                )
+            )
         consents += [
             Consent(kind=ConsentKind.SHARING, organisation=o, given_on=row.admitted_on, **base)
             for o in row.sharing

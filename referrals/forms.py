@@ -13,6 +13,7 @@ from referrals.models import (
     RecruiterRiskAssessment,
     Referral,
     ReferralStatus,
+    ResearchClause,
     Screening,
     StageOfChange,
     YouthProtectionReport,
@@ -43,6 +44,9 @@ class ReferralForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Shared workstations: browsers must not keep minors' names and birth dates in autofill.
+        for field in self.fields.values():
+            field.widget.attrs["autocomplete"] = "off"
         if "referrer_organisation" in self.fields:
             self.fields["referrer_organisation"].queryset = Organisation.objects.filter(
                 is_active=True
@@ -177,15 +181,48 @@ class ScanField(forms.FileField):
         super().__init__(**kwargs)
 
 
-class AdmissionForm(forms.Form):
+class ProgramFormFields(forms.Form):
+    """What the signed program consent form records besides date, place and version."""
+
+    declaration_signed_by = forms.ModelChoiceField(
+        label=_("Worker who signed the declaration of responsibility"),
+        queryset=None,
+        required=False,
+    )
+    research_use = forms.ChoiceField(
+        label=_("Research-use clause (anonymous use of the information to evaluate the services)"),
+        choices=[
+            (ResearchClause.AGREED.value, _("Agreed")),
+            (ResearchClause.STRUCK_OUT.value, _("Struck out (declined)")),
+        ],
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    confidentiality_explained = forms.BooleanField(
+        label=_("Confidentiality and information sharing were explained"), required=False
+    )
+    copy_given = forms.BooleanField(
+        label=_("A signed copy was given to the participant"), required=False
+    )
+
+    def __init__(self, *args, workers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["declaration_signed_by"].queryset = workers
+        self.fields["declaration_signed_by"].label_from_instance = lambda w: w.get_full_name()
+
+
+class AdmissionForm(ProgramFormFields):
     admitted_on = forms.DateField(label=_("Admission date"), widget=DateInput())
     consent_given_on = forms.DateField(label=_("Program consent signed on"), widget=DateInput())
     consent_place = forms.CharField(label=_("Signed at (place)"), max_length=200)
     consent_form_version = forms.CharField(label=_("Form version"), max_length=40)
-    worker_declaration = forms.BooleanField(
-        label=_("The worker signed the declaration of responsibility"), required=False
-    )
     consent_scan = ScanField()
+
+    field_order = [
+        "admitted_on", "consent_given_on", "consent_place", "consent_form_version",
+        "declaration_signed_by", "research_use", "confidentiality_explained", "copy_given",
+        "consent_scan",
+    ]  # fmt: skip
 
 
 class AssignmentForm(forms.Form):
@@ -215,18 +252,29 @@ class AssignmentForm(forms.Form):
         }
 
 
-class ConsentForm(forms.ModelForm):
+class ConsentForm(ProgramFormFields):
+    """The program consent signed again (after a withdrawal)."""
+
+    given_on = forms.DateField(label=_("Date signed"), widget=DateInput())
+    place = forms.CharField(label=_("Signed at (place)"), max_length=200)
+    form_version = forms.CharField(label=_("Form version"), max_length=40, required=False)
+    scan = ScanField()
+
+    field_order = [
+        "given_on", "place", "form_version", "declaration_signed_by", "research_use",
+        "confidentiality_explained", "copy_given", "scan",
+    ]  # fmt: skip
+
+
+class ResearchConsentForm(forms.ModelForm):
+    """The research-study consent, or the research-use clause agreed to later."""
+
     scan = ScanField()
 
     class Meta:
         model = Consent
-        fields = ["given_on", "place", "form_version", "worker_declaration"]
-        widgets = {"given_on": DateInput()}
-
-
-class ResearchConsentForm(ConsentForm):
-    class Meta(ConsentForm.Meta):
         fields = ["given_on", "form_version"]
+        widgets = {"given_on": DateInput()}
 
 
 class SharingForm(forms.Form):
@@ -282,15 +330,20 @@ class YouthProtectionForm(forms.ModelForm):
 
 
 class ParticipantSearchForm(forms.Form):
-    q = forms.CharField(label=_("Name or youth ID"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Name or youth ID"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),  # no names in autofill history
+    )
 
 
 class ParticipantFilterForm(forms.Form):
     """List filters in the query string: ids and a flag, never names; anything malformed is
     ignored rather than refused (a stale bookmark still opens the list)."""
 
-    worker = forms.IntegerField(required=False, min_value=1)
-    organisation = forms.IntegerField(required=False, min_value=1)
+    worker = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    organisation = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     marker = forms.BooleanField(required=False)
 
     @classmethod

@@ -349,8 +349,18 @@ class AssignmentRole(models.TextChoices):
 
 
 class Assignment(models.Model):
+    """A youth worker assigned to a candidate, from screening on, before the initial meeting
+    (DOMAIN.md: the referrer is told who the worker is before any meeting). The row belongs to
+    the referral; at admission it is linked to the participant as well, so the history carries
+    over. A participant's assignments are those with `participant` set."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="assignments")
     participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="assignments"
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        null=True,
+        blank=True,
     )
     worker = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
@@ -373,20 +383,26 @@ class Assignment(models.Model):
         ordering = ["started_at", "pk"]
         constraints = [
             models.UniqueConstraint(
-                fields=["participant", "role"],
+                fields=["referral", "role"],
                 condition=Q(ended_at__isnull=True),
                 name="assignment_one_active_per_role",
             ),
             models.UniqueConstraint(
-                fields=["participant", "worker"],
+                fields=["referral", "worker"],
                 condition=Q(ended_at__isnull=True),
-                name="assignment_worker_once_per_participant",
+                name="assignment_worker_once_per_referral",
             ),
         ]
         indexes = [models.Index(fields=["worker", "ended_at"], name="assignment_worker_active")]
 
     def __str__(self):
         return f"{self.get_role_display()} #{self.pk}"
+
+    @property
+    def case_key(self) -> str:
+        """A stable, opaque key for forms: the participant's public id once admitted, else the
+        referral's (needs both relations loaded)."""
+        return (self.participant or self.referral).public_id.hex
 
 
 def consent_scan_path(instance, filename):
@@ -397,14 +413,32 @@ def consent_scan_path(instance, filename):
 class ConsentKind(models.TextChoices):
     PROGRAM = "program", _("Program consent")
     SHARING = "sharing", _("Information sharing")
-    RESEARCH = "research", _("Research consent")
+    # The clause of the program consent form agreeing to the anonymous use of the information
+    # for research (the de-identified export rests on it); withdrawable on its own.
+    RESEARCH_USE = "research_use", _("Research use of the information (program form clause)")
+    # The research team's own form: self-report questionnaires at times 1 and 2, interviews.
+    RESEARCH = "research", _("Research study consent (questionnaires and interviews)")
+
+
+class ResearchClause(models.TextChoices):
+    """What the signed program form says of the research-use clause."""
+
+    AGREED = "agreed", _("Agreed")
+    STRUCK_OUT = "struck_out", _("Struck out (declined)")
+    # Program consents recorded before the clause was asked for (see migration 0004).
+    NOT_RECORDED = "not_recorded", _("Not recorded")
 
 
 class Consent(models.Model):
-    """A consent record. Withdrawal keeps the row (date, who recorded it, optional note)."""
+    """A consent record. Withdrawal keeps the row (date, who recorded it, optional note).
+
+    A program consent also records, as the form has them: the research-use clause (agreed or
+    struck out), the worker who signed the declaration of responsibility, whether a signed copy
+    was given to the participant and whether confidentiality and information sharing were
+    explained. Rows recorded before these were asked keep them empty (None / not recorded)."""
 
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="consents")
-    kind = models.CharField(_("kind"), max_length=10, choices=ConsentKind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=ConsentKind.choices)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -413,6 +447,23 @@ class Consent(models.Model):
     form_version = models.CharField(_("form version"), max_length=40, blank=True)
     worker_declaration = models.BooleanField(
         _("the worker signed the declaration of responsibility"), default=False
+    )
+    declaration_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("worker who signed the declaration of responsibility"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    research_clause = models.CharField(
+        _("research-use clause"), max_length=20, choices=ResearchClause.choices, blank=True
+    )
+    copy_given = models.BooleanField(
+        _("a signed copy was given to the participant"), null=True, blank=True
+    )
+    confidentiality_explained = models.BooleanField(
+        _("confidentiality and information sharing were explained"), null=True, blank=True
     )
     scan = models.FileField(_("scan of the signed form"), upload_to=consent_scan_path, blank=True)
     scan_content_type = models.CharField(max_length=50, blank=True, editable=False)
@@ -443,6 +494,15 @@ class Consent(models.Model):
                 fields=["participant", "organisation"],
                 condition=Q(withdrawn_on__isnull=True, kind="sharing"),
                 name="consent_one_active_sharing_per_organisation",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="program") & ~Q(research_clause=""))
+                | (~Q(kind="program") & Q(research_clause="")),
+                name="consent_research_clause_on_program_consent",
+            ),
+            models.CheckConstraint(
+                condition=Q(declaration_signed_by__isnull=True) | Q(worker_declaration=True),
+                name="consent_signer_means_declaration",
             ),
         ]
 

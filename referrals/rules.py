@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from referrals.models import RecruiterRiskAssessment, StageOfChange
+from spheres import uploads
 
 MIN_AGE, MAX_AGE = 12, 24
 MAX_SCAN_BYTES = 10 * 1024 * 1024
@@ -50,6 +51,7 @@ def validate_scan(scan) -> str:
     kind = filetype.guess(head)
     if kind is None or kind.mime not in SCAN_TYPES:
         raise ValidationError({"scan": _("Only PDF, JPEG or PNG files are accepted.")})
+    uploads.check_content(scan, kind.mime)
     return kind.mime
 
 

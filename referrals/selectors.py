@@ -3,17 +3,21 @@
 import datetime
 
 from auditlog.models import LogEntry
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from referrals import access
 from referrals.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     Assignment,
+    AssignmentRole,
     Consent,
     ConsentKind,
     Participant,
+    RecruiterRiskAssessment,
     Referral,
+    ReferralStatus,
+    ReferralStatusChange,
     Screening,
 )
 from referrals.rules import admission_problems, normalise_phone, search_key
@@ -121,7 +125,16 @@ def possible_duplicates(
 
 
 def referrals_submitted_by(user: User) -> QuerySet[Referral]:
-    return Referral.objects.filter(submitted_by=user).order_by("-created_at")
+    """The referrer's own referrals with their current primary worker (`primary`): the referrer
+    is told who follows the person, never anything of the case. Two queries."""
+    primary = Assignment.objects.filter(
+        ended_at__isnull=True, role=AssignmentRole.PRIMARY
+    ).select_related("worker")
+    return (
+        Referral.objects.filter(submitted_by=user)
+        .prefetch_related(Prefetch("assignments", queryset=primary, to_attr="primary"))
+        .order_by("-created_at")
+    )
 
 
 def _active_assignments():
@@ -157,18 +170,18 @@ def participant_list(
     )
     if search:
         qs = qs.filter(search_query(search))
+    # Filters through assignments use EXISTS, so no row repeats and no DISTINCT is needed (the
+    # access policy's own filter is an IN subquery): the SQL stays flat as the list grows.
+    current = Assignment.objects.filter(participant_id=OuterRef("pk"), ended_at__isnull=True)
     if worker_id:
-        qs = qs.filter(assignments__worker_id=worker_id, assignments__ended_at__isnull=True)
+        qs = qs.filter(Exists(current.filter(worker_id=worker_id)))
     if organisation_id:
-        qs = qs.filter(
-            assignments__worker__memberships__organisation_id=organisation_id,
-            assignments__ended_at__isnull=True,
-        )
+        qs = qs.filter(Exists(current.filter(worker__memberships__organisation_id=organisation_id)))
     if marker:
         qs = qs.filter(no_group_activities=True)
     if unassigned:
         qs = qs.filter(pk__in=unassigned_participants().values("pk"))
-    return qs.distinct().order_by("-youth_id_year", "-youth_id_number")
+    return qs.order_by("-youth_id_year", "-youth_id_number")
 
 
 def participant_file_queryset() -> QuerySet[Participant]:
@@ -187,16 +200,32 @@ def participant_file_queryset() -> QuerySet[Participant]:
         Prefetch(
             "consents",
             queryset=Consent.objects.select_related(
-                "organisation", "recorded_by", "withdrawal_recorded_by"
+                "organisation", "recorded_by", "withdrawal_recorded_by", "declaration_signed_by"
             ),
         ),
         "youth_protection_reports__recorded_by",
         "referral__status_changes__changed_by",
-        # Transition summaries written at a worker's departure (the follow-up app's rows, named
-        # by relation only: nothing is imported from above).
-        "handover_items__handover__departing",
-        "handover_items__successor",
+        # Transition summaries written at a worker's departure, and the plans the follow-up
+        # keeps on the file (followups' rows, named by relation only: nothing is imported from
+        # above; the file shows them, the follow-up pages change them).
+        "referral__handover_items__handover__departing",
+        "referral__handover_items__successor",
+        "safety_plans__author",
+        "needs_evaluations",
+        "life_plan_goals",
     )
+
+
+def plans_on_file(participant: Participant) -> dict:
+    """The current safety plan and needs evaluation and the life-plan goals, from the
+    prefetched lists (newest first by the models' ordering): no query of its own."""
+    plans = list(participant.safety_plans.all())
+    evaluations = list(participant.needs_evaluations.all())
+    return {
+        "safety_plan": plans[0] if plans else None,
+        "needs": evaluations[0] if evaluations else None,
+        "goals": list(participant.life_plan_goals.all()),
+    }
 
 
 def youth_workers_with_caseload() -> QuerySet[User]:
@@ -211,6 +240,23 @@ def youth_workers_with_caseload() -> QuerySet[User]:
         .prefetch_related("memberships__organisation")
         .order_by("last_name", "first_name")
     )
+
+
+def open_assignment_counts(user_ids: list[int]) -> dict[int, int]:
+    """{worker id: open assignments (participants and candidates)}: what the departure handover
+    must move before the person stops being a youth worker. One query."""
+    rows = (
+        Assignment.objects.filter(worker_id__in=user_ids, ended_at__isnull=True)
+        .values("worker_id")
+        .annotate(n=Count("pk"))
+        .values_list("worker_id", "n")
+    )
+    return dict(rows)
+
+
+def youth_workers() -> QuerySet[User]:
+    """Active youth workers of active organisations, by name."""
+    return people_with_role(Role.YOUTH_WORKER).order_by("last_name", "first_name")
 
 
 def suggest_pair(workers) -> tuple[User | None, User | None]:
@@ -239,14 +285,39 @@ def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
     )
 
 
+def participants_agreeing_to_research_use() -> QuerySet[Participant]:
+    """Participants whose program form's research-use clause is agreed to and not withdrawn:
+    the anonymised export rests on this clause (DOMAIN.md: Consent and confidentiality)."""
+    agreed = Consent.objects.filter(
+        participant=OuterRef("pk"), kind=ConsentKind.RESEARCH_USE, withdrawn_on__isnull=True
+    )
+    return Participant.objects.filter(Exists(agreed))
+
+
+def participants_in_research_study() -> QuerySet[Participant]:
+    """Participants with an active research-study consent (the research team's own form): the
+    self-report questionnaires at times 1 and 2 and the interviews rest on it."""
+    signed = Consent.objects.filter(
+        participant=OuterRef("pk"), kind=ConsentKind.RESEARCH, withdrawn_on__isnull=True
+    )
+    return Participant.objects.filter(Exists(signed))
+
+
 def referral_file_queryset() -> QuerySet[Referral]:
     """Everything the referral page shows, in a fixed number of queries."""
     return Referral.objects.select_related(
-        "referrer_organisation", "submitted_by", "screening"
+        "referrer_organisation", "submitted_by", "screening", "participant"
     ).prefetch_related(
         "status_changes__changed_by",
         "risk_assessments__recorded_by",
         "initial_meetings__attendees",
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.select_related("worker", "assigned_by", "ended_by"),
+        ),
+        # A candidate's transition summaries (followups' rows, named by relation only).
+        "handover_items__handover__departing",
+        "handover_items__successor",
     )
 
 
@@ -255,20 +326,25 @@ def fresh_referral(referral: Referral) -> Referral:
     return Referral.objects.get(pk=referral.pk)
 
 
-def current_pair(participant: Participant) -> dict[str, int]:
-    """{role: worker id} of the participant's current assignments."""
+def current_pair(
+    participant: Participant | None = None, referral: Referral | None = None
+) -> dict[str, int]:
+    """{role: worker id} of the current assignments of a participant or a candidate."""
+    case = {"participant": participant} if participant is not None else {"referral": referral}
     return dict(
-        participant.assignments.filter(ended_at__isnull=True).values_list("role", "worker_id")
+        Assignment.objects.filter(ended_at__isnull=True, **case).values_list("role", "worker_id")
     )
+
+
+def assigned_workers(referral: Referral) -> list[int]:
+    """Ids of the workers currently assigned to the candidate (the initial meeting's default)."""
+    return list(current_pair(referral=referral).values())
 
 
 def consents_by_kind(participant: Participant) -> dict[str, list[Consent]]:
     """The file's consents by kind, from the prefetched list (no query of its own)."""
     consents = list(participant.consents.all())
-    return {
-        f"{kind}_consents": [c for c in consents if c.kind == kind]
-        for kind in (ConsentKind.PROGRAM, ConsentKind.SHARING, ConsentKind.RESEARCH)
-    }
+    return {f"{kind}_consents": [c for c in consents if c.kind == kind] for kind in ConsentKind}
 
 
 def shared_organisations(participant: Participant) -> list[Organisation]:
@@ -286,3 +362,36 @@ def active_consent(participant: Participant, consent_id: int) -> Consent | None:
 
 def consent_with_scan(participant: Participant, consent_id: int) -> Consent | None:
     return participant.consents.filter(pk=consent_id).exclude(scan="").first()
+
+
+# --- What the Clinical Committee's agenda pulls (committees sits above and asks) ---------------
+
+
+def referrals_for_committee() -> QuerySet[Referral]:
+    """Referrals the Clinical Committee decides on: awaiting its decision on who will follow the
+    candidate, or waiting while the candidate reflects after the initial meeting. Each carries
+    `status_change_id`, the change that put it in its current status (one agenda item per stay
+    in a status)."""
+    entered = (
+        ReferralStatusChange.objects.filter(referral=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-changed_at", "-pk")
+        .values("pk")[:1]
+    )
+    return (
+        Referral.objects.filter(
+            status__in=[ReferralStatus.AWAITING_COMMITTEE, ReferralStatus.REFLECTING]
+        )
+        .annotate(status_change_id=Subquery(entered))
+        .order_by("created_at", "pk")
+    )
+
+
+def recruiters_to_assess() -> QuerySet[Referral]:
+    """Open referrals of candidates who also recruit others and whose risk the Clinical Committee
+    has not assessed yet (DOMAIN.md: admission criterion 4)."""
+    assessed = RecruiterRiskAssessment.objects.filter(referral=OuterRef("pk"))
+    return (
+        Referral.objects.filter(status__in=OPEN_STATUSES, screening__recruits_others=True)
+        .exclude(Exists(assessed))
+        .order_by("created_at", "pk")
+    )

@@ -11,13 +11,13 @@ from referrals.models import Assignment
 @shared_task(acks_late=True)
 def notify_referrer_of_assignment(assignment_id: int) -> None:
     assignment = (
-        Assignment.objects.select_related("worker", "participant__referral")
+        Assignment.objects.select_related("worker", "referral")
         .filter(pk=assignment_id, ended_at__isnull=True)
         .first()
     )
-    if assignment is None or not assignment.participant.referral.referrer_email:
+    if assignment is None or not assignment.referral.referrer_email:
         return
-    referral = assignment.participant.referral
+    referral = assignment.referral
     context = {
         "referred_on": referral.created_at.date(),
         "worker_name": assignment.worker.get_full_name(),

@@ -18,6 +18,7 @@ urlpatterns = [
     path("referrals/<uuid:public_id>/meeting/", views.referral_meeting, name="referral_meeting"),
     path("referrals/<uuid:public_id>/decision/", views.referral_status, name="referral_status"),
     path("referrals/<uuid:public_id>/admit/", views.referral_admit, name="referral_admit"),
+    path("referrals/<uuid:public_id>/assign/", views.referral_assign, name="referral_assign"),
     path("participants/", views.participant_list, name="participant_list"),
     path("participants/<uuid:public_id>/", views.participant_detail, name="participant_detail"),
     path(

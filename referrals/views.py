@@ -12,7 +12,6 @@ from referrals import access, selectors, services
 from referrals.forms import (
     AdmissionForm,
     AssignmentForm,
-    ConsentForm,
     DuplicateConfirmForm,
     IdentityForm,
     InitialMeetingForm,
@@ -30,6 +29,7 @@ from referrals.forms import (
 )
 from referrals.models import OPEN_STATUSES, ConsentKind, ReferralStatus
 from referrals.rules import age_on
+from spheres import services as core_services
 from spheres.forms import post_data, post_files, submit
 from spheres.models import ReadLogEntry
 from spheres.navigation import for_roles
@@ -47,11 +47,18 @@ def referral_queue(request):
     known = status in OPEN_STATUSES or status == selectors.CLOSED
     counts = selectors.referral_counts()
     page = Paginator(selectors.referral_queue(status), PAGE_SIZE).get_page(request.GET.get("page"))
+    referrals = list(page.object_list)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="referral",
+        object_ids=[r.pk for r in referrals],
+        view_name="referral_queue",
+    )
     return render(
         request,
         "referrals/queue.html",
         {
-            "referrals": page.object_list,
+            "referrals": referrals,
             "page": page,
             "statuses": [(s, ReferralStatus(s).label, counts[s]) for s in OPEN_STATUSES],
             "current": status if known else "",
@@ -92,27 +99,30 @@ def my_referrals(request):
 
 
 def referral_detail(request, public_id):
+    """The coordinator's referral file; the workers assigned to the candidate see what the
+    initial meeting needs (identity, contacts, reasons, referrer, meetings), not the screening."""
     referral = access.get_referral_for_user(
         request.user,
         public_id,
         view_name="referral_detail",
         queryset=selectors.referral_file_queryset(),
+        assigned=True,
     )
     today = timezone.localdate()
-    return render(
-        request,
-        "referrals/referral_detail.html",
-        {
-            "referral": referral,
-            "blockers": selectors.admission_blockers(referral, today),
-            "age": age_on(referral.date_of_birth, today),
-            "duplicates": selectors.possible_duplicates(
-                **ReferralForm.identity_of(referral), exclude_pk=referral.pk
-            ),
-            "participant": getattr(referral, "participant", None),
-            "corrections": selectors.referral_history(referral),
-        },
-    )
+    context = {
+        "referral": referral,
+        "age": age_on(referral.date_of_birth, today),
+        "participant": getattr(referral, "participant", None),
+        "is_coordinator": access.is_coordinator(request.user),
+        "assignments": referral.assignments.all(),
+    }
+    if context["is_coordinator"]:
+        context["blockers"] = selectors.admission_blockers(referral, today)
+        context["duplicates"] = selectors.possible_duplicates(
+            **ReferralForm.identity_of(referral), exclude_pk=referral.pk
+        )
+        context["corrections"] = selectors.referral_history(referral)
+    return render(request, "referrals/referral_detail.html", context)
 
 
 def referral_edit(request, public_id):
@@ -126,9 +136,11 @@ def referral_edit(request, public_id):
     return render(request, "referrals/step_form.html", context)
 
 
-def _referral_step(request, public_id, *, view_name, form, service, success, title):
+def _referral_step(request, public_id, *, view_name, form, service, success, title, assigned=False):
     """A step on a referral: its form, the service that records it, back to the referral."""
-    referral = access.get_referral_for_user(request.user, public_id, view_name=view_name)
+    referral = access.get_referral_for_user(
+        request.user, public_id, view_name=view_name, assigned=assigned
+    )
     form = form(referral)
     if submit(request, form, service, referral=referral, actor=request.user):
         messages.success(request, success)
@@ -167,17 +179,25 @@ def referral_risk(request, public_id):
 
 
 def referral_meeting(request, public_id):
+    """The coordinator or a worker assigned to the candidate records the initial meeting."""
     workers = selectors.youth_workers_with_caseload()
+
+    def make_form(referral):
+        initial = {
+            "met_on": timezone.localdate(),
+            "attendees": selectors.assigned_workers(referral),
+        }
+        return InitialMeetingForm(post_data(request), workers=workers, initial=initial)
+
     return _referral_step(
         request,
         public_id,
         view_name="referral_meeting",
-        form=lambda referral: InitialMeetingForm(
-            post_data(request), workers=workers, initial={"met_on": timezone.localdate()}
-        ),
+        form=make_form,
         service=services.initial_meeting_record,
         success=_("Initial meeting recorded."),
         title=_("Initial meeting"),
+        assigned=True,
     )
 
 
@@ -198,14 +218,28 @@ def referral_status(request, public_id):
 def referral_admit(request, public_id):
     referral = access.get_referral_for_user(request.user, public_id, view_name="referral_admit")
     today = timezone.localdate()
-    initial = {"admitted_on": today, "consent_given_on": today}
-    form = AdmissionForm(post_data(request), post_files(request), initial=initial)
+    initial = {
+        "admitted_on": today,
+        "consent_given_on": today,
+        # Usually the primary worker got the form signed at the initial meeting.
+        "declaration_signed_by": selectors.current_pair(referral=referral).get("primary"),
+    }
+    form = AdmissionForm(
+        post_data(request),
+        post_files(request),
+        initial=initial,
+        workers=selectors.youth_workers(),
+    )
     done = submit(request, form, services.participant_admit, referral=referral, actor=request.user)
     if done:
         messages.success(
             request, _("Admitted with youth ID %(id)s.") % {"id": done.result.youth_id}
         )
-        return redirect("referrals:participant_assign", public_id=done.result.public_id)
+        # The candidate's workers carried over; without any, assigning is the next step.
+        next_page = (
+            "participant_detail" if selectors.current_pair(done.result) else "participant_assign"
+        )
+        return redirect(f"referrals:{next_page}", public_id=done.result.public_id)
     blockers = selectors.admission_blockers(referral, today)
     context = {"referral": referral, "form": form, "blockers": blockers}
     return render(request, "referrals/admit.html", context)
@@ -228,7 +262,14 @@ def participant_list(request):
         rows, truncated = found[:SEARCH_LIMIT], len(found) > SEARCH_LIMIT
     else:
         page = Paginator(participants, PAGE_SIZE).get_page(request.GET.get("page"))
-        rows = page.object_list
+        rows = list(page.object_list)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in rows],
+        view_name="participant_list",
+        search=bool(search),
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {"participants": rows, "page": page, "truncated": truncated}
@@ -259,7 +300,9 @@ def participant_detail(request, public_id):
             **selectors.consents_by_kind(participant),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
-            "handover_items": participant.handover_items.all(),
+            "handover_items": participant.referral.handover_items.all(),
+            "today": timezone.localdate(),
+            **selectors.plans_on_file(participant),
         },
     )
 
@@ -279,24 +322,41 @@ def participant_identity(request, public_id):
     return render(request, "referrals/participant_step.html", context)
 
 
+def _assign(request, case: dict, *, back, template_context: dict):
+    """The assignment form of a referral or a participant (`case` names which): current pair or
+    the suggested one, and every youth worker's caseload."""
+    workers = selectors.youth_workers_with_caseload()
+    suggested = selectors.suggest_pair(list(workers))
+    current = selectors.current_pair(**case) or {
+        "primary": getattr(suggested[0], "pk", None),
+        "second": getattr(suggested[1], "pk", None),
+    }
+    form = AssignmentForm(post_data(request), workers=workers, initial=current)
+    if submit(request, form, services.assignment_set, actor=request.user, **case):
+        messages.success(request, _("Assignment saved."))
+        return back
+    context = {**template_context, "form": form, "suggested": suggested, "workers": form.workers}
+    return render(request, "referrals/assign.html", context)
+
+
+def referral_assign(request, public_id):
+    """From screening on, before the initial meeting: the referrer is told who follows."""
+    referral = access.get_referral_for_user(request.user, public_id, view_name="referral_assign")
+    back = redirect("referrals:referral_detail", public_id=referral.public_id)
+    return _assign(
+        request, {"referral": referral}, back=back, template_context={"referral": referral}
+    )
+
+
 def participant_assign(request, public_id):
     if not access.is_coordinator(request.user):
         access.deny(request.user, public_id, view_name="participant_assign")
     participant = access.get_participant_for_user(
         request.user, public_id, write=True, view_name="participant_assign"
     )
-    workers = selectors.youth_workers_with_caseload()
-    suggested = selectors.suggest_pair(list(workers))
-    current = selectors.current_pair(participant) or {
-        "primary": getattr(suggested[0], "pk", None),
-        "second": getattr(suggested[1], "pk", None),
-    }
-    form = AssignmentForm(post_data(request), workers=workers, initial=current)
-    if submit(request, form, services.assignment_set, participant=participant, actor=request.user):
-        messages.success(request, _("Assignment saved."))
-        return redirect("referrals:participant_detail", public_id=participant.public_id)
-    context = {"participant": participant, "form": form, "suggested": suggested}
-    return render(request, "referrals/assign.html", {**context, "workers": form.workers})
+    back = redirect("referrals:participant_detail", public_id=participant.public_id)
+    context = {"participant": participant}
+    return _assign(request, {"participant": participant}, back=back, template_context=context)
 
 
 def _participant_step(request, public_id, *, view_name, form, service, success, title, **extra):
@@ -318,15 +378,19 @@ def _participant_step(request, public_id, *, view_name, form, service, success, 
 
 
 def consent_add(request, public_id, kind):
-    if kind not in (ConsentKind.PROGRAM, ConsentKind.RESEARCH):
+    """The research-study consent, or the research-use clause agreed to later. The program
+    consent is given again through the follow-up (followups:participation_resume), which also
+    reactivates it."""
+    if kind not in (ConsentKind.RESEARCH, ConsentKind.RESEARCH_USE):
         raise Http404
-    form_class = ConsentForm if kind == ConsentKind.PROGRAM else ResearchConsentForm
     initial = {"given_on": timezone.localdate()}
     return _participant_step(
         request,
         public_id,
         view_name="consent_add",
-        form=lambda p: form_class(post_data(request), post_files(request), initial=initial),
+        form=lambda p: ResearchConsentForm(
+            post_data(request), post_files(request), initial=initial
+        ),
         service=services.consent_record,
         success=_("Consent recorded."),
         title=ConsentKind(kind).label,
@@ -347,11 +411,13 @@ def consent_sharing(request, public_id):
 
 
 def consent_withdraw(request, public_id, consent_id):
+    """Withdrawing the research-use clause or the research-study consent. The program consent
+    is withdrawn through the follow-up (followups:participation_end), which ends it too."""
     participant = access.get_participant_for_user(
         request.user, public_id, write=True, view_name="consent_withdraw"
     )
     consent = selectors.active_consent(participant, consent_id)
-    if consent is None:
+    if consent is None or consent.kind not in (ConsentKind.RESEARCH, ConsentKind.RESEARCH_USE):
         raise Http404
     form = WithdrawForm(post_data(request), initial={"withdrawn_on": timezone.localdate()})
     if submit(request, form, services.consent_withdraw, consent=consent, actor=request.user):

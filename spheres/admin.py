@@ -1,18 +1,33 @@
 """Django admin for administrators: organisations and accounts. Changes go through services."""
 
-from auditlog.registry import auditlog  # noqa: F401 - auditlog's own admin shows the audit trail
+from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from spheres import services
-from spheres.models import Membership, MembershipRole, Organisation, ReadLogEntry, User
+# audit_admin registers the audit trail, without case content, in place of auditlog's own.
+from spheres import audit_admin, services  # noqa: F401
+from spheres.models import Membership, Organisation, ReadLogEntry, Role, User
+
+
+class OrganisationForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "short_name", "sector", "is_active"]
+
+    def clean(self):
+        """The service's refusal, beside the field, before anything is saved."""
+        data = super().clean()
+        if self.instance.pk and self.instance.is_active and not data.get("is_active", True):
+            services.organisation_deactivation_check(organisation=self.instance)
+        return data
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
     list_display = ["short_name", "name", "sector", "is_active"]
     list_filter = ["sector", "is_active"]
     search_fields = ["name", "short_name"]
@@ -30,29 +45,60 @@ class OrganisationAdmin(admin.ModelAdmin):
             obj.pk = created.pk
 
 
-class MembershipRoleInline(admin.TabularInline):
-    model = MembershipRole
-    extra = 0
-    can_delete = False
-    readonly_fields = ["role"]
+class MembershipForm(forms.ModelForm):
+    """A membership's roles, granted and revoked through the services."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = Membership
+        fields = ["hours_per_week", "roles"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.current = set(self.instance.roles.values_list("role", flat=True))
+        self.initial["roles"] = sorted(self.current)
+
+    def clean(self):
+        """The services' refusals, beside the field, before anything is saved."""
+        data = super().clean()
+        wanted = set(data.get("roles") or [])
+        if wanted - self.current and not self.instance.organisation.is_active:
+            raise forms.ValidationError({"roles": _("This organisation is inactive.")})
+        if self.current - wanted:
+            services.role_revocation_check(membership=self.instance, roles=self.current - wanted)
+        return data
 
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
+    form = MembershipForm
     list_display = ["user", "organisation", "is_active"]
     list_filter = ["organisation", "is_active"]
     list_select_related = ["user", "organisation"]
     readonly_fields = ["user", "organisation", "is_active", "created_at"]
-    inlines = [MembershipRoleInline]
+    fields = ["user", "organisation", "is_active", "created_at", "hours_per_week", "roles"]
 
     def has_add_permission(self, request):
         return False  # people join through an invitation, which grants their roles
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        services.membership_set_hours(
+            membership=obj, hours_per_week=form.cleaned_data["hours_per_week"], actor=request.user
+        )
+        wanted = set(form.cleaned_data["roles"])
+        added, removed = wanted - form.current, form.current - wanted
+        if added:
+            services.membership_grant(
+                user=obj.user, organisation=obj.organisation, roles=added, actor=request.user
+            )
+        if removed:
+            services.membership_revoke_roles(membership=obj, roles=removed, actor=request.user)
 
 
 @admin.register(User)
@@ -114,6 +160,21 @@ PAGE_NAMES = {
     "referral_meeting": _("Initial meeting"),
     "referral_status": _("Decision"),
     "referral_admit": _("Admission"),
+    "referral_assign": _("Assign youth workers"),
+    # List pages: one row per file they showed.
+    "referral_queue": _("Referral queue"),
+    "participant_list": _("Participants"),
+    "caseload": _("My caseload"),
+    "attention": _("Lists behind the home page's figures"),
+    "notifications": _("Notifications"),
+    "plans": _("Plans and their history"),
+    "no_show_strategy": _("After a missed meeting"),
+    "participation_end": _("Withdrawal of a consent"),
+    "participation_resume": _("Program consent"),
+    "needs_evaluate": _("Needs evaluation"),
+    "safety_plan_edit": _("Safety plan"),
+    "goal_add": _("New life-plan goal"),
+    "goal_update": _("Goal"),
 }
 # Which model each object type names. Resolved by label, never imported: the core sits below the
 # apps whose records it logs (docs/architecture.md).

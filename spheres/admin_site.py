@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
 
@@ -19,6 +20,14 @@ class SpheresAdminSite(admin.AdminSite):
             and user.is_staff
             and (user.is_superuser or Role.ADMINISTRATOR in roles_of(user))
         )
+
+    # The admin's own password form has no rate limit (allauth's has, and asks for the current
+    # password under its limits): send both admin password pages there.
+    def password_change(self, request, extra_context=None):
+        return redirect("account_change_password")
+
+    def password_change_done(self, request, extra_context=None):
+        return redirect("account_change_password")
 
 
 class SpheresAdminConfig(AdminConfig):

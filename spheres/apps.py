@@ -28,13 +28,14 @@ class SpheresConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
 
         from spheres import checks  # noqa: F401 - registers the deployment checks
-        from spheres.models import Membership, MembershipRole, Organisation, User
+        from spheres.models import Membership, MembershipRole, Organisation, RoleGrant, User
 
         # Audit: who changed which account, membership or organisation, and what changed.
         auditlog.register(User, exclude_fields=["password", "last_login"])
         auditlog.register(Organisation)
         auditlog.register(Membership)
         auditlog.register(MembershipRole)
+        auditlog.register(RoleGrant)
 
         user_logged_in.connect(_stamp_login_time, dispatch_uid="spheres_stamp_login_time")
         password_reset.connect(_verify_email_on_reset, dispatch_uid="spheres_verify_on_reset")

@@ -3,7 +3,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from spheres.models import Organisation, Role
@@ -18,7 +17,14 @@ class InviteForm(forms.Form):
         label=_("Organisation"), queryset=Organisation.objects.filter(is_active=True)
     )
     roles = forms.MultipleChoiceField(
-        label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Coordinator, youth worker and Clinical Committee roles open participant files: asked "
+            "for by an administrator, they take effect once a coordinator confirms them; the "
+            "coordinator role always needs a second person."
+        ),
     )
 
     def __init__(self, *args, actor, **kwargs):
@@ -41,7 +47,10 @@ def post_data(request):
 
 
 def post_files(request):
-    return request.FILES if request.method == "POST" else None
+    from spheres.uploads import files_with_refusals
+
+    # A file stopped past the size limit still reaches the form, to be refused beside its field.
+    return files_with_refusals(request) if request.method == "POST" else None
 
 
 @dataclass
@@ -59,7 +68,7 @@ class Submission:
 
 def submit(request, form: forms.Form, service, /, **kwargs) -> Submission:
     """The one way a view calls a service. On POST with a valid form, run
-    `service(**kwargs, **data)` in its own transaction, where data is the form's
+    `service(**kwargs, **data)` (services are atomic themselves), where data is the form's
     `service_data()` (or its cleaned data). A refusal lands beside the fields it names (renamed
     through the form's `service_error_fields`), the typed data stays in the form, and nothing is
     saved. On GET, or with an invalid form, nothing runs."""
@@ -67,8 +76,7 @@ def submit(request, form: forms.Form, service, /, **kwargs) -> Submission:
         return Submission()
     data = form.service_data() if hasattr(form, "service_data") else form.cleaned_data
     try:
-        with transaction.atomic():
-            result = service(**kwargs, **data)
+        result = service(**kwargs, **data)
     except ValidationError as exc:
         renames = getattr(form, "service_error_fields", {})
         if hasattr(exc, "error_dict"):

@@ -1,15 +1,16 @@
-"""What each role's home page counts: figures that link to the list behind them.
+"""Figures on the home page: counts that need attention, each linking to the list behind it.
 
-The core knows no referral or follow-up. The apps above register, in their AppConfig.ready(), a
-function per role that returns its tallies for the person asking; the home page calls them. The
-lower app asks, nothing is imported upwards (docs/architecture.md).
+They reach the home page like every other block an app above the core puts there: a Panel
+registered with spheres.navigation.home_panel_register from the app's AppConfig.ready().
+`figures_panel(provider)` is that Panel, shown with the core's template; `provider(user)` returns
+the figures for the person asking. Nothing is imported upwards (docs/architecture.md).
 """
 
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from spheres.models import Role, User
+from spheres.models import User
+from spheres.navigation import Panel
 
 
 @dataclass(frozen=True)
@@ -25,16 +26,18 @@ class Tally:
 
 
 Provider = Callable[[User], list[Tally]]
-_PROVIDERS: dict[str, list[tuple[str, Provider]]] = defaultdict(list)
 
 
-def register(role: str, provider: Provider) -> None:
-    """Called from an app's ready(); registering the same function twice has no effect."""
-    key = f"{provider.__module__}.{provider.__qualname__}"
-    if key not in {k for k, _p in _PROVIDERS[role]}:
-        _PROVIDERS[role].append((key, provider))
+@dataclass(frozen=True)
+class _Figures:
+    # A dataclass rather than a closure: two panels for the same provider compare equal, so
+    # registering twice (ready() run again) shows the figures once.
+    provider: Provider
+
+    def __call__(self, user: User) -> dict | None:
+        tallies = self.provider(user)
+        return {"tallies": tallies} if tallies else None
 
 
-def tallies_for(user: User, role: str) -> list[Tally]:
-    assert role in Role.values
-    return [tally for _key, provider in _PROVIDERS[role] for tally in provider(user)]
+def figures_panel(provider: Provider) -> Panel:
+    return Panel("spheres/_figures.html", _Figures(provider))

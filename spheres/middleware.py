@@ -9,11 +9,14 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.translation import gettext as _
 
 SESSION_AUTH_AT = "spheres_auth_at"
+SESSION_SEEN_AT = "spheres_seen_at"
 
 
 class SessionLifetimeMiddleware:
     """Absolute session lifetime (12 h by default). The 30-minute idle limit is the session's own
-    expiry (SESSION_COOKIE_AGE, renewed on every request)."""
+    expiry (SESSION_COOKIE_AGE), renewed by activity — but the session is saved at most once per
+    SPHERES_SESSION_RENEW_SECONDS (a minute), not on every request: the idle limit may fall up to
+    a minute early, and most requests write nothing."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -28,6 +31,11 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 messages.info(request, _("Your session has expired. Please sign in again."))
                 return redirect(settings.LOGIN_URL)
+            if (
+                now - request.session.get(SESSION_SEEN_AT, 0)
+                >= settings.SPHERES_SESSION_RENEW_SECONDS
+            ):
+                request.session[SESSION_SEEN_AT] = now  # marks it modified: saved, expiry renewed
         return self.get_response(request)
 
 

@@ -1,6 +1,7 @@
 """Shared core: people, partner organisations, program roles, notifications and the read log."""
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager, Group
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -109,6 +110,14 @@ class Membership(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="memberships"
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # Contracted hours: the dashboards set caseloads against them (workload, DOMAIN.md: Caseloads).
+    hours_per_week = models.PositiveSmallIntegerField(
+        _("hours per week"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(80)],
+        help_text=_("Hours worked for the program each week (youth workers)."),
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
@@ -142,6 +151,65 @@ class MembershipRole(models.Model):
 
     def __str__(self):
         return self.get_role_display()
+
+
+class RoleGrant(models.Model):
+    """A role that opens participant files (coordinator, youth worker, Clinical Committee
+    member), as requested and as decided: the person holds it only once it is confirmed by
+    someone other than the requester (spheres.role_grants). Kept as the log of such grants."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REFUSED = "refused", _("Refused")
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="role_grants")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # None: done from the server's shell (manage.py role_grants), e.g. the first coordinator.
+    requested_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"],
+                condition=models.Q(status="pending"),
+                name="rolegrant_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    role__in=[Role.COORDINATOR, Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]
+                ),
+                name="rolegrant_case_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="rolegrant_decided_when_not_pending",
+            ),
+            # The coordinator role always takes a second person.
+            models.CheckConstraint(
+                condition=~models.Q(role="coordinator", status="confirmed")
+                | ~models.Q(decided_by=models.F("requested_by")),
+                name="rolegrant_coordinator_second_person",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} #{self.pk} ({self.status})"
 
 
 class ReadLogEntry(models.Model):
@@ -182,8 +250,9 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         INACTIVE = "inactive", _("A follow-up became inactive (unreachable)")
         MISSING_NOTES = "missing_notes", _("Weekly notes are missing")
-        ASSIGNED = "assigned", _("You were assigned a participant")
-        HANDOVER = "handover", _("You received a follow-up through a handover")
+        # A candidate, too: workers are assigned from screening on, before admission.
+        ASSIGNED = "assigned", _("You were assigned a participant or a candidate")
+        HANDOVER = "handover", _("You received a follow-up or a candidate through a handover")
         REFERRAL = "referral", _("A partner sent a referral")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")

@@ -1,6 +1,8 @@
-"""What each role may open, sees in the navigation and finds on its home page (links; the
-figures come from spheres.home). A card appears once its page exists: no "coming soon"."""
+"""What each role may open, sees in the navigation and finds on its home page: the role's pages
+(cards) and the panels that apps above the core register (figures: spheres.home). A card appears
+once its page exists: no "coming soon"."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
@@ -35,7 +37,17 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Hand a departing worker's follow-ups over to successors."),
             "followups:handover",
         ),
+        Card(
+            _("Clinical Committee"),
+            _("The next meeting's agenda and the decisions to follow up."),
+            "committees:committee_list",
+        ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
+        Card(
+            _("Roles to confirm"),
+            _("Roles that open participant files, requested by someone else."),
+            "role_grants",
+        ),
     ],
     Role.YOUTH_WORKER: [
         Card(
@@ -49,6 +61,31 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Participants"),
             _("Files shared with your organisation, for follow-up purposes only."),
             "referrals:participant_list",
+        ),
+        Card(
+            _("Clinical Committee"),
+            _("Agenda of the next weekly meeting and case presentations."),
+            "committees:committee_list",
+        ),
+    ],
+    Role.STEERING_COMMITTEE: [
+        Card(
+            _("Program dashboard"),
+            _("Program-level figures: recruitment, follow-ups, caseloads."),
+            "research:dashboard",
+        ),
+        Card(
+            _("Roles to confirm"),
+            _("A coordinator role takes a second person: another coordinator or you."),
+            "role_grants",
+        ),
+    ],
+    # The research export is not built yet: no card until it is (no "coming soon").
+    Role.RESEARCHER: [
+        Card(
+            _("Program dashboard"),
+            _("Program-level figures: recruitment, follow-ups, caseloads."),
+            "research:dashboard",
         ),
     ],
     Role.ADMINISTRATOR: [
@@ -72,6 +109,28 @@ COMMON_CARDS = [
     ),
 ]
 
+
+@dataclass(frozen=True)
+class Panel:
+    """A block of the home page that an app above the core fills (the core imports none of
+    them): `context(user)` returns what `template` shows, or None to show nothing. Apps register
+    their panels in AppConfig.ready, by role — or for EVERYONE signed in (committees: a member's
+    meetings and action items, whatever their role), shown above the role sections."""
+
+    template: str
+    context: Callable
+
+
+EVERYONE = "*"
+HOME_PANELS: dict[str, list[Panel]] = {}
+
+
+def home_panel_register(role: str, panel: Panel) -> None:
+    panels = HOME_PANELS.setdefault(role, [])
+    if panel not in panels:
+        panels.append(panel)
+
+
 # Who may open which page: one definition, used by the views (via `for_roles`) and the navigation.
 # ANY_ROLE: anyone who holds a program role (a referrer from a partner, say).
 ANY_ROLE = frozenset(Role.values)
@@ -85,7 +144,13 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "followups:caseload": frozenset({Role.YOUTH_WORKER}),
     "followups:handover": frozenset({Role.COORDINATOR}),
     "followups:attention": frozenset({Role.COORDINATOR}),
+    "research:dashboard": frozenset(
+        {Role.COORDINATOR, Role.YOUTH_WORKER, Role.STEERING_COMMITTEE, Role.RESEARCHER}
+    ),
+    "committees:committee_list": ANY_ROLE,
+    "committees:committee_create": frozenset({Role.COORDINATOR}),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
+    "role_grants": frozenset({Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
 }
 
@@ -98,9 +163,12 @@ NAV_LINKS = [
     (_("Referral queue"), "referrals:referral_queue", MAIN),
     (_("My caseload"), "followups:caseload", MAIN),
     (_("Participants"), "referrals:participant_list", MAIN),
+    (_("Dashboard"), "research:dashboard", MAIN),
+    (_("Committees"), "committees:committee_list", MAIN),
     (_("Administration"), "admin:index", MAIN),
     (_("Departure of a worker"), "followups:handover", MORE),
     (_("Invite a person"), "invite", MORE),
+    (_("Roles to confirm"), "role_grants", MORE),
     (_("Refer a candidate"), "referrals:referral_submit", MORE),
     (_("My referrals"), "referrals:my_referrals", MORE),
     (_("Notifications"), "followups:notifications", NOTICES),

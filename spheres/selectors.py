@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from spheres.models import Membership, Notification, Organisation, Role, User
+from spheres.models import Membership, Notification, Organisation, Role, RoleGrant, User
 
 
 def roles_of(user: User, *, fresh: bool = False) -> frozenset[str]:
@@ -58,12 +58,36 @@ def person(pk) -> User | None:
     return User.objects.filter(pk=pk).first()
 
 
+def role_grants_to_decide(user: User) -> QuerySet:
+    """Pending requests this person may confirm or refuse (spheres.role_grants.may_decide)."""
+    roles = roles_of(user)
+    allowed = set()
+    if Role.COORDINATOR in roles:
+        allowed = {Role.COORDINATOR, Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE}
+    elif Role.STEERING_COMMITTEE in roles:
+        allowed = {Role.COORDINATOR}
+    return (
+        RoleGrant.objects.filter(status=RoleGrant.Status.PENDING, role__in=allowed)
+        .exclude(user=user)
+        .exclude(requested_by=user)
+        .select_related("user", "organisation", "requested_by")
+    )
+
+
+def role_grant_history(limit: int = 50) -> QuerySet:
+    return RoleGrant.objects.select_related(
+        "user", "organisation", "requested_by", "decided_by"
+    ).order_by("-requested_at", "-pk")[:limit]
+
+
 __all__ = [
     "Role",
     "has_role",
     "organisations_of",
     "people_with_role",
     "person",
+    "role_grant_history",
+    "role_grants_to_decide",
     "roles_of",
     "unread_notification_count",
 ]

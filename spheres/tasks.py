@@ -55,3 +55,37 @@ def send_invitation(user_id: int) -> None:
     with translation.override("fr-ca"):
         subject = render_to_string("spheres/email/invitation_subject.txt").strip()
     send_mail(subject, "\n\n---\n\n".join(parts), None, [user.email])
+
+
+@shared_task(acks_late=True)
+def send_role_grant_notice(grant_id: int, recipient_ids: list[int]) -> None:
+    """A role that opens participant files was requested or granted: the role, the organisation
+    and a link to the confirmation page; the person's name is only shown there."""
+    from spheres.models import RoleGrant
+
+    grant = RoleGrant.objects.select_related("organisation").filter(pk=grant_id).first()
+    if grant is None:
+        return
+    context = {
+        "grant": grant,
+        "pending": grant.status == RoleGrant.Status.PENDING,
+        "url": f"{settings.SPHERES_BASE_URL}{reverse('role_grants')}",
+    }
+    parts = []
+    for language in ("fr-ca", "en"):
+        with translation.override(language):
+            parts.append(render_to_string("spheres/email/role_grant.txt", context))
+    with translation.override("fr-ca"):
+        subject = render_to_string("spheres/email/role_grant_subject.txt", context).strip()
+    for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
+        send_mail(subject, "\n---\n\n".join(parts), None, [user.email])
+
+
+@shared_task(acks_late=True)
+def send_account_email(
+    template_prefix: str, address_id: int, context: dict, language: str | None = None
+) -> None:
+    """allauth's account e-mails (password reset…), rendered here rather than in the request."""
+    from spheres.account_mail import render_and_send
+
+    render_and_send(template_prefix, address_id, context, language)

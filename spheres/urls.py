@@ -12,8 +12,16 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("people/invite/", views.invite, name="invite"),
+    path("people/role-grants/", views.role_grant_list, name="role_grants"),
+    path(
+        "people/role-grants/<int:pk>/<str:decision>/",
+        views.role_grant_decide,
+        name="role_grant_decide",
+    ),
     path("", include("referrals.urls")),
     path("", include("followups.urls")),
+    path("", include("research.urls")),
+    path("", include("committees.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

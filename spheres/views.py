@@ -1,35 +1,55 @@
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from spheres import services
+from spheres import rules, selectors, services
 from spheres.celery import app as celery_app
 from spheres.forms import InviteForm, post_data, submit
-from spheres.home import tallies_for
 from spheres.models import Role
-from spheres.navigation import COMMON_CARDS, HOME_CARDS, for_roles
+from spheres.navigation import COMMON_CARDS, EVERYONE, HOME_CARDS, HOME_PANELS, for_roles
 from spheres.selectors import roles_of
 
 
 def home(request):
-    """Per role: figures that need attention (each links to its list), then the role's pages."""
+    """Per role: what the apps above put there (figures that need attention, each linking to its
+    list; lists to act on), then the role's pages."""
     roles = roles_of(request.user)
     sections = [
         {
             "role": Role(role).label,
-            "tallies": tallies_for(request.user, role),
             "cards": HOME_CARDS.get(role, []),
+            "panels": _panels(request, role),
         }
         for role in Role.values
         if role in roles
     ]
-    common = COMMON_CARDS if roles else []
-    return render(request, "spheres/home.html", {"sections": sections, "common": common})
+    to_decide = (
+        selectors.role_grants_to_decide(request.user).count()
+        if roles & {Role.COORDINATOR, Role.STEERING_COMMITTEE}
+        else 0
+    )
+    context = {
+        "sections": sections,
+        "to_decide": to_decide,
+        "panels": _panels(request, EVERYONE),
+        "common": COMMON_CARDS if roles else [],
+    }
+    return render(request, "spheres/home.html", context)
+
+
+def _panels(request, role: str) -> list[tuple[str, dict]]:
+    shown = []
+    for panel in HOME_PANELS.get(role, []):
+        context = panel.context(request.user)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown
 
 
 @for_roles("invite", refuse=PermissionDenied, superuser=True)
@@ -37,8 +57,36 @@ def invite(request):
     form = InviteForm(post_data(request), actor=request.user)
     if submit(request, form, services.user_invite, actor=request.user):
         messages.success(request, _("Invitation sent."))
+        if any(rules.needs_confirmation(request.user, r) for r in form.cleaned_data["roles"]):
+            messages.info(request, _("Roles that open files take effect once confirmed."))
         return redirect("invite")
     return render(request, "spheres/invite.html", {"form": form})
+
+
+@for_roles("role_grants")
+def role_grant_list(request):
+    context = {
+        "to_decide": selectors.role_grants_to_decide(request.user),
+        "history": selectors.role_grant_history(),
+    }
+    return render(request, "spheres/role_grants.html", context)
+
+
+@require_POST
+@for_roles("role_grants")
+def role_grant_decide(request, pk, decision):
+    """Only a request this person may decide exists for them (404 otherwise, as for a guess)."""
+    grant = selectors.role_grants_to_decide(request.user).filter(pk=pk).first()
+    service = {"confirm": services.role_grant_confirm, "refuse": services.role_grant_refuse}
+    if grant is None or decision not in service:
+        raise Http404
+    form = forms.Form(request.POST)
+    if submit(request, form, service[decision], grant=grant, actor=request.user):
+        confirmed = decision == "confirm"
+        messages.success(request, _("Role confirmed.") if confirmed else _("Request refused."))
+    else:
+        messages.error(request, " ".join(form.non_field_errors()))
+    return redirect("role_grants")
 
 
 @login_not_required

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = ROOT / "docker-compose.yml"
@@ -352,3 +353,11 @@ def test_settings_load_with_the_example_and_compose_environment(compose):
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL setting")
+@pytest.mark.django_db
+def test_postgresql_runs_without_jit():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -23,8 +23,9 @@ DEPARTURE_ROLES = [Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE]
 
 
 class HandoverChoice(NamedTuple):
-    """One follow-up of the departing worker: who takes their place, the transition summary,
-    and, when the successor is already the participant's other worker, the new second worker."""
+    """One case of the departing worker (a follow-up, or a candidate not yet admitted): who takes
+    their place, the transition summary, and, when the successor is already the case's other
+    worker, the new second worker."""
 
     assignment: Assignment
     successor: User
@@ -68,12 +69,14 @@ def _pair_after(current: dict, choice: HandoverChoice, errors: dict, key: str):
 
 @transaction.atomic
 def handover_perform(*, departing: User, actor: User, items) -> Handover:
-    """DOMAIN.md (Departure of a youth worker): every follow-up of the departing worker goes to a
-    successor who takes the departing worker's place in the pair, with a transition summary for
-    the Clinical Committee, in one transaction that also moves the permissions. Successors are
-    told (a notice, and an e-mail that says how many). The departing worker returns their
-    access: they lose their youth-worker and Clinical Committee roles, so nobody suggests or
-    assigns them again. Notes they wrote stay theirs."""
+    """DOMAIN.md (Departure of a youth worker): every follow-up of the departing worker — and
+    every candidate assigned to them, not yet admitted — goes to a successor who takes the
+    departing worker's place in the pair, with a transition summary for the Clinical Committee,
+    in one transaction that also moves the permissions. Successors are told (a notice, and an
+    e-mail that says how many). The departing worker returns their access: they lose their
+    youth-worker and Clinical Committee roles, so nobody suggests or assigns them again. They
+    may already be gone (account deactivated): the coordinator hands over what they left.
+    Notes they wrote stay theirs."""
     if not is_coordinator(actor):
         raise PermissionDenied
     items = [HandoverChoice(*item) for item in items]
@@ -88,16 +91,17 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
     eligible = set(
         people_with_role(Role.YOUTH_WORKER).exclude(pk=departing.pk).values_list("pk", flat=True)
     )
-    participant_ids = [choice.assignment.participant_id for choice in items]
-    current: dict[int, dict] = {pid: {} for pid in participant_ids}
+    # The pairs as they stand, per case (a candidate's referral, or an admitted participant's).
+    referral_ids = [choice.assignment.referral_id for choice in items]
+    current: dict[int, dict] = {rid: {} for rid in referral_ids}
     for a in Assignment.objects.filter(
-        participant_id__in=participant_ids, ended_at__isnull=True
+        referral_id__in=referral_ids, ended_at__isnull=True
     ).select_related("worker"):
-        current[a.participant_id][a.role] = a.worker
+        current[a.referral_id][a.role] = a.worker
     errors: dict = {}
     pairs = []
     for choice in items:
-        key = choice.assignment.participant.public_id.hex
+        key = choice.assignment.case_key
         if choice.successor.pk not in eligible:
             errors[f"successor_{key}"] = _(
                 "Choose an active youth worker other than the departing worker."
@@ -110,7 +114,7 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
             )
         if not choice.summary.strip():
             errors[f"summary_{key}"] = _("A transition summary is required.")
-        pairs.append(_pair_after(current[choice.assignment.participant_id], choice, errors, key))
+        pairs.append(_pair_after(current[choice.assignment.referral_id], choice, errors, key))
     if errors:
         raise ValidationError(errors)
     handover = Handover.objects.create(departing=departing, performed_by=actor)
@@ -118,9 +122,9 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
     reason = _program_language(gettext_lazy("Departure of a youth worker"))
     received = []
     for choice, (primary, second) in zip(items, pairs, strict=True):
-        participant = choice.assignment.participant
+        assignment = choice.assignment
         assignment_set(
-            participant=participant,
+            referral=assignment.referral,
             actor=actor,
             primary=primary,
             second=second,
@@ -130,14 +134,15 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
         )
         HandoverItem.objects.create(
             handover=handover,
-            participant=participant,
+            referral_id=assignment.referral_id,
+            participant_id=assignment.participant_id,
             successor=choice.successor,
-            role=choice.assignment.role,
+            role=assignment.role,
             summary=choice.summary.strip(),
         )
-        received.append((choice.successor.pk, participant.pk, 0))
+        received.append((choice.successor.pk, assignment.participant_id, 0))
         if choice.new_second is not None:
-            received.append((choice.new_second.pk, participant.pk, 0))
+            received.append((choice.new_second.pk, assignment.participant_id, 0))
     for membership in departing.memberships.filter(
         is_active=True, roles__role__in=DEPARTURE_ROLES
     ).distinct():

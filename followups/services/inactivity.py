@@ -17,7 +17,10 @@ from spheres.services import notifications_send
 @transaction.atomic
 def followups_mark_unreachable(*, threshold: int | None = None) -> list[int]:
     """DOMAIN.md: after the first failed contact the worker tries at most two more times; if the
-    person still cannot be reached, the follow-up becomes inactive. Set-based and idempotent:
+    person still cannot be reached, the follow-up becomes inactive. What counts is defined once,
+    in selectors.with_failed_attempts: a reached attempt or a week whose note records
+    face-to-face meetings is a contact (the count starts afresh), a no-show is not a failed
+    attempt by itself. Set-based and idempotent:
     a fixed number of queries whatever the number of follow-ups; rows locked by a concurrent run
     are skipped (it is handling them), and a second run finds nothing left to do. Follow-ups on an
     agreed break are never touched (only active ones are candidates)."""
@@ -71,7 +74,9 @@ def followups_mark_unreachable(*, threshold: int | None = None) -> list[int]:
 @transaction.atomic
 def missing_notes_remind(*, week: datetime.date) -> dict[int, int]:
     """Monday: each youth worker with active follow-ups lacking the note of `week` gets a notice
-    with how many. Returns {worker id: count} for the e-mails the caller sends."""
+    with how many. Only active follow-ups count: one on a break, completed, or ended by the
+    withdrawal of the program consent gets no reminder. Returns {worker id: count} for the
+    e-mails the caller sends."""
     counts = missing_notes_counts(week)
     active = set(User.objects.filter(pk__in=counts, is_active=True).values_list("pk", flat=True))
     counts = {uid: n for uid, n in counts.items() if uid in active}

@@ -1,16 +1,20 @@
 """The follow-up's status and its history (DOMAIN.md: Follow-ups — break, inactive, completed,
-reactivation at any time)."""
+reactivation at any time), and the program consent's two ends: withdrawing it ends participation,
+giving it again reactivates the follow-up."""
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from followups.models import FollowUp, FollowUpStatus, FollowUpStatusChange, InactiveReason
 from referrals.access import require_change
-from referrals.models import Participant
+from referrals.models import Consent, ConsentKind, Participant
+from referrals.services import consent_record, consent_withdraw
 from spheres.models import User
 
 
@@ -104,4 +108,78 @@ def followup_set_status(
         changed_by=actor,
         changed_at=now,
     )
+    return followup
+
+
+# --- Program consent: ending and resuming participation -----------------------------------------
+
+
+def _program_language(text) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
+
+
+@transaction.atomic
+def participation_end(
+    *,
+    participant: Participant,
+    actor: User,
+    consent: Consent,
+    withdrawn_on: datetime.date | None = None,
+    note: str = "",
+    research_use_too: bool = False,
+) -> FollowUp:
+    """DOMAIN.md (Consent and confidentiality; Follow-ups): the person may withdraw the program
+    consent at any time without having to justify it, and that is ending participation. In one
+    transaction: the program consent is withdrawn (the file narrows to the coordinator and the
+    assigned workers), and an active follow-up (or one on a break) becomes inactive for
+    voluntary withdrawal, with its history — so the inactivity job and the Monday reminders,
+    which only look at active follow-ups, leave it alone. The research-use clause is withdrawn
+    on its own: `research_use_too` records the person's choice to withdraw it as well.
+
+    This is the entry point for withdrawing a program consent: referrals cannot reach the
+    follow-up (it sits above them), so the pages call this, which calls referrals' service."""
+    if consent.participant_id != participant.pk or consent.kind != ConsentKind.PROGRAM:
+        raise ValueError("participation_end takes the participant's program consent")
+    consent_withdraw(consent=consent, actor=actor, withdrawn_on=withdrawn_on, note=note)
+    if research_use_too:
+        for clause in participant.consents.filter(
+            kind=ConsentKind.RESEARCH_USE, withdrawn_on__isnull=True
+        ):
+            consent_withdraw(consent=clause, actor=actor, withdrawn_on=withdrawn_on, note=note)
+    followup = FollowUp.objects.select_for_update().get(participant=participant)
+    if followup.status in (FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK):
+        followup = followup_set_status(
+            participant=participant,
+            actor=actor,
+            to_status=FollowUpStatus.INACTIVE,
+            reason=InactiveReason.WITHDRAWAL,
+            note=_program_language(gettext_lazy("Program consent withdrawn.")),
+        )
+    return followup
+
+
+@transaction.atomic
+def participation_resume(
+    *, participant: Participant, actor: User, given_on: datetime.date, **program_form
+) -> FollowUp:
+    """DOMAIN.md (Follow-ups): any follow-up can be reactivated at any time. Giving the program
+    consent again (signed as at admission: declaration, research-use clause, confidentiality
+    explained) reactivates an inactive or completed follow-up in the same transaction, with its
+    history; failed attempts are counted afresh from then."""
+    consent_record(
+        participant=participant,
+        actor=actor,
+        kind=ConsentKind.PROGRAM,
+        given_on=given_on,
+        **program_form,
+    )
+    followup = FollowUp.objects.select_for_update().get(participant=participant)
+    if followup.status in (FollowUpStatus.INACTIVE, FollowUpStatus.COMPLETED):
+        followup = followup_set_status(
+            participant=participant,
+            actor=actor,
+            to_status=FollowUpStatus.ACTIVE,
+            note=_program_language(gettext_lazy("Program consent given again.")),
+        )
     return followup

@@ -21,6 +21,16 @@ from referrals.access import require_change
 from referrals.models import Participant
 from spheres.models import User
 
+# The note's own fields are checked by full_clean; the foreign keys were just read (the
+# participant through the access policy, the author is the person signed in), the one-note-a-week
+# constraint is the database's (a violation is a NoteConflict) and the meetings/duration check is
+# note_errors': asking the database again would cost five round trips per save.
+TRUSTED = {
+    "exclude": ["participant", "author", "updated_by"],
+    "validate_unique": False,
+    "validate_constraints": False,
+}
+
 
 class NoteConflict(ValidationError):
     """Someone else saved this week's note since the form was opened."""
@@ -68,11 +78,11 @@ def note_save(
             setattr(existing, name, value)
         existing.version += 1
         existing.updated_by = actor
-        existing.full_clean()
+        existing.full_clean(**TRUSTED)
         existing.save()
         return existing
     note = WeeklyNote(participant=participant, week=week, author=actor, updated_by=actor, **data)
-    note.full_clean(validate_unique=False)
+    note.full_clean(**TRUSTED)
     try:
         with transaction.atomic():
             note.save()
@@ -99,16 +109,26 @@ def contact_attempt_record(
     channel: str,
     outcome: str,
     note: str = "",
+    strategy: str = "",
 ) -> ContactAttempt:
+    """An attempt to reach the participant. A reached attempt is a contact (the count of
+    failed attempts starts afresh); no answer, a message left or a number out of service are
+    failed attempts; a missed meeting (no-show) is neither, and may carry the strategy agreed
+    afterwards so it does not recur (DOMAIN.md: Follow-ups)."""
     require_change(actor, participant)
     if at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError({"at": _("The attempt cannot be in the future.")})
+    if strategy.strip() and outcome != AttemptOutcome.NO_SHOW:
+        raise ValidationError(
+            {"strategy": _("A strategy is recorded after a missed meeting only.")}
+        )
     attempt = ContactAttempt(
         participant=participant,
         at=at,
         channel=channel,
         outcome=outcome,
         note=note.strip(),
+        strategy=strategy.strip(),
         recorded_by=actor,
     )
     attempt.full_clean()
@@ -117,7 +137,9 @@ def contact_attempt_record(
 
 
 def missed_meeting_record(*, participant: Participant, actor: User) -> ContactAttempt:
-    """One click from the caseload: the participant did not come after the 15-minute wait."""
+    """One click from the caseload: the participant did not come after the 15-minute wait.
+    Recorded as a no-show, which is not a failed contact: the worker then contacts the person to
+    ask why and set a new meeting, and those attempts are what count (DOMAIN.md)."""
     return contact_attempt_record(
         participant=participant,
         actor=actor,
@@ -125,6 +147,25 @@ def missed_meeting_record(*, participant: Participant, actor: User) -> ContactAt
         channel=Channel.IN_PERSON,
         outcome=AttemptOutcome.NO_SHOW,
     )
+
+
+@transaction.atomic
+def no_show_strategy_record(
+    *, participant: Participant, actor: User, attempt: ContactAttempt, strategy: str
+) -> ContactAttempt:
+    """After a missed meeting, the worker and the participant agree on a strategy so it does not
+    recur (a text the day before, say): recorded on the no-show, later than the no-show
+    itself."""
+    require_change(actor, participant)
+    attempt = ContactAttempt.objects.select_for_update().get(
+        pk=attempt.pk, participant=participant, outcome=AttemptOutcome.NO_SHOW
+    )
+    if not strategy.strip():
+        raise ValidationError({"strategy": _("Write the strategy agreed with the participant.")})
+    attempt.strategy = strategy.strip()
+    attempt.full_clean()
+    attempt.save(update_fields=["strategy"])
+    return attempt
 
 
 @transaction.atomic

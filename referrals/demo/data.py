@@ -92,12 +92,13 @@ STAGES = [
 
 # The admitted participants of the small set: age today, primary and second worker, sharing
 # ("team" = the two workers' organisations plus CCSMTL; "police" = the same plus SPVM; "none"),
-# research consent, and the special cases the demo must show.
+# research consent, and the special cases the demo must show (the program-consent withdrawal is
+# recorded by followups.demo: it ends the follow-up).
 ADMITTED = [
     {"age": 15, "primary": 2, "second": 0, "sharing": "team", "research": True},
     {"age": 17, "primary": 4, "second": 1, "sharing": "police", "research": True},
     {"age": 19, "primary": 3, "second": 1, "sharing": "team", "research": False},
-    {"age": 16, "primary": 0, "second": 2, "sharing": "none", "research": True},
+    {"age": 16, "primary": 0, "second": 2, "sharing": "none", "research": True, "copy": False},
     {"age": 21, "primary": 1, "second": 3, "sharing": "police", "research": True},
     {"age": 23, "primary": 3, "second": 4, "sharing": "team", "research": True, "withdraw": True},
     {"age": 20, "primary": 1, "second": 0, "sharing": "team", "research": False, "recruiter": True},

@@ -47,6 +47,7 @@ def _backdate(
     statuses: dict[str, datetime.date],
     rng: random.Random,
     participant: Participant | None = None,
+    assigned_on: datetime.date | None = None,
 ) -> None:
     """The services stamp "now"; move the timestamps to the story's dates so timelines and queues
     read naturally. Dates only: no row is created or deleted here."""
@@ -59,11 +60,12 @@ def _backdate(
         for row in model.objects.filter(referral=referral):
             day = getattr(row, "decided_on", None) or row.met_on
             model.objects.filter(pk=row.pk).update(recorded_at=at(day, rng))
+    if assigned_on is not None:
+        Assignment.objects.filter(referral=referral).update(started_at=at(assigned_on, rng))
     if participant is None:
         return
     admitted_at = at(participant.admitted_on, rng)
     Participant.objects.filter(pk=participant.pk).update(created_at=admitted_at)
-    Assignment.objects.filter(participant=participant).update(started_at=admitted_at)
     for consent in Consent.objects.filter(participant=participant):
         Consent.objects.filter(pk=consent.pk).update(recorded_at=at(consent.given_on, rng))
     for report in YouthProtectionReport.objects.filter(participant=participant):
@@ -165,9 +167,18 @@ def _seed_open_and_closed(ctx: SeedContext, today: datetime.date) -> int:
         referral=referral, to_status=ReferralStatus.AWAITING_COMMITTEE, actor=coordinator
     )
     workers = [ctx.people["intervenant.anonyme"], ctx.people["intervenant.codim"]]
-    services.initial_meeting_record(
+    # The committee names the pair before the initial meeting; the demo sends no e-mail.
+    services.assignment_set(
         referral=referral,
         actor=coordinator,
+        primary=workers[0],
+        second=workers[1],
+        reason="Décision du Comité clinique.",
+        notify_referrer=False,
+    )
+    services.initial_meeting_record(
+        referral=referral,
+        actor=workers[0],
         attendees=workers,
         met_on=created + days(12),
         mode=InitialMeeting.Mode.IN_PERSON,
@@ -184,6 +195,7 @@ def _seed_open_and_closed(ctx: SeedContext, today: datetime.date) -> int:
             ReferralStatus.REFLECTING: created + days(12),
         },
         rng,
+        assigned_on=created + days(6),
     )
 
     # Not admitted: recruits others; the Clinical Committee found that risks outweigh benefits.
@@ -292,9 +304,17 @@ def _seed_admitted(ctx: SeedContext, today: datetime.date) -> list[Participant]:
                 decision=RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH,
                 decided_on=committee_on,
             )
-        services.initial_meeting_record(
+        # The Clinical Committee names the pair; they hold the initial meeting, then admission.
+        services.assignment_set(
             referral=referral,
             actor=coordinator,
+            primary=primary,
+            second=second,
+            reason="Décision du Comité clinique.",
+        )
+        services.initial_meeting_record(
+            referral=referral,
+            actor=primary,
             attendees=[primary, second],
             met_on=met_on,
             mode=rng.choice(list(InitialMeeting.Mode)),
@@ -308,14 +328,12 @@ def _seed_admitted(ctx: SeedContext, today: datetime.date) -> list[Participant]:
             consent_given_on=admitted_on,
             consent_place=place,
             consent_form_version=PROGRAM_FORM,
-            worker_declaration=True,
-        )
-        services.assignment_set(
-            participant=participant,
-            actor=coordinator,
-            primary=primary,
-            second=second,
-            reason="Décision du Comité clinique.",
+            declaration_signed_by=primary,
+            # One participant struck the research-use clause out of the form.
+            research_use="agreed" if spec["research"] else "struck_out",
+            confidentiality_explained=True,
+            # One preferred not to keep a copy at home, for her safety.
+            copy_given=spec.get("copy", True),
         )
         if spec["sharing"] != "none":
             shared = {organisations[primary_local], organisations[second_local]}
@@ -349,13 +367,6 @@ def _seed_admitted(ctx: SeedContext, today: datetime.date) -> list[Participant]:
                 reference=f"DEMO-{rng.randint(1000, 9999)}" if reported else "",
                 note="" if reported else "Déjà signalée par le centre de réadaptation.",
             )
-        if spec.get("withdraw"):
-            consent = participant.consents.get(kind=ConsentKind.PROGRAM)
-            services.consent_withdraw(
-                consent=consent,
-                actor=coordinator,
-                withdrawn_on=min(today, admitted_on + days(rng.randint(30, 90))),
-            )
         _backdate(
             referral,
             created,
@@ -367,6 +378,7 @@ def _seed_admitted(ctx: SeedContext, today: datetime.date) -> list[Participant]:
             },
             rng,
             participant,
+            assigned_on=committee_on,
         )
         participants.append(participant)
     return participants

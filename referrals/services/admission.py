@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from referrals import permissions
 from referrals.access import require_coordinator
 from referrals.models import (
-    ConsentKind,
+    Assignment,
     Participant,
     Referral,
     ReferralStatus,
@@ -21,7 +21,7 @@ from referrals.models import (
 from referrals.rules import youth_id_format
 from referrals.selectors import admission_blockers
 from referrals.services._common import _record_status
-from referrals.services.consents import consent_create
+from referrals.services.consents import program_consent_create, program_form_problems
 from spheres.models import User
 
 
@@ -47,11 +47,18 @@ def participant_admit(
     consent_given_on: datetime.date,
     consent_place: str,
     consent_form_version: str,
-    worker_declaration: bool,
+    declaration_signed_by: User | None,
+    research_use: str,
+    confidentiality_explained: bool,
+    copy_given: bool = False,
     consent_scan=None,
 ) -> Participant:
-    """Admission: the criteria hold on the admission date, the program consent is signed (with
-    the worker's declaration of responsibility), and a youth ID is assigned."""
+    """Admission (DOMAIN.md: Referral and admission; Consent and confidentiality): the criteria
+    hold on the admission date; the program consent is signed, with the worker who signed the
+    declaration of responsibility, the research-use clause agreed to or struck out (recorded
+    explicitly either way), confidentiality and information sharing explained and whether a
+    signed copy was given; a youth ID is assigned; the workers assigned to the candidate carry
+    over to the participant; the follow-up opens."""
     require_coordinator(actor)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     if (
@@ -66,9 +73,11 @@ def participant_admit(
     blockers = admission_blockers(referral, admitted_on)
     if blockers:
         raise ValidationError(blockers)
-    errors = {}
-    if not worker_declaration:
-        errors["worker_declaration"] = _("The worker's declaration of responsibility is required.")
+    errors = program_form_problems(
+        declaration_signed_by=declaration_signed_by,
+        research_use=research_use,
+        confidentiality_explained=confidentiality_explained,
+    )
     if not consent_place.strip():
         errors["consent_place"] = _("Where was the form signed?")
     if errors:
@@ -86,14 +95,16 @@ def participant_admit(
     participant.full_clean()
     participant.save()
     try:
-        consent_create(
+        program_consent_create(
             participant=participant,
             actor=actor,
-            kind=ConsentKind.PROGRAM,
             given_on=consent_given_on,
-            place=consent_place.strip(),
+            place=consent_place,
             form_version=consent_form_version,
-            worker_declaration=worker_declaration,
+            declaration_signed_by=declaration_signed_by,
+            research_use=research_use,
+            confidentiality_explained=confidentiality_explained,
+            copy_given=copy_given,
             scan=consent_scan,
         )
     except ValidationError as exc:
@@ -105,7 +116,10 @@ def participant_admit(
             }
         ) from exc
     _record_status(referral, ReferralStatus.ADMITTED, actor)
-    # The one seam in the import order (documented in docs/architecture.md): admission opens the
+    # The workers assigned to the candidate follow the participant: every assignment row, ended
+    # ones too, joins the file, so its history carries over.
+    Assignment.objects.filter(referral=referral).update(participant=participant)
+    # The one seam in the import order (documented in docs/workflow.md): admission opens the
     # follow-up in the same transaction. followups sits above referrals; asking it here costs
     # one function-level import, where a pull from above would leave admitted participants
     # without a follow-up until someone asked.

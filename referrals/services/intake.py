@@ -6,10 +6,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from referrals.access import is_coordinator, may_change, require_coordinator
+from referrals.access import (
+    is_coordinator,
+    may_change,
+    require_coordinator,
+    require_referral_access,
+)
 from referrals.models import (
     ALLOWED_MANUAL_STATUSES,
     CANDIDATE_FIELDS,
+    CLOSED_STATUSES,
     REFERRAL_FIELDS,
     SCREENING_FIELDS,
     InitialMeeting,
@@ -23,6 +29,7 @@ from referrals.models import (
 )
 from referrals.rules import normalise_phone, referral_search_text
 from referrals.services._common import _open_referral, _record_status
+from referrals.services.assignments import assignments_end_on_closing
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role, roles_of
 from spheres.services import notifications_send
@@ -124,7 +131,8 @@ def referral_correct(*, referral: Referral, actor: User, **data) -> Referral:
 def referral_set_status(
     *, referral: Referral, to_status: str, actor: User, reason: str = ""
 ) -> Referral:
-    """Decisions other than admission. "Not admitted" and "referred elsewhere" need a reason;
+    """Decisions other than admission. "Not admitted" and "referred elsewhere" need a reason and
+    end the workers' assignments to the candidate (and so their access to the referral);
     admission goes through participant_admit; an admitted referral no longer changes here."""
     require_coordinator(actor)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -137,6 +145,8 @@ def referral_set_status(
         raise ValidationError({"reason": _("Give the reason for this decision.")})
     if to_status != referral.status:
         _record_status(referral, to_status, actor, reason.strip())
+    if to_status in CLOSED_STATUSES:
+        assignments_end_on_closing(referral=referral, actor=actor)
     return referral
 
 
@@ -184,9 +194,14 @@ def recruiter_risk_assessment_record(
 def initial_meeting_record(
     *, referral: Referral, actor: User, attendees: list[User] = (), **data
 ) -> InitialMeeting:
-    require_coordinator(actor)
+    """DOMAIN.md: the initial meeting is held by the assigned worker (or the pair), so the
+    coordinator or a worker assigned to the candidate records it; nobody else. "Takes time to
+    reflect" moves the referral to reflecting."""
+    require_referral_access(actor, referral)
     referral = _open_referral(referral)
     meeting = InitialMeeting(referral=referral, recorded_by=actor, **data)
+    if meeting.met_on and meeting.met_on > timezone.localdate():
+        raise ValidationError({"met_on": _("The meeting cannot be in the future.")})
     meeting.full_clean()
     meeting.save()
     meeting.attendees.set(attendees)

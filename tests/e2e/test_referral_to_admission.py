@@ -1,11 +1,15 @@
-"""From referral to admission, then need-to-know access to the participant file.
+"""From referral to admission in the program's order, then need-to-know access to the file.
 
-The coordinator records a referral, screens it, admits the candidate and assigns workers from two
-organisations; one of those workers signs in and finds the participant in their caseload; a worker
-of a third organisation, without sharing consent, gets "not found" for the participant's URL.
+The coordinator records a referral and screens it, then assigns two workers from two
+organisations to the candidate: the referrer is told the primary worker's name and contact, and
+nothing else. One assigned worker signs in, finds the candidate among their caseload's candidates
+and records the initial meeting; a worker of a third organisation gets "not found" for the
+referral. The coordinator admits the candidate (program consent as the form has it): the
+assignment carries over to the participant file with its history. The assigned worker finds the
+participant in the caseload; the third organisation's worker still gets "not found".
 
-The referral pages are not translated yet: elements are found by field name, id, href or by data
-(names, youth ID), never by UI text, so the journey survives the French catalogue landing.
+Elements are found by field name, id, href or by data (names, youth ID), never by UI text, so
+the journey does not depend on the wording of either language.
 """
 
 import datetime
@@ -17,13 +21,13 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.files import PDF
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 YOUTH_ID = re.compile(r"#\d{4}-\d{2}")
-# A small real PDF: the server checks the content's magic bytes, not the name.
-PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A small real PDF: the server parses the content, whatever the name says.
 
 
 def years_ago(today: datetime.date, years: int, *, days: int = 0) -> datetime.date:
@@ -52,10 +56,24 @@ def sign_out(page):
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
 
 
+@pytest.fixture
+def eager_celery():
+    """The referrer's notice, queued on commit, runs in-process into mail.outbox."""
+    from spheres.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
 def test_referral_to_admission_and_need_to_know_access(
-    app_url, page, personas, organisations, faker, console_errors
+    app_url, page, personas, organisations, faker, eager_celery, console_errors
 ):
-    from referrals.models import Participant
+    from django.core import mail
+
+    from referrals.models import Participant, Referral
     from spheres.models import ReadLogEntry
 
     coordinator = personas["coordinator"]
@@ -64,6 +82,7 @@ def test_referral_to_admission_and_need_to_know_access(
     today = timezone.localdate()
     first_name, last_name = faker.first_name(), faker.last_name()
     full_name = f"{first_name} {last_name}"
+    reasons_text = "Exploitation sexuelle soupçonnée; fugues répétées du foyer."
     main = page.locator("main")
 
     # 1. The coordinator signs in (French UI) and records a referral from the queue.
@@ -100,12 +119,13 @@ def test_referral_to_admission_and_need_to_know_access(
     expect(page.locator("#id_first_name")).to_have_value(first_name)
     expect(page.locator("#id_care_setting")).to_have_value("group_home")
 
-    reasons.fill("Exploitation sexuelle soupçonnée; fugues répétées du foyer.")
+    reasons.fill(reasons_text)
     submit(page)
     expect(page).to_have_url(re.compile(rf"{app_url}/referrals/{UUID}/$"))
     referral_url = page.url
     expect(main.get_by_role("heading", level=1)).to_contain_text(full_name)
     expect(main.locator('a[href$="/admit/"]')).to_have_count(0)
+    expect(main.locator('a[href$="/assign/"]')).to_have_count(0)  # screening comes first
 
     # 2. Screening: in the area, recognises harms, contemplation → admissible.
     main.locator('a[href$="/screening/"]').click()
@@ -116,35 +136,94 @@ def test_referral_to_admission_and_need_to_know_access(
     page.locator("[name=stage_of_change][value=contemplation]").check()
     submit(page)
     expect(page).to_have_url(referral_url)
-    admit_link = main.locator('a[href$="/admit/"]')
-    expect(admit_link).to_be_visible()
+    expect(main.locator('a[href$="/admit/"]')).to_be_visible()
 
-    # 3. Admission: dates prefilled with today, signed program consent with its scan.
-    admit_link.click()
-    expect(page).to_have_url(f"{referral_url}admit/")
+    # 3. Before any meeting, the coordinator assigns a pair from two organisations; the
+    #    referrer is told who the primary worker is, and nothing about the person.
+    main.locator('a[href$="/assign/"]').click()
+    expect(page).to_have_url(f"{referral_url}assign/")
+    page.locator("select[name=primary]").select_option(str(worker_ccsmtl.pk))
+    page.locator("select[name=second]").select_option(str(worker_codim.pk))
+    submit(page)
+    expect(page).to_have_url(referral_url)
+    expect(main).to_contain_text(worker_ccsmtl.get_full_name())
+    expect(main).to_contain_text(worker_codim.get_full_name())
+    [notice] = [m for m in mail.outbox if m.to == ["intervenante@example.org"]]
+    assert worker_ccsmtl.get_full_name() in notice.body and worker_ccsmtl.email in notice.body
+    for secret in (first_name, last_name, reasons_text):
+        assert secret not in notice.body and secret not in notice.subject
+
+    # 4. The CODIM worker finds the candidate, sees what the meeting needs (not the screening)
+    #    and records the initial meeting they held with their colleague.
+    sign_out(page)
+    sign_in(page, worker_codim)
+    page.locator(f'header a[href="{reverse("followups:caseload")}"]').click()
+    candidate_link = main.locator(f'a[href="{referral_url.removeprefix(app_url)}"]')
+    expect(candidate_link).to_have_count(1)
+    candidate_link.click()
+    expect(page).to_have_url(referral_url)
+    expect(main.get_by_role("heading", level=1)).to_contain_text(full_name)
+    expect(main).to_contain_text(reasons_text)
+    expect(main.locator('a[href$="/screening/"]')).to_have_count(0)
+    expect(main.locator('a[href$="/admit/"]')).to_have_count(0)
+    main.locator('a[href$="/meeting/"]').click()
+    expect(page).to_have_url(f"{referral_url}meeting/")
+    expect(page.locator(f'input[name=attendees][value="{worker_ccsmtl.pk}"]')).to_be_checked()
+    expect(page.locator(f'input[name=attendees][value="{worker_codim.pk}"]')).to_be_checked()
+    page.locator("[name=mode][value=in_person]").check()
+    page.locator("[name=outcome][value=admitted_now]").check()
+    page.locator("[name=notes]").fill("Souhaite s'engager; rencontre au café du quartier.")
+    submit(page)
+    expect(page).to_have_url(referral_url)
+    referral = Referral.objects.get(public_id=referral_url.rstrip("/").rsplit("/", 1)[1])
+    assert referral.initial_meetings.get().recorded_by == worker_codim
+
+    # 5. The En Marge worker is not assigned: the referral is "not found" for them.
+    sign_out(page)
+    sign_in(page, worker_enmarge)
+    response = page.goto(referral_url)
+    assert response.status == 404
+    assert full_name not in page.content()
+
+    # 6. Admission: the program consent as the form has it (the declaration signed by the
+    #    primary worker, prefilled), with its scan.
+    page.goto(app_url + reverse("home"))
+    sign_out(page)
+    sign_in(page, coordinator)
+    page.goto(f"{referral_url}admit/")
     expect(page.locator("#id_admitted_on")).to_have_value(today.isoformat())
     expect(page.locator("#id_consent_given_on")).to_have_value(today.isoformat())
+    expect(page.locator("#id_declaration_signed_by")).to_have_value(str(worker_ccsmtl.pk))
     page.locator("[name=consent_place]").fill("Bureau du CCSMTL")
     page.locator("[name=consent_form_version]").fill("2026-01")
-    page.locator("[name=worker_declaration]").check()
+    page.locator("[name=research_use][value=agreed]").check()
+    page.locator("[name=copy_given]").check()
+    # Confidentiality not ticked: refused beside the field, nothing saved, the rest kept.
     page.locator("[name=consent_scan]").set_input_files(
         {"name": "formulaire.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
     submit(page)
-    expect(page).to_have_url(re.compile(rf"{app_url}/participants/{UUID}/assign/$"))
+    expect(page).to_have_url(f"{referral_url}admit/")
+    expect(page.locator("#id_confidentiality_explained_error")).to_be_visible()
+    expect(page.locator("#id_consent_place")).to_have_value("Bureau du CCSMTL")
+    assert not Participant.objects.exists()
+    page.locator("[name=confidentiality_explained]").check()
+    page.locator("[name=consent_scan]").set_input_files(
+        {"name": "formulaire.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    submit(page)
+    # The workers carried over: straight to the file, with the assignment history.
+    expect(page).to_have_url(re.compile(rf"{app_url}/participants/{UUID}/$"))
+    participant_url = page.url
     status = main.get_by_role("status")
     expect(status).to_contain_text(YOUTH_ID)
     youth_id = YOUTH_ID.search(status.inner_text()).group()
-
-    # 4. Two workers from two organisations, then sharing with exactly those two organisations.
-    page.locator("select[name=primary]").select_option(str(worker_ccsmtl.pk))
-    page.locator("select[name=second]").select_option(str(worker_codim.pk))
-    submit(page)
-    expect(page).to_have_url(re.compile(rf"{app_url}/participants/{UUID}/$"))
-    participant_url = page.url
     expect(main.get_by_role("heading", level=1)).to_contain_text(youth_id)
-    expect(main).to_contain_text(worker_ccsmtl.get_full_name())
-    expect(main).to_contain_text(worker_codim.get_full_name())
+    expect(main.locator("#assign-h + ul")).to_contain_text(worker_ccsmtl.get_full_name())
+    expect(main.locator("#assign-h + ul")).to_contain_text(worker_codim.get_full_name())
+    expect(main.locator("#safety-plan")).to_be_visible()
+    participant = Participant.objects.get(youth_id=youth_id)
+    assert participant.assignments.filter(ended_at__isnull=True).count() == 2
 
     main.locator('a[href$="/consents/sharing/"]').click()
     expect(page).to_have_url(f"{participant_url}consents/sharing/")
@@ -156,20 +235,21 @@ def test_referral_to_admission_and_need_to_know_access(
     submit(page)
     expect(page).to_have_url(participant_url)
 
-    # 5. The CODIM worker finds the participant in their caseload and opens the file.
+    # 7. The CODIM worker finds the participant in their caseload and opens the file; the
+    #    candidate has left their list of candidates.
     sign_out(page)
     sign_in(page, worker_codim)
     page.locator(f'header a[href="{reverse("followups:caseload")}"]').click()
     expect(page).to_have_url(f"{app_url}{reverse('followups:caseload')}")
+    expect(main.locator(f'a[href="{referral_url.removeprefix(app_url)}"]')).to_have_count(0)
     row = main.locator("table tbody tr", has=page.get_by_role("link", name=youth_id, exact=True))
     expect(row).to_have_count(1)
     expect(row).to_contain_text(full_name)
     row.get_by_role("link", name=youth_id, exact=True).click()
     expect(page).to_have_url(participant_url)
     expect(main.get_by_role("heading", level=1)).to_contain_text(full_name)
-    assert console_errors == []
 
-    # 6. The En Marge worker (no sharing consent for En Marge): not found; the refusal is logged.
+    # 8. The En Marge worker (no sharing consent for En Marge): not found; the refusal is logged.
     sign_out(page)
     sign_in(page, worker_enmarge)
     response = page.goto(participant_url)
@@ -178,7 +258,6 @@ def test_referral_to_admission_and_need_to_know_access(
     for text in (page.content(), page.locator("body").inner_text()):
         assert full_name not in text
         assert youth_id not in text
-    participant = Participant.objects.get(youth_id=youth_id)
     assert ReadLogEntry.objects.filter(
         user=worker_enmarge,
         action=ReadLogEntry.Action.DENIED,
@@ -186,6 +265,7 @@ def test_referral_to_admission_and_need_to_know_access(
         object_id=participant.pk,
     ).exists()
 
-    # 7. No console error, apart from Chromium's own report of the expected 404 document.
-    expected_404 = f"the server responded with a status of 404 (Not Found) @ {participant_url}"
-    assert [e for e in console_errors if not e.endswith(expected_404)] == []
+    # 9. No console error, apart from Chromium's own report of the expected 404 documents.
+    expected_404 = "the server responded with a status of 404 (Not Found) @ "
+    allowed = (f"{expected_404}{referral_url}", f"{expected_404}{participant_url}")
+    assert [e for e in console_errors if not e.endswith(allowed)] == []

@@ -165,10 +165,12 @@ def test_the_page_warns_one_attempt_before_inactivity(make_participant, personas
     messages = [str(m) for m in response.context["messages"]]
     assert any("one more failed attempt" in m for m in messages)
     assert selectors.attempts_before_inactive(participant) == 1
-    # The second one: the next check makes it inactive, and the page says so.
-    response = client.post(
-        reverse("followups:missed_meeting", args=[participant.public_id]), follow=True, **EN
-    )
+    # A missed meeting is not a failed attempt by itself: still one to go.
+    client.post(reverse("followups:missed_meeting", args=[participant.public_id]))
+    assert selectors.attempts_before_inactive(participant) == 1
+    # The failed attempt after it: the next check makes it inactive, and the page says so.
+    later = (timezone.localtime() - datetime.timedelta(minutes=2)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(url, {**data, "at": later}, follow=True, **EN)
     messages = [str(m) for m in response.context["messages"]]
     assert any("becomes inactive at the next check" in m for m in messages)
     # A reached attempt starts afresh: no warning.

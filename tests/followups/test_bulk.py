@@ -67,7 +67,10 @@ def one_by_one(row: Admission, actor) -> Participant:
         consent_given_on=row.admitted_on,
         consent_place=row.consent_place,
         consent_form_version=row.consent_form_version,
-        worker_declaration=True,
+        declaration_signed_by=row.primary,
+        research_use="agreed" if row.research_use else "struck_out",
+        confidentiality_explained=True,
+        copy_given=row.copy_given,
     )
     referral_services.assignment_set(
         participant=participant, actor=actor, primary=row.primary, second=row.second
@@ -102,7 +105,17 @@ def rows_of(participant: Participant) -> dict:
         ),
         "consents": sorted(
             p.consents.values_list(
-                "kind", "organisation_id", "given_on", "place", "form_version", "withdrawn_on"
+                "kind",
+                "organisation_id",
+                "given_on",
+                "place",
+                "form_version",
+                "withdrawn_on",
+                "worker_declaration",
+                "declaration_signed_by",
+                "research_clause",
+                "copy_given",
+                "confidentiality_explained",
             ),
             key=str,
         ),

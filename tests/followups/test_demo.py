@@ -13,6 +13,11 @@ from referrals.models import Participant
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _development_mode(settings):
+    settings.SPHERES_DEMO = True  # seed_demo runs in development mode only
+
+
 def test_demo_follow_ups_are_seeded_once_and_feed_the_inactivity_job():
     call_command("seed_demo")
     notes = WeeklyNote.objects.count()

@@ -281,8 +281,111 @@ def test_the_threshold_is_a_setting(participant, personas, settings):
     for minutes in (30, 20):
         attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)
     assert services.followups_mark_unreachable() == []
-    attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_SHOW, 10)
+    attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.OUT_OF_SERVICE, 10)
     assert services.followups_mark_unreachable() == [participant.followup.pk]
+
+
+def local(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+
+def failed_call(participant, actor, at):
+    return services.contact_attempt_record(
+        participant=participant,
+        actor=actor,
+        at=at,
+        channel="phone",
+        outcome=AttemptOutcome.NO_ANSWER,
+    )
+
+
+@pytest.mark.parametrize(("meetings", "inactive"), [(2, False), (0, True)])
+def test_a_note_with_meetings_between_two_failed_calls_keeps_the_follow_up_active(
+    participant, personas, meetings, inactive
+):
+    """A week whose note records face-to-face meetings is a contact, made at the end of the
+    week. The same note with communications only is not (the counterpart row)."""
+    worker = personas["worker_ccsmtl"]
+    two_weeks_ago = this_monday() - datetime.timedelta(weeks=2)
+    failed_call(participant, worker, local(two_weeks_ago + datetime.timedelta(days=2), 10))
+    services.note_save(
+        participant=participant,
+        actor=worker,
+        week=this_monday() - datetime.timedelta(weeks=1),
+        meetings=meetings,
+        meetings_minutes=120 if meetings else 0,
+        other_channels=[] if meetings else ["text"],
+    )
+    failed_call(participant, worker, timezone.now() - datetime.timedelta(minutes=1))
+    changed = services.followups_mark_unreachable()
+    assert (changed == [participant.followup.pk]) is inactive
+    [row] = selectors.with_failed_attempts(
+        FollowUp.objects.filter(pk=participant.followup.pk),
+        participant="participant_id",
+        period="period_started_at",
+    )
+    assert row.failed_since_contact == (2 if inactive else 1)
+
+
+def test_attempts_during_a_week_with_meetings_count_only_after_its_end(participant, personas):
+    """Sunday 23:30 in Montréal is already Monday in UTC: it still belongs to the note's week."""
+    worker = personas["worker_ccsmtl"]
+    last_week = this_monday() - datetime.timedelta(weeks=1)
+    services.note_save(
+        participant=participant, actor=worker, week=last_week, meetings=1, meetings_minutes=60
+    )
+    failed_call(participant, worker, local(last_week, 9))
+    failed_call(participant, worker, local(last_week + datetime.timedelta(days=6), 23, 30))
+    assert services.followups_mark_unreachable() == []
+    failed_call(participant, worker, local(this_monday(), 0, 1))
+    assert services.followups_mark_unreachable() == []
+    failed_call(participant, worker, local(this_monday(), 0, 2))
+    assert services.followups_mark_unreachable() == [participant.followup.pk]
+
+
+def test_two_no_shows_alone_do_not_make_the_follow_up_inactive(participant, personas):
+    worker = personas["worker_ccsmtl"]
+    for minutes in (40, 30):
+        attempt(participant, worker, AttemptOutcome.NO_SHOW, minutes)
+    assert services.followups_mark_unreachable() == []
+    assert FollowUp.objects.get(participant=participant).status == FollowUpStatus.ACTIVE
+    # The attempts to reach the person afterwards are what count.
+    for minutes in (20, 10):
+        attempt(participant, worker, AttemptOutcome.NO_ANSWER, minutes)
+    assert services.followups_mark_unreachable() == [participant.followup.pk]
+
+
+def test_the_strategy_agreed_after_a_no_show_is_recorded_later(participant, personas):
+    worker = personas["worker_ccsmtl"]
+    no_show = services.missed_meeting_record(participant=participant, actor=worker)
+    assert (no_show.outcome, no_show.strategy) == (AttemptOutcome.NO_SHOW, "")
+    with pytest.raises(ValidationError) as exc:
+        services.no_show_strategy_record(
+            participant=participant, actor=worker, attempt=no_show, strategy="  "
+        )
+    assert "strategy" in exc.value.error_dict
+    services.no_show_strategy_record(
+        participant=participant, actor=worker, attempt=no_show, strategy="Texto la veille."
+    )
+    assert ContactAttempt.objects.get(pk=no_show.pk).strategy == "Texto la veille."
+    with pytest.raises(ValidationError) as exc:
+        attempt_with_strategy = services.contact_attempt_record(
+            participant=participant,
+            actor=worker,
+            at=timezone.now(),
+            channel="phone",
+            outcome=AttemptOutcome.NO_ANSWER,
+            strategy="Texto la veille.",
+        )
+        assert attempt_with_strategy is None
+    assert "strategy" in exc.value.error_dict
+    with pytest.raises(PermissionDenied):
+        services.no_show_strategy_record(
+            participant=participant,
+            actor=personas["worker_enmarge"],
+            attempt=no_show,
+            strategy="x",
+        )
 
 
 def test_a_follow_up_on_break_is_never_touched(participant, personas):

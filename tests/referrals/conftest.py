@@ -65,7 +65,10 @@ def admit(personas):
             "consent_given_on": timezone.localdate(),
             "consent_place": "Montréal",
             "consent_form_version": "2024-1",
-            "worker_declaration": True,
+            "declaration_signed_by": personas["worker_ccsmtl"],
+            "research_use": "agreed",
+            "confidentiality_explained": True,
+            "copy_given": True,
         }
         data.update(overrides)
         return services.participant_admit(referral=referral, actor=personas["coordinator"], **data)
@@ -127,6 +130,7 @@ def bulk_participants(personas, organisations):
                 screening=screening,
                 admitted_on=today,
                 primary=personas["worker_ccsmtl"],
+                consent_place="Montréal",
                 sharing=[organisations["ccsmtl"]],
             )
             for i in range(n)

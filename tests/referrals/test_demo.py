@@ -27,6 +27,12 @@ from spheres.models import Membership, Organisation, Role
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _development_mode(settings):
+    settings.SPHERES_DEMO = True  # seed_demo runs in development mode only
+
+
 YOUTH_ID = re.compile(r"^#\d{4}-\d{2,}$")
 FICTIONAL_PHONE = re.compile(r"^(514|438)-555-01\d\d$")
 # seed_demo as a whole (core people and organisations included) with 300 or 600 more

@@ -84,6 +84,7 @@ def test_participants_from_the_bulk_path_are_searchable(personas, login):
                 },
                 admitted_on=today,
                 primary=personas["worker_ccsmtl"],
+                consent_place="Montréal",
             )
         ],
         actor=personas["coordinator"],

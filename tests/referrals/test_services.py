@@ -22,11 +22,9 @@ from referrals.models import (
 )
 from spheres import services as core_services
 from spheres.models import Role
+from tests.files import PDF, PNG
 
 pytestmark = pytest.mark.django_db
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 # --- Intake and history ------------------------------------------------------------------------
@@ -188,13 +186,23 @@ def test_a_second_admission_of_the_same_referral_is_refused(make_referral, scree
     assert Participant.objects.count() == 1
 
 
-def test_admission_requires_the_workers_declaration_and_saves_nothing_otherwise(
-    make_referral, screen, admit
+@pytest.mark.parametrize(
+    ("missing", "field"),
+    [
+        ({"declaration_signed_by": None}, "declaration_signed_by"),
+        ({"research_use": ""}, "research_use"),
+        ({"confidentiality_explained": False}, "confidentiality_explained"),
+        ({"consent_place": " "}, "consent_place"),
+    ],
+)
+def test_admission_records_the_form_as_signed_and_saves_nothing_otherwise(
+    make_referral, screen, admit, missing, field
 ):
     referral = make_referral()
     screen(referral)
-    with pytest.raises(ValidationError):
-        admit(referral, worker_declaration=False)
+    with pytest.raises(ValidationError) as exc:
+        admit(referral, **missing)
+    assert field in exc.value.error_dict
     assert not Participant.objects.exists()
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.SCREENING
@@ -240,7 +248,9 @@ def test_concurrent_admissions_get_distinct_consecutive_ids(make_referral, scree
                 consent_given_on=timezone.localdate(),
                 consent_place="Montréal",
                 consent_form_version="1",
-                worker_declaration=True,
+                declaration_signed_by=personas["worker_ccsmtl"],
+                research_use="agreed",
+                confidentiality_explained=True,
             )
             results.append(participant.youth_id)
         except Exception as exc:  # noqa: BLE001 - reported below
@@ -374,7 +384,7 @@ def test_a_consent_scan_over_10_mb_is_refused(make_participant, personas):
 
 
 def test_a_png_scan_is_stored_privately_under_an_opaque_name(
-    make_participant, personas, settings, tmp_path
+    make_participant, personas, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.STORAGES = {
         **settings.STORAGES,
@@ -384,13 +394,15 @@ def test_a_png_scan_is_stored_privately_under_an_opaque_name(
         },
     }
     participant = make_participant()
-    consent = services.consent_record(
-        participant=participant,
-        actor=personas["worker_ccsmtl"],
-        kind=ConsentKind.RESEARCH,
-        given_on=timezone.localdate(),
-        scan=SimpleUploadedFile("Marie Tremblay.png", PNG, "image/png"),
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        consent = services.consent_record(
+            participant=participant,
+            actor=personas["worker_ccsmtl"],
+            kind=ConsentKind.RESEARCH,
+            given_on=timezone.localdate(),
+            scan=SimpleUploadedFile("Marie Tremblay.png", PNG, "image/png"),
+        )
+    consent.refresh_from_db()
     assert consent.scan_content_type == "image/png"
     assert "Tremblay" not in consent.scan.name and consent.scan.name.startswith("consents/")
     assert (tmp_path / consent.scan.name).exists()

@@ -1,5 +1,7 @@
 """Referral and participant pages: who may open what, what a refusal looks like, query budgets."""
 
+import datetime
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -31,13 +33,15 @@ def case(make_participant, personas, organisations, faker):
 
 def urls(participant):
     consent = participant.consents.get(kind=ConsentKind.PROGRAM)
+    research_use = participant.consents.get(kind=ConsentKind.RESEARCH_USE)
     pid = participant.public_id
     return {
         "read": [reverse("referrals:participant_detail", args=[pid])],
         "write": [
             reverse("referrals:consent_add", args=[pid, "research"]),
             reverse("referrals:consent_sharing", args=[pid]),
-            reverse("referrals:consent_withdraw", args=[pid, consent.pk]),
+            reverse("referrals:consent_withdraw", args=[pid, research_use.pk]),
+            reverse("followups:participation_end", args=[pid, consent.pk]),
             reverse("referrals:youth_protection", args=[pid]),
             reverse("referrals:consent_scan", args=[pid, consent.pk]),
             reverse("referrals:participant_identity", args=[pid]),
@@ -237,7 +241,9 @@ def test_admission_outside_12_to_24_is_refused_with_the_reason(
             "consent_given_on": today,
             "consent_place": "Montréal",
             "consent_form_version": "1",
-            "worker_declaration": "on",
+            "declaration_signed_by": personas["worker_ccsmtl"].pk,
+            "research_use": "agreed",
+            "confidentiality_explained": "on",
         },
         HTTP_ACCEPT_LANGUAGE="en",
     )
@@ -257,7 +263,9 @@ def test_an_html_file_renamed_pdf_is_refused_at_admission(make_referral, screen,
             "consent_given_on": today,
             "consent_place": "Montréal",
             "consent_form_version": "1",
-            "worker_declaration": "on",
+            "declaration_signed_by": personas["worker_ccsmtl"].pk,
+            "research_use": "agreed",
+            "confidentiality_explained": "on",
             "consent_scan": SimpleUploadedFile(
                 "form.pdf", b"<!doctype html><p>x</p>", "application/pdf"
             ),
@@ -282,7 +290,9 @@ def test_a_second_admission_is_refused_from_the_page(make_referral, screen, admi
             "consent_given_on": today,
             "consent_place": "Montréal",
             "consent_form_version": "1",
-            "worker_declaration": "on",
+            "declaration_signed_by": personas["worker_ccsmtl"].pk,
+            "research_use": "agreed",
+            "confidentiality_explained": "on",
         },
     )
     assert response.status_code == 200
@@ -332,6 +342,27 @@ def test_the_recruiter_marker_shows_on_list_and_file(make_referral, screen, admi
 # --- Query budgets -----------------------------------------------------------------------------
 
 
+def _plans_for(participant, worker, *, versions):
+    from followups import services as followup_services
+
+    today = timezone.localdate()
+    for i in range(versions):
+        day = today - datetime.timedelta(days=versions - i)
+        followup_services.safety_plan_save(
+            participant=participant,
+            actor=worker,
+            text=f"Plan {i}",
+            reviewed_on=day,
+            next_review_on=day + datetime.timedelta(days=30),
+        )
+        followup_services.needs_evaluate(
+            participant=participant, actor=worker, evaluated_on=day, emergency=f"Note {i}"
+        )
+        followup_services.life_plan_goal_add(
+            participant=participant, actor=worker, goal=f"But {i}", set_on=day
+        )
+
+
 @pytest.mark.parametrize("size", [10, 200])
 def test_pages_stay_within_the_query_budget(
     size, bulk_participants, make_referral, personas, login, django_assert_max_num_queries
@@ -339,17 +370,22 @@ def test_pages_stay_within_the_query_budget(
     participants = bulk_participants(size)
     for _ in range(size // 10):
         make_referral()
+    _plans_for(participants[0], personas["worker_ccsmtl"], versions=size // 10)
     coordinator = login(personas["coordinator"])
-    for url in (
-        reverse("home"),
-        reverse("referrals:referral_queue"),
-        reverse("referrals:referral_queue") + "?status=closed",
-        reverse("referrals:participant_list"),
-        reverse("referrals:participant_detail", args=[participants[0].public_id]),
-        reverse("followups:attention") + "?list=without_worker",
-        reverse("followups:attention") + "?list=missing_notes",
+    for url, budget in (
+        # Figures (one query each), the panels (without-worker list, committees), role grants;
+        # the first request after signing in also saves the session.
+        (reverse("home"), 18),
+        (reverse("referrals:referral_queue"), 14),
+        (reverse("referrals:referral_queue") + "?status=closed", 14),
+        (reverse("referrals:participant_list"), 14),
+        # The file also shows the plans (safety plan and its author, needs, goals) and the
+        # transition summaries.
+        (reverse("referrals:participant_detail", args=[participants[0].public_id]), 20),
+        (reverse("followups:attention") + "?list=without_worker", 16),
+        (reverse("followups:attention") + "?list=missing_notes", 16),
     ):
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(budget):
             assert coordinator.get(url).status_code == 200
     worker = login(personas["worker_ccsmtl"])
     with django_assert_max_num_queries(12):
@@ -378,6 +414,25 @@ def test_the_participant_list_pages_and_ignores_malformed_filters(
         ).status_code
         == 200
     )
+
+
+def test_list_filters_by_worker_and_organisation_list_each_participant_once(
+    make_participant, personas, organisations, login
+):
+    # Both workers of this pair belong to CCSMTL: filtering by CCSMTL matches two assignments.
+    from spheres import services as core_services
+
+    core_services.membership_grant(
+        user=personas["worker_codim"], organisation=organisations["ccsmtl"], roles=["youth_worker"]
+    )
+    pair = make_participant()
+    alone = make_participant(primary="worker_enmarge", second=None)
+    client = login(personas["coordinator"])
+    url = reverse("referrals:participant_list")
+    by_org = client.get(url, {"organisation": organisations["ccsmtl"].pk}).context["participants"]
+    assert [p.pk for p in by_org] == [pair.pk]
+    by_worker = client.get(url, {"worker": personas["worker_enmarge"].pk}).context["participants"]
+    assert [p.pk for p in by_worker] == [alone.pk]
 
 
 def test_the_assignment_page_suggests_a_pair_from_two_organisations(

@@ -121,11 +121,23 @@ def test_a_failed_login_says_the_same_for_unknown_and_known_accounts(client, per
     assert known.context["form"].non_field_errors() == unknown.context["form"].non_field_errors()
 
 
-def test_password_reset_does_not_reveal_whether_an_account_exists(client, personas):
-    known = client.post(
-        reverse("account_reset_password"), {"email": personas["worker_codim"].email}
-    )
-    unknown = client.post(reverse("account_reset_password"), {"email": "nobody@example.org"})
+def test_password_reset_does_not_reveal_whether_an_account_exists(
+    client, personas, django_capture_on_commit_callbacks, settings
+):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from spheres.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            known = client.post(
+                reverse("account_reset_password"), {"email": personas["worker_codim"].email}
+            )
+            unknown = client.post(
+                reverse("account_reset_password"), {"email": "nobody@example.org"}
+            )
+    finally:
+        app.conf.task_always_eager = False
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     assert [m.to for m in mail.outbox] == [[personas["worker_codim"].email]]
@@ -283,3 +295,19 @@ def test_the_admin_login_goes_through_allauth(client):
     response = client.get(reverse("admin:login"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+
+
+def test_the_session_is_written_at_most_once_a_minute(client, personas):
+    from django.contrib.sessions.models import Session
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, personas["coordinator"])
+        client.get(reverse("home"))
+        expiry = Session.objects.get().expire_date
+    with time_machine.travel(start + timedelta(seconds=30), tick=False):
+        client.get(reverse("home"))
+    assert Session.objects.get().expire_date == expiry  # 30 s later: nothing written
+    with time_machine.travel(start + timedelta(seconds=61), tick=False):
+        client.get(reverse("home"))
+    assert Session.objects.get().expire_date > expiry  # a minute later, activity renews it

@@ -51,6 +51,8 @@ def test_navigation_shows_only_what_the_role_may_use(login, personas):
             "home",
             "followups:caseload",
             "referrals:participant_list",
+            "research:dashboard",
+            "committees:committee_list",
             "referrals:referral_submit",
             "referrals:my_referrals",
             "followups:notifications",

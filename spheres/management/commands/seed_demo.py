@@ -1,8 +1,9 @@
 import importlib
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from spheres.demo import PEOPLE, SeedContext, demo_email
 
@@ -25,6 +26,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, seed, participants, weeks, **options):
+        if not settings.SPHERES_DEMO:
+            # The demo accounts' password is published (README, make run): on a real deployment
+            # whoever signs in first would enrol MFA and own the administrator account.
+            # Development mode is its own switch: `make run` serves the demo with DEBUG off.
+            raise CommandError(
+                "seed_demo creates accounts whose password is public: it runs in development "
+                "mode only (SPHERES_DEMO=1, implied by DJANGO_DEBUG=1), never on a deployment."
+            )
         ctx = SeedContext(seed=seed, participants=participants or 0, weeks=weeks or 0)
         modules = []
         for label in STEPS:
@@ -46,6 +55,10 @@ class Command(BaseCommand):
             for module in modules:
                 if hasattr(module, "seed_volume"):
                     module.seed_volume(ctx)
+        if (participants or weeks) and connection.vendor == "postgresql":
+            # Planner statistics after a bulk load: without them the first queries plan blind.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         for line in ctx.log:
             self.stdout.write(line)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Logins (same password for all):"))

@@ -1,0 +1,59 @@
+"""Helpers shared by the committee services: the host check, the open-meeting lock and the check
+that keeps a participant's or candidate's name out of committee documents."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from committees.models import AgendaItem, Meeting
+from committees.rules import NAME_IN_TEXT, names_in
+from referrals.access import require_coordinator
+
+__all__ = [
+    "agenda_names",
+    "check_no_names",
+    "linked_names",
+    "open_meeting",
+    "require_coordinator",
+]
+
+
+def open_meeting(meeting: Meeting) -> Meeting:
+    """Lock the meeting and re-read it: every change to a meeting runs inside this lock, so its
+    decisions and minutes are one transaction with the meeting. A closed meeting takes no change
+    until it is reopened (recorded)."""
+    meeting = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("committee")
+        .get(pk=meeting.pk)
+    )
+    if meeting.is_closed:
+        raise ValidationError(_("This meeting is closed: reopen it to change it."))
+    return meeting
+
+
+def linked_names(item: AgendaItem) -> list[str]:
+    """The names of the person an item is about (participant or candidate), to keep them out."""
+    referral = item.participant.referral if item.participant_id else item.referral
+    if referral is None:
+        return []
+    return [referral.first_name, referral.last_name, referral.preferred_name]
+
+
+def agenda_names(meeting: Meeting) -> list[str]:
+    """The names of everyone the meeting's agenda is about."""
+    items = meeting.items.select_related("participant__referral", "referral")
+    return [name for item in items for name in linked_names(item)]
+
+
+def check_no_names(item: AgendaItem, fields: dict[str, str]) -> None:
+    """Refuse text that names the person the item is about (for an item about no one, anyone the
+    agenda is about): committee documents identify people by youth ID or referral number only."""
+    about_someone = item.participant_id or item.referral_id
+    names = linked_names(item) if about_someone else agenda_names(item.meeting)
+    errors = {}
+    for field, text in fields.items():
+        found = names_in(text, names)
+        if found:
+            errors[field] = NAME_IN_TEXT % {"names": ", ".join(found)}
+    if errors:
+        raise ValidationError(errors)

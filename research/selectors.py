@@ -1,0 +1,1303 @@
+"""Dashboard figures, computed in SQL: conditional counts, sums and month truncation grouped in
+the database; quartiles from ROW_NUMBER/COUNT windows (portable to SQLite, where PostgreSQL's
+percentile_cont does not exist). No loop over notes or participants: Python only shapes the few
+grouped rows each query returns. Imports models only.
+
+Each figure is one function `<name>(scope)` returning a Table or MeasureTable of exact numbers;
+research.dashboards.tables.publish applies what the viewer may see.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import (
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Lead,
+    Lower,
+    RowNumber,
+    Trim,
+    TruncDate,
+    TruncMonth,
+)
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from followups.models import (
+    NOTE_CHANNELS,
+    FollowUpStatus,
+    FollowUpStatusChange,
+    InactiveReason,
+    NoContactReason,
+    RiskAssessment,
+    RiskLevel,
+    Satisfaction,
+    TargetedNeed,
+    WeeklyNote,
+)
+from referrals.models import (
+    Assignment,
+    Consent,
+    ConsentKind,
+    InitialMeeting,
+    Participant,
+    RecruiterRiskAssessment,
+    Referral,
+    ReferralStatus,
+    Screening,
+)
+from research.dashboards.scope import Level, Scope, add_months, month_starts, start_of_day
+from research.dashboards.tables import MeasureTable, Table
+from spheres.models import Membership, Role, Sector
+
+# --- Who is counted ------------------------------------------------------------------------------
+
+
+def participants_in_scope(scope: Scope) -> QuerySet[Participant]:
+    """The participants a figure may count: a worker's own caseload (active assignments), or
+    those followed by a worker of the chosen organisations, or all."""
+    qs = Participant.objects.all()
+    if scope.level == Level.CASELOAD:
+        return qs.filter(
+            Exists(
+                Assignment.objects.filter(
+                    participant=OuterRef("pk"), worker_id=scope.worker_id, ended_at__isnull=True
+                )
+            )
+        )
+    if scope.organisations:
+        qs = qs.filter(
+            Exists(
+                Assignment.objects.filter(
+                    participant=OuterRef("pk"),
+                    ended_at__isnull=True,
+                    worker__memberships__organisation_id__in=scope.organisations,
+                    worker__memberships__is_active=True,
+                )
+            )
+        )
+    return qs
+
+
+def referrals_in_scope(scope: Scope, start: datetime.date, end: datetime.date):
+    qs = Referral.objects.filter(
+        created_at__gte=start_of_day(start),
+        created_at__lt=start_of_day(end + datetime.timedelta(1)),
+    )
+    if scope.organisations:
+        qs = qs.filter(referrer_organisation_id__in=scope.organisations)
+    return qs
+
+
+def _period_key(field: str, scope: Scope, *, as_date: bool = False):
+    """1 for the chosen period, 0 for the previous one (same length, just before)."""
+    if as_date:
+        this = Q(**{f"{field}__gte": scope.start, f"{field}__lte": scope.end})
+    else:
+        this = Q(
+            **{
+                f"{field}__gte": start_of_day(scope.start),
+                f"{field}__lt": start_of_day(scope.end + datetime.timedelta(1)),
+            }
+        )
+    return Case(When(this, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _period_columns(scope: Scope) -> list[str]:
+    if not scope.compare:
+        return [_("This period")]
+    return [_("Previous period"), _("This period")]
+
+
+def _month_label(month: datetime.date) -> str:
+    return date_format(month, "F Y")
+
+
+def _month_key(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+# --- Quartiles in SQL ----------------------------------------------------------------------------
+
+
+def quartiles(qs: QuerySet, value, group) -> dict[object, tuple[int, list[float]]]:
+    """(n, [q1, median, q3]) per group, as PostgreSQL's percentile_cont would give, with the
+    order statistics picked by window functions: only the few rows needed leave the database."""
+    ranked = qs.annotate(
+        v=value,
+        g=group,
+    ).annotate(
+        rn=Window(RowNumber(), partition_by=[F("g")], order_by=[F("v").asc(), F("pk").asc()]),
+        cnt=Window(Count("pk"), partition_by=[F("g")]),
+    )
+    wanted = Q()
+    for k in (1, 2, 3):
+        low = (F("cnt") - 1) * k / 4 + 1
+        wanted |= Q(rn=low) | Q(rn=low + 1)
+    rows = (
+        ranked.annotate(keep=Case(When(wanted, then=Value(1)), default=Value(0)))
+        .filter(keep=1)
+        .values_list("g", "rn", "cnt", "v")
+    )
+    found: dict[object, dict[int, float]] = {}
+    counts: dict[object, int] = {}
+    for g, rn, cnt, v in rows:
+        found.setdefault(g, {})[rn] = _as_days(v)
+        counts[g] = cnt
+    result = {}
+    for g, by_rank in found.items():
+        n = counts[g]
+        values = []
+        for k in (1, 2, 3):
+            position = (n - 1) * k / 4  # 0-based, fractional
+            low = int(position)
+            fraction = position - low
+            a = by_rank[low + 1]
+            b = by_rank.get(low + 2, a)
+            values.append(a + (b - a) * fraction)
+        result[g] = (n, values)
+    return result
+
+
+def _as_days(value) -> float:
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds() / 86400
+    return float(value)
+
+
+def _days_between(later, earlier):
+    return ExpressionWrapper(later - earlier, output_field=DurationField())
+
+
+# --- 1. Recruitment ------------------------------------------------------------------------------
+
+CLOSED = [ReferralStatus.ADMITTED, ReferralStatus.NOT_ADMITTED, ReferralStatus.REFERRED_ELSEWHERE]
+
+
+def _outcome_of(status: str) -> int:
+    """Index in _outcomes(): admitted, not admitted, referred elsewhere, still open."""
+    return CLOSED.index(status) if status in CLOSED else 3
+
+
+def _outcomes():
+    # Labels are translated when the figure is built, in the viewer's language.
+    return [_("Admitted"), _("Not admitted"), _("Referred elsewhere"), _("Still open")]
+
+
+OUTSIDE = "outside"
+
+
+def _non_admission_reasons():
+    """Reasons drawn from what the file records (the free-text reason is not counted)."""
+    screening_out_of_area = Q(screening__lives_in_area=False, screening__frequents_area=False)
+    return [
+        (_("Did not live in or frequent the service area"), screening_out_of_area),
+        (_("Did not yet recognise harms"), Q(screening__recognises_harms=False)),
+        (
+            _("Recruiter: risks outweigh benefits"),
+            Q(
+                Exists(
+                    RecruiterRiskAssessment.objects.filter(
+                        referral=OuterRef("pk"),
+                        decision=RecruiterRiskAssessment.Decision.RISKS_OUTWEIGH,
+                    )
+                )
+            ),
+        ),
+        (
+            _("Declined after the initial meeting"),
+            Q(
+                Exists(
+                    InitialMeeting.objects.filter(
+                        referral=OuterRef("pk"), outcome=InitialMeeting.Outcome.DECLINED
+                    )
+                )
+            ),
+        ),
+        (_("Referred elsewhere"), Q(status=ReferralStatus.REFERRED_ELSEWHERE)),
+    ]
+
+
+def recruitment(scope: Scope) -> tuple[Table, Table, Table, Table]:
+    """Referrals by month and outcome, by referring organisation and sector, the conversion
+    to admission and the reasons for non-admission, this period against the previous one.
+    One query grouped by period, month, organisation and status; Python only adds up the
+    grouped rows (a few per month)."""
+    reasons = _non_admission_reasons()
+    closed = Q(status__in=[ReferralStatus.NOT_ADMITTED, ReferralStatus.REFERRED_ELSEWHERE])
+    rows = (
+        referrals_in_scope(scope, scope.previous_start, scope.end)
+        .annotate(period=_period_key("created_at", scope), month=TruncMonth("created_at"))
+        .values(
+            "period",
+            "month",
+            "status",
+            "referrer_organisation__short_name",
+            "referrer_organisation__sector",
+        )
+        .annotate(
+            n=Count("pk"),
+            **{f"r{k}": Count("pk", filter=closed & q) for k, (_l, q) in enumerate(reasons)},
+        )
+        .order_by()
+    )
+    outcomes = _outcomes()
+    months = month_starts(scope.start, scope.end)
+    by_month = {m: [0] * len(outcomes) for m in months}
+    by_period = {0: [0] * len(outcomes), 1: [0] * len(outcomes)}
+    reasons_by_period = {0: [0] * len(reasons), 1: [0] * len(reasons)}
+    sectors = [s for s in Sector.values if s != Sector.RESEARCH] + [OUTSIDE]
+    by_organisation: dict[str, list[int]] = {}
+    for r in rows:
+        outcome = _outcome_of(r["status"])
+        by_period[r["period"]][outcome] += r["n"]
+        for k in range(len(reasons)):
+            reasons_by_period[r["period"]][k] += r[f"r{k}"]
+        if r["period"] != 1:
+            continue
+        by_month[_month_key(r["month"])][outcome] += r["n"]
+        name = r["referrer_organisation__short_name"] or _("Outside the program")
+        sector = r["referrer_organisation__sector"] or OUTSIDE
+        if sector not in sectors:
+            sectors.insert(-1, sector)
+        line = by_organisation.setdefault(name, [0] * len(sectors))
+        line += [0] * (len(sectors) - len(line))
+        line[sectors.index(sector)] += r["n"]
+    labels = dict(Sector.choices) | {OUTSIDE: _("Outside the program")}
+    used = [
+        k for k in range(len(sectors)) if any(k < len(v) and v[k] for v in by_organisation.values())
+    ]
+    keys = [0, 1] if scope.compare else [1]
+    columns = _period_columns(scope)
+    month_table = Table(
+        key="referrals_by_month",
+        title=_("Referrals by month and outcome"),
+        description=_("Referrals received each month of the period, by what became of them since."),
+        row_header=_("Month"),
+        rows=[_month_label(m) for m in months],
+        columns=outcomes,
+        cells=[by_month[m] for m in months],
+        chart="stacked",
+    )
+    # One table for organisations and sectors (the column totals are the sectors), so that
+    # the two breakdowns are protected together.
+    organisation_table = Table(
+        key="referrals_by_organisation",
+        title=_("Referrals by referring organisation and sector"),
+        description=_("Who referred the candidates of the period: organisation and its sector."),
+        row_header=_("Referring organisation"),
+        rows=sorted(by_organisation),
+        columns=[str(labels[sectors[k]]) for k in used],
+        cells=[
+            [by_organisation[name][k] if k < len(by_organisation[name]) else 0 for k in used]
+            for name in sorted(by_organisation)
+        ],
+        chart="hbar_stacked",
+        blank_zeros=True,
+    )
+    outcome_table = Table(
+        key="referral_outcomes",
+        title=_("From referral to admission"),
+        description=_(
+            "What became of the referrals received in the period; the share admitted is the "
+            "conversion rate."
+        ),
+        row_header=_("Outcome"),
+        rows=outcomes,
+        columns=columns,
+        cells=[[by_period[p][k] for p in keys] for k in range(len(outcomes))],
+        row_totals=False,
+        grand_total=False,
+        percent="column",
+        chart="bar",
+    )
+    reasons_table = Table(
+        key="non_admission_reasons",
+        title=_("Reasons for non-admission"),
+        description=_(
+            "Referrals closed without admission, by the reasons the file records. A referral "
+            "may have several reasons, so the rows do not add up."
+        ),
+        row_header=_("Reason"),
+        rows=[label for label, _q in reasons],
+        columns=columns,
+        cells=[[reasons_by_period[p][k] for p in keys] for k in range(len(reasons))],
+        row_totals=False,
+        column_totals=False,
+        grand_total=False,
+        additive=False,
+        chart="hbar",
+    )
+    return month_table, organisation_table, outcome_table, reasons_table
+
+
+def first_assignment_at():
+    """When a worker was first assigned to the candidate: workers are assigned to the referral
+    (before the initial meeting), and the row stays linked to the referral after admission."""
+    return Subquery(
+        Assignment.objects.filter(referral=OuterRef("pk"))
+        .order_by("started_at", "pk")
+        .values("started_at")[:1]
+    )
+
+
+def recruitment_delays(scope: Scope) -> MeasureTable:
+    """Days from referral to the first assignment and to the initial meeting (quartiles)."""
+    base = referrals_in_scope(scope, scope.previous_start, scope.end).annotate(
+        period=_period_key("created_at", scope)
+    )
+    assigned = quartiles(
+        base.annotate(first=first_assignment_at()).filter(first__isnull=False),
+        _days_between(F("first"), F("created_at")),
+        F("period"),
+    )
+    first_meeting = (
+        InitialMeeting.objects.filter(referral=OuterRef("pk")).order_by("met_on").values("met_on")
+    )
+    met = quartiles(
+        base.annotate(met=Subquery(first_meeting[:1])).filter(met__isnull=False),
+        _days_between(F("met"), TruncDate("created_at")),
+        F("period"),
+    )
+    rows, n, values = [], [], []
+    keys = [(1, _("this period")), (0, _("previous period"))] if scope.compare else [(1, "")]
+    for label, found in (
+        (_("Referral to assignment"), assigned),
+        (_("Referral to initial meeting"), met),
+    ):
+        for key, suffix in keys:
+            rows.append(f"{label} — {suffix}" if suffix else label)
+            count, q = found.get(key, (0, [None, None, None]))
+            n.append(count)
+            values.append(q)
+    return MeasureTable(
+        key="recruitment_delays",
+        title=_("Time from referral to assignment and to the initial meeting"),
+        description=_(
+            "Days between the referral and the first assignment of a worker, and the first "
+            "initial meeting, for the referrals of the period: median and quartiles."
+        ),
+        row_header=_("Delay (days)"),
+        rows=rows,
+        columns=[_("First quartile"), _("Median"), _("Third quartile")],
+        n=n,
+        values=values,
+        unit=_("days"),
+        chart_column=1,
+        n_label=_("Referrals"),
+    )
+
+
+AGE_BANDS = [(12, 14), (15, 17), (18, 20), (21, 24)]
+
+
+def _gender_groups():
+    return [
+        (_("Woman"), ["femme", "f", "fille", "woman", "female", "femme trans", "trans woman"]),
+        (_("Man"), ["homme", "h", "m", "garçon", "garcon", "man", "male", "homme trans"]),
+    ]
+
+
+def _age_gender_parts(scope: Scope) -> tuple[dict, dict]:
+    """Age at admission in SQL: the difference of years, minus one before the birthday; the
+    free-text gender compared without case or spaces, in four groups."""
+    groups = _gender_groups()
+    gender_case = Case(
+        *[When(Q(g__in=values), then=Value(k)) for k, (_l, values) in enumerate(groups)],
+        When(g="", then=Value(len(groups) + 1)),
+        default=Value(len(groups)),
+        output_field=IntegerField(),
+    )
+    before_birthday = Case(
+        When(Q(am__lt=F("bm")) | Q(am=F("bm"), ad__lt=F("bd")), then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    annotations = {
+        "g": Lower(Trim("referral__gender_identity")),
+        "am": ExtractMonth("admitted_on"),
+        "ad": ExtractDay("admitted_on"),
+        "bm": ExtractMonth("referral__date_of_birth"),
+        "bd": ExtractDay("referral__date_of_birth"),
+        "gk": gender_case,
+        "age": ExtractYear("admitted_on")
+        - ExtractYear("referral__date_of_birth")
+        - before_birthday,
+    }
+    admitted = Q(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
+    bands = [Q(age__gte=lo, age__lte=hi) for lo, hi in AGE_BANDS]
+    bands.append(Q(age__lt=AGE_BANDS[0][0]) | Q(age__gt=AGE_BANDS[-1][1]))
+    aggregates = {
+        f"ag{b}_{k}": Count("pk", filter=admitted & band & Q(gk=k))
+        for b, band in enumerate(bands)
+        for k in range(len(groups) + 2)
+    }
+    return annotations, aggregates
+
+
+def _age_gender_table(found: dict) -> Table:
+    columns = [label for label, _v in _gender_groups()] + [_("Another identity"), _("Not stated")]
+    cells = [[found[f"ag{b}_{k}"] for k in range(len(columns))] for b in range(len(AGE_BANDS) + 1)]
+    labels = [_("%(low)s to %(high)s") % {"low": lo, "high": hi} for lo, hi in AGE_BANDS]
+    if any(cells[-1]):
+        labels.append(_("Other ages"))
+    else:
+        cells.pop()
+    return Table(
+        key="admissions_by_age_and_gender",
+        title=_("Participants admitted by age and gender"),
+        description=_("Age at admission and the gender the participant identifies with."),
+        row_header=_("Age at admission"),
+        rows=labels,
+        columns=columns,
+        cells=cells,
+        chart="stacked",
+    )
+
+
+# --- 2. Follow-ups -------------------------------------------------------------------------------
+
+
+def _status_groups():
+    return [
+        (_("Active"), FollowUpStatus.ACTIVE, None),
+        (_("On break"), FollowUpStatus.ON_BREAK, None),
+        (_("Inactive: unreachable"), FollowUpStatus.INACTIVE, [InactiveReason.UNREACHABLE]),
+        (_("Inactive: withdrawal"), FollowUpStatus.INACTIVE, [InactiveReason.WITHDRAWAL]),
+        (
+            _("Inactive: other reasons"),
+            FollowUpStatus.INACTIVE,
+            [
+                InactiveReason.NO_LONGER_BENEFITING,
+                InactiveReason.NEEDS_NOT_MET,
+                InactiveReason.OTHER_ENDS,
+            ],
+        ),
+        (_("Completed"), FollowUpStatus.COMPLETED, None),
+    ]
+
+
+def _events():
+    reactivated = (FollowUpStatus.INACTIVE, FollowUpStatus.COMPLETED)
+    return [
+        (_("Breaks agreed"), lambda to, frm: to == FollowUpStatus.ON_BREAK),
+        (_("Became inactive"), lambda to, frm: to == FollowUpStatus.INACTIVE),
+        (_("Completed"), lambda to, frm: to == FollowUpStatus.COMPLETED),
+        (_("Reactivations"), lambda to, frm: to == FollowUpStatus.ACTIVE and frm in reactivated),
+    ]
+
+
+def followup_statuses(scope: Scope) -> tuple[Table, Table]:
+    """Status at the end of each month, from the status history: each change holds until the
+    next one (LEAD over the follow-up's changes), counted once per month; and the changes of
+    the period and the previous one (breaks, inactivity, completions, reactivations). One
+    query, grouped by kind of change."""
+    months = month_starts(scope.start, scope.end)
+    ends = [min(add_months(m, 1), scope.end + datetime.timedelta(1)) for m in months]
+    changes = (
+        FollowUpStatusChange.objects.filter(
+            followup__participant__in=participants_in_scope(scope).values("pk")
+        )
+        .annotate(
+            next_at=Window(
+                Lead("changed_at"),
+                partition_by=[F("followup_id")],
+                order_by=[F("changed_at").asc(), F("pk").asc()],
+            )
+        )
+        .values("to_status", "from_status", "reason", "changed_at", "next_at")
+    )
+    inner, params = changes.query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
+    columns, column_params = [], []
+    for k, end in enumerate(ends):
+        instant = adapt(start_of_day(end))
+        columns.append(
+            f"SUM(CASE WHEN t.changed_at < %s AND (t.next_at IS NULL OR t.next_at >= %s) "
+            f"THEN 1 ELSE 0 END) AS m{k}"
+        )
+        column_params += [instant, instant]
+    for k, (start, end) in enumerate(
+        ((scope.previous_start, scope.start), (scope.start, scope.end + datetime.timedelta(1)))
+    ):
+        columns.append(
+            f"SUM(CASE WHEN t.changed_at >= %s AND t.changed_at < %s THEN 1 ELSE 0 END) AS p{k}"
+        )
+        column_params += [adapt(start_of_day(start)), adapt(start_of_day(end))]
+    sql = (
+        f"SELECT t.to_status, t.from_status, t.reason, {', '.join(columns)} "  # noqa: S608
+        f"FROM ({inner}) t GROUP BY t.to_status, t.from_status, t.reason"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*column_params, *params])
+        found = cursor.fetchall()
+    groups, events = _status_groups(), _events()
+    cells = [[0] * len(months) for _g in groups]
+    changes_by_period = [[0, 0] for _e in events]
+    for status, from_status, reason, *counts in found:
+        *at_month_end, previous, this = (int(v or 0) for v in counts)
+        for k, (_l, wanted, reasons) in enumerate(groups):
+            if status == wanted and (reasons is None or reason in reasons):
+                for j, value in enumerate(at_month_end):
+                    cells[k][j] += value
+        for k, (_l, matches) in enumerate(events):
+            if matches(status, from_status):
+                changes_by_period[k][0] += previous
+                changes_by_period[k][1] += this
+    keys = [0, 1] if scope.compare else [1]
+    events_table = Table(
+        key="followup_events",
+        title=_("Breaks, inactivity, completions and reactivations"),
+        description=_("Number of times follow-ups changed status during the period."),
+        row_header=_("Change"),
+        rows=[label for label, _m in events],
+        columns=_period_columns(scope),
+        cells=[[row[p] for p in keys] for row in changes_by_period],
+        row_totals=False,
+        column_totals=False,
+        grand_total=False,
+        additive=False,
+        chart="bar",
+    )
+    status_table = Table(
+        key="followups_by_status",
+        title=_("Follow-ups by status, at the end of each month"),
+        description=_(
+            "How many follow-ups were active, on break, inactive (by reason) or "
+            "completed at the end of each month."
+        ),
+        row_header=_("Status"),
+        rows=[label for label, _s, _r in groups],
+        columns=[_month_label(m) for m in months],
+        cells=cells,
+        row_totals=False,
+        grand_total=False,
+        chart="stacked_by_column",
+    )
+    return status_table, events_table
+
+
+DROPOUT_REASONS = [InactiveReason.UNREACHABLE, InactiveReason.WITHDRAWAL]
+HORIZONS = [3, 6, 12]
+
+
+def _dropout_parts(scope: Scope) -> tuple[dict, dict]:
+    """Participants admitted in the period who became inactive (unreachable or withdrawal)
+    within 3, 6 and 12 months of admission, among those admitted long enough ago. Months are
+    counted in SQL: difference of years and months, minus one before the day of the month."""
+    first_drop = Subquery(
+        FollowUpStatusChange.objects.filter(
+            followup_id=OuterRef("followup__id"),
+            to_status=FollowUpStatus.INACTIVE,
+            reason__in=DROPOUT_REASONS,
+        )
+        .order_by()
+        .values("followup__participant")
+        .annotate(first=Min("changed_at"))
+        .values("first")
+    )
+    drop_day = TruncDate(first_drop)
+    annotations = {
+        "drop_day": drop_day,
+        "elapsed": (ExtractYear("drop_day") - ExtractYear("admitted_on")) * 12
+        + ExtractMonth("drop_day")
+        - ExtractMonth("admitted_on")
+        - Case(
+            When(Q(drop_day__day__lt=ExtractDay("admitted_on")), then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    }
+    admitted = Q(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
+    aggregates = {}
+    for h in HORIZONS:
+        eligible = admitted & Q(admitted_on__lte=add_months(scope.as_of, -h))
+        aggregates[f"e{h}"] = Count("pk", filter=eligible)
+        aggregates[f"d{h}"] = Count("pk", filter=eligible & Q(elapsed__lt=h))
+    return annotations, aggregates
+
+
+def _dropout_table(found: dict) -> Table:
+    cells = [[found[f"d{h}"], found[f"e{h}"] - found[f"d{h}"]] for h in HORIZONS]
+    return Table(
+        key="dropout",
+        title=_("Dropout within 3, 6 and 12 months of admission"),
+        description=_(
+            "Participants admitted in the period whose follow-up became inactive because they "
+            "could not be reached or withdrew, within 3, 6 or 12 months; counted among those "
+            "admitted at least that long ago."
+        ),
+        row_header=_("Within"),
+        rows=[_("%(months)s months") % {"months": h} for h in HORIZONS],
+        columns=[_("Dropped out"), _("Still in the program or ended otherwise")],
+        cells=cells,
+        column_totals=False,
+        grand_total=False,
+        percent="row",
+        chart="stacked",
+    )
+
+
+def followup_length(scope: Scope) -> MeasureTable:
+    """Months from admission to the end of the follow-up (ended in the period) or to the end
+    of the period (still open), quartiles in SQL."""
+    ended = Q(
+        followup__status__in=[FollowUpStatus.INACTIVE, FollowUpStatus.COMPLETED],
+        followup__status_since__gte=start_of_day(scope.start),
+        followup__status_since__lt=start_of_day(scope.end + datetime.timedelta(1)),
+    )
+    still_open = Q(
+        followup__status__in=[FollowUpStatus.ACTIVE, FollowUpStatus.ON_BREAK],
+        admitted_on__lte=scope.end,
+    )
+    qs = participants_in_scope(scope).filter(ended | still_open)
+    group = Case(When(ended, then=Value(0)), default=Value(1), output_field=IntegerField())
+    end_day = Case(
+        When(ended, then=TruncDate("followup__status_since")),
+        default=Value(scope.end),
+    )
+    found = quartiles(qs, _days_between(end_day, F("admitted_on")), group)
+    rows, n, values = [], [], []
+    for key, label in (
+        (0, _("Ended in the period")),
+        (1, _("Still open at the end of the period")),
+    ):
+        count, q = found.get(key, (0, [None, None, None]))
+        rows.append(label)
+        n.append(count)
+        values.append([None if v is None else v / 30.44 for v in q])
+    return MeasureTable(
+        key="followup_length",
+        title=_("Follow-up length"),
+        description=_(
+            "Months from admission to the end of the follow-up (completed or "
+            "inactive), or to the end of the period for follow-ups still open."
+        ),
+        row_header=_("Follow-ups"),
+        rows=rows,
+        columns=[_("First quartile"), _("Median"), _("Third quartile")],
+        n=n,
+        values=values,
+        unit=_("months"),
+        chart_column=1,
+    )
+
+
+# --- 3 and 4. Intensity and experience (one query over the notes) --------------------------------
+
+
+def _notes_in_scope(scope: Scope, start: datetime.date, end: datetime.date):
+    return WeeklyNote.objects.filter(
+        participant__in=participants_in_scope(scope).values("pk"), week__gte=start, week__lte=end
+    )
+
+
+def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
+    """Every weekly-note figure from one grouped query (by month of the week's Monday)."""
+    no_contact = Q(meetings=0) & Q(other_channels=[])
+    aggregates = {
+        "notes": Count("pk"),
+        "people": Count("participant", distinct=True),
+        "meetings_sum": Sum("meetings"),
+        "minutes_sum": Sum("meetings_minutes"),
+        "met": Count("pk", filter=Q(meetings__gt=0)),
+        "other_only": Count("pk", filter=Q(meetings=0) & ~Q(other_channels=[])),
+    }
+    for value in NoContactReason.values:
+        aggregates[f"why_{value}"] = Count("pk", filter=no_contact & Q(no_contact_reason=value))
+    aggregates["why_blank"] = Count("pk", filter=no_contact & Q(no_contact_reason=""))
+    for value in (c.value for c in NOTE_CHANNELS):
+        # The list is stored as JSON text: match the quoted value (portable to SQLite).
+        aggregates[f"ch_{value}"] = Count("pk", filter=Q(other_channels__icontains=f'"{value}"'))
+    for value in TargetedNeed.values:
+        aggregates[f"need_{value}"] = Count("pk", filter=Q(targeted_need=value))
+    for value in Satisfaction.values:
+        aggregates[f"ws_{value}"] = Count("pk", filter=Q(worker_satisfaction=value))
+        aggregates[f"ps_{value}"] = Count("pk", filter=Q(participant_satisfaction=value))
+    start = scope.previous_start if scope.compare else scope.start
+    rows = list(
+        _notes_in_scope(scope, start, scope.end)
+        .annotate(month=TruncMonth("week"))
+        .values("month")
+        .annotate(**aggregates)
+        .order_by("month")
+    )
+    months = month_starts(scope.start, scope.end)
+    by_month = {_month_key(r["month"]): r for r in rows}
+    empty = dict.fromkeys(aggregates, 0)
+
+    def month_row(m):
+        return by_month.get(m, empty)
+
+    def period_sum(name, previous):
+        lo, hi = (
+            (scope.previous_start, scope.previous_end) if previous else (scope.start, scope.end)
+        )
+        return sum(r[name] or 0 for m, r in by_month.items() if lo.replace(day=1) <= m <= hi)
+
+    def by_period(name):
+        keys = [True, False] if scope.compare else [False]
+        return [period_sum(name, previous) for previous in keys]
+
+    month_labels = [_month_label(m) for m in months]
+    why = [(v, label) for v, label in NoContactReason.choices]
+    contact_columns = (
+        [_("Face-to-face meeting"), _("Other communication only")]
+        + [_("No contact: %(reason)s") % {"reason": label} for _v, label in why]
+        + [_("No contact: reason not given")]
+    )
+    contact = Table(
+        key="contact_weeks",
+        title=_("Weeks of follow-up by kind of contact"),
+        description=_(
+            "Each weekly note is one participant-week: with at least one face-to-face meeting, "
+            "with other communications only, or without contact and why."
+        ),
+        row_header=_("Month"),
+        rows=month_labels,
+        columns=contact_columns,
+        cells=[
+            [month_row(m)["met"], month_row(m)["other_only"]]
+            + [month_row(m)[f"why_{v}"] for v, _l in why]
+            + [month_row(m)["why_blank"]]
+            for m in months
+        ],
+        chart="stacked",
+    )
+
+    def average(total, count):
+        return None if not count else total / count
+
+    intensity_rows, n, values = [], [], []
+    for m in months:
+        r = month_row(m)
+        intensity_rows.append(_month_label(m))
+        n.append(r["people"])
+        values.append(
+            [
+                average(r["meetings_sum"] or 0, r["notes"]),
+                average(r["minutes_sum"] or 0, r["meetings_sum"] or 0),
+                average(r["meetings_sum"] or 0, r["people"]),
+            ]
+        )
+    intensity = MeasureTable(
+        key="meeting_intensity",
+        title=_("Face-to-face meetings per week and per participant"),
+        description=_(
+            "Average number of face-to-face meetings per participant-week, their average "
+            "duration, and meetings per participant in the month."
+        ),
+        row_header=_("Month"),
+        rows=intensity_rows,
+        columns=[
+            _("Meetings per participant-week"),
+            _("Minutes per meeting"),
+            _("Meetings per participant"),
+        ],
+        n=n,
+        values=values,
+        chart_column=0,
+        decimals=2,
+    )
+    columns = _period_columns(scope)
+    channels = Table(
+        key="channels",
+        title=_("Other communications by channel"),
+        description=_(
+            "Participant-weeks in which each channel was used besides meetings; a week may use "
+            "several channels, so the rows do not add up."
+        ),
+        row_header=_("Channel"),
+        rows=[str(c.label) for c in NOTE_CHANNELS],
+        columns=columns,
+        cells=[by_period(f"ch_{c.value}") for c in NOTE_CHANNELS],
+        row_totals=False,
+        column_totals=False,
+        grand_total=False,
+        additive=False,
+        chart="hbar",
+    )
+    needs = Table(
+        key="targeted_needs",
+        title=_("Targeted needs"),
+        description=_("Participant-weeks by the need the week's work targeted."),
+        row_header=_("Need"),
+        rows=[str(label) for _v, label in TargetedNeed.choices],
+        columns=columns,
+        cells=[by_period(f"need_{v}") for v in TargetedNeed.values],
+        row_totals=False,
+        grand_total=False,
+        percent="column",
+        chart="hbar",
+    )
+    satisfaction = []
+    for prefix, key, title in (
+        ("ws", "worker_satisfaction", _("Worker's satisfaction by month")),
+        ("ps", "participant_satisfaction", _("Participant's satisfaction (as perceived) by month")),
+    ):
+        satisfaction.append(
+            Table(
+                key=key,
+                title=title,
+                description=_("Participant-weeks by the satisfaction recorded in the note."),
+                row_header=_("Month"),
+                rows=month_labels,
+                columns=[str(label) for _v, label in Satisfaction.choices],
+                cells=[
+                    [month_row(m)[f"{prefix}_{v}"] for v in Satisfaction.values] for m in months
+                ],
+                chart="stacked",
+            )
+        )
+    return [contact, intensity, channels, needs, *satisfaction]
+
+
+def main_activities(scope: Scope, *, limit: int = 10) -> Table:
+    """The most frequent main activities (free text, compared without case or spaces). Below
+    the coordinator, only activities recorded for at least threshold participants are named:
+    free text could carry something personal."""
+    activity = Lower(Trim("main_activity"))
+    qs = (
+        _notes_in_scope(scope, scope.start, scope.end)
+        .exclude(main_activity="")
+        .annotate(a=activity)
+        .values("a")
+        .annotate(weeks=Count("pk"), people=Count("participant", distinct=True))
+    )
+    if not scope.exact:
+        qs = qs.filter(people__gte=scope.threshold)
+    rows = list(qs.order_by("-weeks", "a")[:limit])
+    return Table(
+        key="main_activities",
+        title=_("Main activities"),
+        description=_(
+            "The most frequent main activities of the weeks of the period (participant-weeks)."
+        ),
+        row_header=_("Main activity"),
+        rows=[r["a"].capitalize() for r in rows],
+        columns=[_("Weeks")],
+        cells=[[r["weeks"]] for r in rows],
+        row_totals=False,
+        column_totals=False,
+        grand_total=False,
+        additive=False,
+        chart="hbar",
+    )
+
+
+# --- 5. Risk -------------------------------------------------------------------------------------
+
+
+def _level_at(time_point: int, scope: Scope):
+    return Subquery(
+        RiskAssessment.objects.filter(
+            participant=OuterRef("pk"), time_point=time_point, assessed_on__lte=scope.end
+        ).values("level")[:1]
+    )
+
+
+def _risk_parts(scope: Scope) -> tuple[dict, dict]:
+    """Level at admission against the level at time 1 and at time 2 (assessed by the end of
+    the period)."""
+    annotations = {f"l{t}": _level_at(t, scope) for t in (0, 1, 2)}
+    levels = RiskLevel.values
+    aggregates = {
+        f"t{t}_{a}_{b}": Count("pk", filter=Q(l0=levels[a], **{f"l{t}": levels[b]}))
+        for t in (1, 2)
+        for a in range(len(levels))
+        for b in range(len(levels))
+    }
+    return annotations, aggregates
+
+
+def _risk_tables(found: dict) -> list[Table]:
+    levels = RiskLevel.values
+    labels = [str(label) for _v, label in RiskLevel.choices]
+    return [
+        Table(
+            key=f"risk_transitions_t{t}",
+            title=_("Risk level: admission to time %(t)s") % {"t": t},
+            description=_(
+                "Participants by their risk level at admission (rows) and at time %(t)s (columns)."
+            )
+            % {"t": t},
+            row_header=_("At admission"),
+            rows=labels,
+            columns=labels,
+            cells=[
+                [found[f"t{t}_{a}_{b}"] for b in range(len(levels))] for a in range(len(levels))
+            ],
+            chart="stacked",
+        )
+        for t in (1, 2)
+    ]
+
+
+T2_AFTER_MONTHS = 12
+
+
+def _questionnaire_parts(scope: Scope) -> tuple[dict, dict]:
+    """Time 1 is due for every participant who consented to research; time 2 once time 1 is
+    at least 12 months old. Done = the self-report instrument was administered."""
+    research = Exists(
+        Consent.objects.filter(
+            participant=OuterRef("pk"),
+            kind=ConsentKind.RESEARCH,
+            withdrawn_on__isnull=True,
+            given_on__lte=scope.end,
+        )
+    )
+
+    def done(t):
+        return Exists(
+            RiskAssessment.objects.filter(
+                participant=OuterRef("pk"),
+                time_point=t,
+                instrument_done=True,
+                assessed_on__lte=scope.end,
+            )
+        )
+
+    t1_old = Exists(
+        RiskAssessment.objects.filter(
+            participant=OuterRef("pk"),
+            time_point=1,
+            instrument_done=True,
+            assessed_on__lte=add_months(scope.end, -T2_AFTER_MONTHS),
+        )
+    )
+    annotations = {"research": research, "d1": done(1), "d2": done(2), "t1_old": t1_old}
+    admitted = Q(admitted_on__lte=scope.end)
+    aggregates = {
+        "done1": Count("pk", filter=admitted & Q(d1=True)),
+        "due1": Count("pk", filter=admitted & (Q(research=True) | Q(d1=True))),
+        "done2": Count("pk", filter=admitted & Q(d2=True)),
+        "due2": Count("pk", filter=admitted & (Q(t1_old=True) | Q(d2=True))),
+    }
+    return annotations, aggregates
+
+
+def _questionnaire_table(found: dict) -> Table:
+    cells = [
+        [found["done1"], found["due1"] - found["done1"]],
+        [found["done2"], found["due2"] - found["done2"]],
+    ]
+    return Table(
+        key="questionnaires",
+        title=_("Self-report questionnaires at time 1 and time 2"),
+        description=_(
+            "Due at time 1 for participants who consented to research; due at time 2 twelve "
+            "months after time 1. Done: the questionnaires were administered."
+        ),
+        row_header=_("Time"),
+        rows=[_("Time 1"), _("Time 2")],
+        columns=[_("Done"), _("Due, not done")],
+        cells=cells,
+        column_totals=False,
+        grand_total=False,
+        percent="row",
+        chart="stacked",
+    )
+
+
+# --- 6. Workload ---------------------------------------------------------------------------------
+
+FULL_TIME_HOURS = 35
+
+
+def _workers(scope: Scope):
+    """Active youth workers' memberships with their hours, and their current caseload."""
+    qs = Membership.objects.filter(
+        is_active=True, organisation__is_active=True, roles__role=Role.YOUTH_WORKER
+    )
+    if scope.level == Level.CASELOAD:
+        qs = qs.filter(user_id=scope.worker_id)
+    elif scope.organisations:
+        qs = qs.filter(organisation_id__in=scope.organisations)
+    return qs
+
+
+def workload(scope: Scope) -> list[Table | MeasureTable]:
+    """Caseload per organisation (and per worker for the coordinator) against hours per week,
+    and the weekly notes missing over the last weeks of the period."""
+    active = Q(
+        user__assignments__ended_at__isnull=True,
+        user__assignments__participant__followup__status__in=[
+            FollowUpStatus.ACTIVE,
+            FollowUpStatus.ON_BREAK,
+        ],
+    )
+    memberships = (
+        _workers(scope)
+        .values("pk", "user_id", "organisation__short_name", "hours_per_week")
+        .annotate(caseload=Count("user__assignments__participant", filter=active, distinct=True))
+        .order_by("organisation__short_name")
+    )
+    if scope.exact:
+        memberships = memberships.values(
+            "pk",
+            "user_id",
+            "organisation__short_name",
+            "hours_per_week",
+            "user__first_name",
+            "user__last_name",
+        ).annotate(caseload=Count("user__assignments__participant", filter=active, distinct=True))
+    memberships = list(memberships)
+    tables: list[Table | MeasureTable] = []
+
+    def per_full_time(caseload, hours):
+        return None if not hours else caseload * FULL_TIME_HOURS / hours
+
+    by_org: dict[str, dict] = {}
+    for m in memberships:
+        org = by_org.setdefault(
+            m["organisation__short_name"], {"workers": 0, "hours": 0, "caseload": 0}
+        )
+        org["workers"] += 1
+        org["hours"] += m["hours_per_week"] or 0
+        org["caseload"] += m["caseload"]
+    tables.append(
+        MeasureTable(
+            key="caseload_by_organisation",
+            title=_("Caseload per organisation against hours per week"),
+            description=_(
+                "Follow-ups (active or on break) of each organisation's youth workers, their "
+                "hours per week, and participants per full-time week of %(hours)s hours. A "
+                "participant followed by two workers counts for each."
+            )
+            % {"hours": FULL_TIME_HOURS},
+            row_header=_("Organisation"),
+            rows=list(by_org),
+            columns=[_("Youth workers"), _("Hours per week"), _("Participants per full time")],
+            n_label=_("Participants followed"),
+            n=[o["caseload"] for o in by_org.values()],
+            values=[
+                [o["workers"], o["hours"], per_full_time(o["caseload"], o["hours"])]
+                for o in by_org.values()
+            ],
+            chart_column=2,
+        )
+    )
+    if scope.exact:
+        tables.append(
+            MeasureTable(
+                key="caseload_by_worker",
+                title=_("Caseload per worker against hours per week"),
+                description=_(
+                    "Coordinator only. Follow-ups (active or on break) of each youth worker, "
+                    "hours per week, and participants per full-time week of %(hours)s hours."
+                )
+                % {"hours": FULL_TIME_HOURS},
+                row_header=_("Youth worker"),
+                rows=[
+                    "{} {} ({})".format(
+                        m["user__first_name"], m["user__last_name"], m["organisation__short_name"]
+                    )
+                    for m in memberships
+                ],
+                columns=[_("Hours per week"), _("Participants per full time")],
+                n_label=_("Participants followed"),
+                n=[m["caseload"] for m in memberships],
+                values=[
+                    [m["hours_per_week"], per_full_time(m["caseload"], m["hours_per_week"])]
+                    for m in memberships
+                ],
+                chart_column=1,
+            )
+        )
+    return tables
+
+
+def participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
+    """Admissions by age and gender, dropout, risk transitions, questionnaire completion and
+    missing notes: one aggregate over participants (conditional counts)."""
+    annotations, aggregates = {}, {}
+    parts_of = (
+        _age_gender_parts,
+        _dropout_parts,
+        _risk_parts,
+        _questionnaire_parts,
+        _missing_notes_parts,
+    )
+    for parts in parts_of:
+        more_annotations, more_aggregates = parts(scope)
+        annotations |= more_annotations
+        aggregates |= more_aggregates
+    # Annotations are computed once per participant in a subquery (values + distinct), not
+    # once per conditional count that refers to them.
+    found = (
+        participants_in_scope(scope)
+        .annotate(**annotations)
+        .values("pk", "admitted_on", *annotations)
+        .distinct()
+        .aggregate(**aggregates)
+    )
+    return {
+        "age_gender": _age_gender_table(found),
+        "dropout": _dropout_table(found),
+        "risk": _risk_tables(found),
+        "questionnaires": _questionnaire_table(found),
+        "missing_notes": _missing_notes_table(scope, found),
+    }
+
+
+MISSING_WEEKS = 8
+
+
+def _missing_weeks(scope: Scope) -> list[datetime.date]:
+    last_monday = scope.end - datetime.timedelta(days=scope.end.weekday() + 7)
+    weeks = [last_monday - datetime.timedelta(weeks=k) for k in range(MISSING_WEEKS)]
+    return sorted(w for w in weeks if w >= scope.start - datetime.timedelta(days=6))
+
+
+def _missing_notes_parts(scope: Scope) -> tuple[dict, dict]:
+    """For each of the last weeks of the period: follow-ups active at the end of the week
+    (from the status history) with and without that week's note."""
+    weeks = _missing_weeks(scope)
+    # Which of these weeks have a note, as bits of one number: one index range scan per
+    # participant instead of one lookup per week.
+    weeks_noted = Subquery(
+        WeeklyNote.objects.filter(participant=OuterRef("pk"), week__in=weeks)
+        .order_by()
+        .values("participant")
+        .annotate(
+            bits=Sum(
+                Case(
+                    *[When(week=week, then=Value(1 << k)) for k, week in enumerate(weeks)],
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values("bits"),
+        output_field=IntegerField(),
+    )
+    annotations: dict = {"noted": Coalesce(weeks_noted, Value(0))}
+    aggregates = {}
+    for k, week in enumerate(weeks):
+        week_end = start_of_day(week + datetime.timedelta(days=7))
+        status = Subquery(
+            FollowUpStatusChange.objects.filter(
+                followup_id=OuterRef("followup__id"), changed_at__lt=week_end
+            )
+            .order_by("-changed_at", "-pk")
+            .values("to_status")[:1]
+        )
+        annotations |= {f"s{k}": status, f"n{k}": F("noted").bitand(1 << k)}
+        expected = Q(**{f"s{k}": FollowUpStatus.ACTIVE}, admitted_on__lte=week)
+        aggregates[f"w{k}"] = Count("pk", filter=expected & Q(**{f"n{k}__gt": 0}))
+        aggregates[f"m{k}"] = Count("pk", filter=expected & Q(**{f"n{k}": 0}))
+    return annotations, aggregates
+
+
+def _missing_notes_table(scope: Scope, found: dict) -> Table:
+    weeks = _missing_weeks(scope)
+    return Table(
+        key="missing_notes",
+        title=_("Weekly notes written and missing"),
+        description=_(
+            "For each of the last weeks of the period, follow-ups active at the end of the "
+            "week with and without that week's note."
+        ),
+        row_header=_("Week of"),
+        rows=[date_format(w, "j M Y") for w in weeks],
+        columns=[_("Written"), _("Missing")],
+        cells=[[found[f"w{k}"], found[f"m{k}"]] for k in range(len(weeks))],
+        percent="row",
+        chart="stacked",
+    )
+
+
+# --- The dashboard -------------------------------------------------------------------------------
+
+
+def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
+    """Every figure the viewer's level allows, in sections. A fixed number of queries."""
+    sections = []
+    counts = participant_counts(scope)
+    if scope.level != Level.CASELOAD:
+        by_month, by_organisation, outcomes, reasons = recruitment(scope)
+        sections.append(
+            (
+                _("Recruitment"),
+                [
+                    by_month,
+                    by_organisation,
+                    outcomes,
+                    reasons,
+                    recruitment_delays(scope),
+                    counts["age_gender"],
+                ],
+            )
+        )
+    status, events = followup_statuses(scope)
+    sections.append((_("Follow-ups"), [status, counts["dropout"], followup_length(scope), events]))
+    contact, intensity, channels, needs, worker_sat, participant_sat = intensity_and_experience(
+        scope
+    )
+    sections.append((_("Intensity"), [contact, intensity, channels, main_activities(scope), needs]))
+    sections.append((_("Experience"), [worker_sat, participant_sat]))
+    sections.append((_("Risk"), [*counts["risk"], counts["questionnaires"]]))
+    sections.append((_("Workload"), [*workload(scope), counts["missing_notes"]]))
+    return sections
+
+
+# Tables whose rows feed the figures: (model, column that grows or changes when a row is
+# written, whether to count rows too). Counting the notes would scan the biggest table.
+_VERSIONED = [
+    (Referral, "updated_at", True),
+    (FollowUpStatusChange, "id", True),
+    (WeeklyNote, "id", False),
+    (WeeklyNote, "updated_at", False),
+    (RiskAssessment, "id", True),
+    (Assignment, "id", True),
+    (Assignment, "ended_at", False),
+    (Consent, "recorded_at", True),
+    (Consent, "withdrawn_on", False),
+    (InitialMeeting, "id", True),
+    (RecruiterRiskAssessment, "id", True),
+    (Screening, "updated_at", True),
+    (Membership, "id", True),
+]
+
+
+def data_version() -> str:
+    """A fingerprint of the data behind the figures (latest change, and row count where
+    cheap, of each source table), so that cached figures are never stale: one query."""
+    quote = connection.ops.quote_name
+    parts = []
+    for model, column, count in _VERSIONED:
+        table = quote(model._meta.db_table)
+        parts.append(f"(SELECT MAX({quote(column)}) FROM {table})")  # noqa: S608
+        if count:
+            parts.append(f"(SELECT COUNT(*) FROM {table})")  # noqa: S608
+    # Hours per week change in place without a timestamp of their own.
+    membership = quote(Membership._meta.db_table)
+    parts.append(f"(SELECT SUM(COALESCE(hours_per_week, 0)) FROM {membership})")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))  # noqa: S608 - table names from our models
+        return "|".join(str(v) for v in cursor.fetchone())

@@ -1,0 +1,67 @@
+"""Program dashboards: one page of figures and their Excel download. Thin: the level of detail
+comes from the viewer's role, the figures from research.selectors."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from research.dashboards import excel
+from research.dashboards.page import cached_sections, period_text, suppression_notice
+from research.dashboards.scope import Level, Scope, level_of
+from research.forms import DashboardFilterForm
+
+
+def _scope(request):
+    level = level_of(request.user)
+    if level is None:
+        raise PermissionDenied
+    form = DashboardFilterForm(request.GET or None, with_organisations=level != Level.CASELOAD)
+    if form.is_bound and not form.is_valid():
+        return form, None
+    start, end, organisations, compare = form.period()
+    scope = Scope(
+        start=start,
+        end=end,
+        level=level,
+        organisations=organisations if level != Level.CASELOAD else (),
+        worker_id=request.user.pk if level == Level.CASELOAD else None,
+        compare=compare,
+    )
+    return form, scope
+
+
+@require_GET
+def dashboard(request):
+    form, scope = _scope(request)
+    context = {"form": form, "scope": scope, "levels": Level}
+    if scope is not None:
+        context |= {
+            "sections": cached_sections(scope),
+            "period": period_text(scope),
+            "notice": suppression_notice(scope),
+            "query": request.GET.urlencode(),
+        }
+    return render(request, "research/dashboard.html", context, status=200 if scope else 400)
+
+
+@require_GET
+def dashboard_xlsx(request):
+    """Every figure (or ?figure=key alone) as sheets, suppressed exactly as on screen."""
+    form, scope = _scope(request)
+    if scope is None:
+        return render(request, "research/dashboard.html", {"form": form}, status=400)
+    figures = [f.published for _t, figs in cached_sections(scope) for f in figs]
+    wanted = request.GET.get("figure")
+    if wanted:
+        figures = [f for f in figures if f.key == wanted]
+        if not figures:
+            raise Http404
+    content = excel.workbook(figures, period=period_text(scope), notice=suppression_notice(scope))
+    name = f"spheres-{wanted or 'dashboard'}-{timezone.localdate():%Y-%m-%d}.xlsx"
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,71 @@
+"""Searches and list pages are in the read log: which files they showed (ids), never the text."""
+
+import pytest
+from django.urls import reverse
+
+from spheres.models import ReadLogEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def logged(user):
+    return list(
+        ReadLogEntry.objects.filter(user=user)
+        .order_by("pk")
+        .values_list("action", "object_type", "object_id", "view_name")
+    )
+
+
+def test_a_name_search_is_logged_with_the_files_it_found_never_the_text(
+    make_participant, personas, login
+):
+    found, _other = make_participant(), make_participant()
+    coordinator = personas["coordinator"]
+    term = found.referral.last_name
+    response = login(coordinator).post(reverse("referrals:participant_list"), {"q": term})
+    assert response.status_code == 200
+    assert logged(coordinator) == [
+        ("view", "participant_search", None, "participant_list"),
+        ("view", "participant", found.pk, "participant_list"),
+    ]
+    for row in ReadLogEntry.objects.filter(user=coordinator).values():
+        assert term not in str(row)
+
+
+def test_a_search_that_finds_nothing_is_still_logged(personas, login):
+    coordinator = personas["coordinator"]
+    login(coordinator).post(reverse("referrals:participant_list"), {"q": "Personne-Inconnue"})
+    assert logged(coordinator) == [("view", "participant_search", None, "participant_list")]
+
+
+def test_the_participant_list_logs_the_files_it_showed(make_participant, personas, login):
+    participants = [make_participant(), make_participant()]
+    worker = personas["worker_codim"]  # sees both through the sharing consent
+    assert login(worker).get(reverse("referrals:participant_list")).status_code == 200
+    assert sorted(logged(worker)) == sorted(
+        ("view", "participant", p.pk, "participant_list") for p in participants
+    )
+
+
+def test_the_caseload_logs_the_files_it_showed(make_participant, personas, login):
+    participant = make_participant()
+    worker = personas["worker_ccsmtl"]
+    assert login(worker).get(reverse("followups:caseload")).status_code == 200
+    assert logged(worker) == [("view", "participant", participant.pk, "caseload")]
+
+
+def test_the_referral_queue_logs_the_referrals_it_showed(make_referral, personas, login):
+    referral = make_referral()
+    coordinator = personas["coordinator"]
+    assert login(coordinator).get(reverse("referrals:referral_queue")).status_code == 200
+    assert logged(coordinator) == [("view", "referral", referral.pk, "referral_queue")]
+
+
+def test_the_notifications_log_the_files_they_named(make_participant, personas, login):
+    from spheres import services
+
+    shown = make_participant()
+    worker = personas["worker_ccsmtl"]
+    services.notifications_send(kind="inactive", items=[(worker.pk, shown.pk, 0)])
+    assert login(worker).get(reverse("followups:notifications")).status_code == 200
+    assert ("view", "participant", shown.pk, "notifications") in logged(worker)
