@@ -36,6 +36,11 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Clinical Committee"), _("The next meeting's agenda and the decisions to follow up.")
         ),
         Card(_("Invite a person"), _("Create an account for a partner's staff member."), "invite"),
+        Card(
+            _("Research export"),
+            _("De-identified data for the evaluation team, and the export register."),
+            "research:export_request",
+        ),
     ],
     Role.YOUTH_WORKER: [
         Card(
@@ -60,7 +65,11 @@ HOME_CARDS: dict[str, list[Card]] = {
         ),
     ],
     Role.RESEARCHER: [
-        Card(_("Research export"), _("Anonymised data of participants who consented to research.")),
+        Card(
+            _("Research export"),
+            _("Anonymised data of participants who consented to research."),
+            "research:export_request",
+        ),
     ],
     Role.ADMINISTRATOR: [
         Card(
@@ -86,6 +95,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "followups:handover": frozenset({Role.COORDINATOR}),
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
+    "research:export_request": frozenset({Role.RESEARCHER, Role.COORDINATOR}),
+    "research:export_register": frozenset({Role.COORDINATOR}),
 }
 
 # Navigation links, in order: (label, url name). A link shows only to those who may open it.
@@ -98,6 +109,8 @@ NAV_LINKS = [
     (_("Refer a candidate"), "referrals:referral_submit"),
     (_("My referrals"), "referrals:my_referrals"),
     (_("Notifications"), "followups:notifications"),
+    (_("Research export"), "research:export_request"),
+    (_("Export register"), "research:export_register"),
     (_("Invite a person"), "invite"),
     (_("Administration"), "admin:index"),
 ]

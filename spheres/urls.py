@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/invite/", views.invite, name="invite"),
     path("", include("referrals.urls")),
     path("", include("followups.urls")),
+    path("", include("research.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),

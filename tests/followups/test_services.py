@@ -257,7 +257,9 @@ def test_two_failed_attempts_make_the_follow_up_inactive_and_notify(
     pulled = selectors.followups_made_inactive(timezone.now() - datetime.timedelta(hours=1))
     assert [c.followup.participant_id for c in pulled] == [participant.pk]
     recipients = set(
-        Notification.objects.filter(participant_id=participant.pk).values_list("recipient", flat=True)
+        Notification.objects.filter(participant_id=participant.pk).values_list(
+            "recipient", flat=True
+        )
     )
     assigned = {personas["worker_ccsmtl"].pk, personas["worker_codim"].pk}
     assert recipients == assigned | {personas["coordinator"].pk}
