@@ -1,0 +1,174 @@
+"""Measure the research export (issue 13) on the current database, seeded with
+`manage.py seed_demo --participants N --weeks W`: wall time and peak memory of
+
+- ours:  the export as the worker builds it (database -> de-identification -> XlsxWriter);
+- limit: the same writer fed the same rows, precomputed in memory first (only writing timed);
+- peer:  django-import-export's default xlsx export of the same weekly notes;
+
+at full size and at a tenth of the participants. Each measurement runs in its own process so
+peak memory (ru_maxrss) is honest. Run: `python manage.py bench_export`."""
+
+import datetime
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+KINDS = ("ours", "limit", "peer")
+
+
+def _spec(sample: int | None):
+    from research.export.workbook import ExportSpec
+
+    return ExportSpec(
+        on=timezone.localdate(),
+        purpose="benchmark",
+        requester_role="benchmark",
+        id_key=settings.SPHERES_RESEARCH_ID_KEY,
+        k=settings.SPHERES_RESEARCH_K,
+        max_suppression_percent=settings.SPHERES_RESEARCH_MAX_SUPPRESSION_PERCENT,
+        salt="benchmark",
+        sample=sample,
+    )
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _note_resource():
+    from import_export import resources
+
+    from followups.models import WeeklyNote
+
+    class WeeklyNoteResource(resources.ModelResource):
+        class Meta:
+            model = WeeklyNote
+            fields = (
+                "participant", "week", "author", "meetings", "meetings_minutes",
+                "other_channels", "no_contact_reason", "main_activity", "targeted_need",
+                "worker_satisfaction", "participant_satisfaction",
+            )  # fmt: skip
+
+    return WeeklyNoteResource()
+
+
+def measure_one(kind: str, sample: int | None) -> dict:
+    """One measurement, in this process."""
+    from research import selectors
+    from research.export.workbook import Summary, export_sections, write_workbook
+
+    spec = _spec(sample)
+    baseline = _peak_mb()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "bench.xlsx"
+        rows = 0
+        if kind == "ours":
+            started = time.perf_counter()
+            summary = Summary()
+            rows = write_workbook(path, export_sections(spec, summary), tmpdir=tmp)
+            elapsed = time.perf_counter() - started
+        elif kind == "limit":
+            summary = Summary()
+            sections = [
+                (name, header, list(lines))
+                for name, header, lines in export_sections(spec, summary)
+            ]
+            started = time.perf_counter()
+            rows = write_workbook(path, sections, tmpdir=tmp)
+            elapsed = time.perf_counter() - started
+        elif kind == "peer":
+            participants = selectors.export_participants(
+                on=spec.on, period_end=None, organisation_ids=[], sample=sample
+            )
+            from followups.models import WeeklyNote
+
+            # select_related spares the peer one query per row for its foreign keys: the
+            # comparison is with django-import-export used well.
+            notes = (
+                WeeklyNote.objects.filter(participant__in=participants)
+                .select_related("participant", "author")
+                .order_by("participant_id", "week")
+            )
+            started = time.perf_counter()
+            dataset = _note_resource().export(queryset=notes)
+            path.write_bytes(dataset.xlsx)
+            elapsed = time.perf_counter() - started
+            rows = len(dataset)
+        else:
+            raise ValueError(kind)
+        size = path.stat().st_size
+    return {
+        "kind": kind,
+        "sample": sample,
+        "rows": rows,
+        "seconds": round(elapsed, 2),
+        "rows_per_second": round(rows / elapsed) if elapsed else None,
+        "peak_mb": round(_peak_mb(), 1),
+        "baseline_mb": round(baseline, 1),
+        "file_mb": round(size / 2**20, 1),
+    }
+
+
+def _cohort_size() -> int:
+    from research import selectors
+
+    return selectors.export_cohort(timezone.localdate()).count()
+
+
+def run_all(kinds=KINDS, *, out=sys.stdout) -> list[dict]:
+    """Every measurement in a fresh process, full size and a tenth; then the ratios."""
+    cohort = _cohort_size()
+    tenth = max(cohort // 10, 1)
+    results = []
+    for sample, label in ((None, "full"), (tenth, "tenth")):
+        for kind in kinds:
+            command = [sys.executable, "manage.py", "bench_export", "--one", kind]
+            if sample is not None:
+                command += ["--sample", str(sample)]
+            done = subprocess.run(  # noqa: S603 - our own interpreter and command
+                command,
+                cwd=settings.BASE_DIR,
+                env=os.environ.copy(),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            result["size"] = label
+            results.append(result)
+            print(json.dumps(result), file=out, flush=True)
+    by = {(r["kind"], r["size"]): r for r in results}
+    print(f"\ncohort: {cohort} participants; {datetime.date.today()}", file=out)
+    print(f"{'':8}{'size':7}{'rows':>9}{'seconds':>10}{'rows/s':>10}{'peak MB':>10}", file=out)
+    for r in results:
+        print(
+            f"{r['kind']:8}{r['size']:7}{r['rows']:>9}{r['seconds']:>10}"
+            f"{r['rows_per_second'] or 0:>10}{r['peak_mb']:>10}",
+            file=out,
+        )
+    ours = by.get(("ours", "full"))
+    if ours and ("limit", "full") in by:
+        limit = by[("limit", "full")]
+        print(f"speed vs limit: {limit['seconds'] / ours['seconds']:.2f} (goal >= 0.8)", file=out)
+    if ours and ("peer", "full") in by:
+        peer = by[("peer", "full")]
+        print(
+            f"peer/ours: time {peer['seconds'] / ours['seconds']:.1f}x, "
+            f"memory {peer['peak_mb'] / ours['peak_mb']:.1f}x (goal >= 10x each)",
+            file=out,
+        )
+    if ours and ("ours", "tenth") in by:
+        print(
+            f"memory full/tenth: {ours['peak_mb'] / by[('ours', 'tenth')]['peak_mb']:.2f} "
+            "(goal <= 1.3)",
+            file=out,
+        )
+    return results
