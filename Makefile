@@ -19,7 +19,7 @@ TEST_ENV := DJANGO_DEBUG=0 \
 	SPHERES_RESEARCH_ID_KEY=test-only-research-id-key-not-for-any-deployment-0123 \
 	SPHERES_VAR_DIR=$(CURDIR)/var/test
 
-.PHONY: install setup run test e2e lint format translations messages clean
+.PHONY: install setup run test e2e bench lint format translations messages clean
 
 install: $(STAMP)
 
@@ -50,6 +50,11 @@ test: install translations
 
 e2e: install translations
 	$(TEST_ENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+# Measurements on the database DATABASE_URL points at (seed it first with
+# `manage.py seed_demo --participants 5000 --weeks 104`, on PostgreSQL). No timed assertions.
+bench: install
+	$(DEV_ENV) $(BIN)/python manage.py bench_export $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,7 +4,8 @@ so the order of rows says nothing about admission order."""
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 
 from followups.models import FollowUpStatusChange, RiskAssessment, WeeklyNote
 from referrals.models import Assignment, Consent, ConsentKind, Participant
@@ -116,9 +117,12 @@ def export_row_counts(participants, start, end) -> dict[str, dict[int, int]]:
 
 
 def export_note_rows(participants, start, end):
-    """Every weekly-note field but the three qualitative notes and the "other reason" text."""
+    """Every weekly-note field but the three qualitative notes and the "other reason" text.
+    The channels come as the JSON list's text: decoding it row by row would cost more than the
+    rest of the row (research.export.workbook.channel_codes reads it)."""
     return (
         _notes(participants, start, end)
+        .annotate(channels_text=Cast("other_channels", TextField()))
         .order_by("participant__public_id", "week")
         .values_list(
             "participant_id",
@@ -126,7 +130,7 @@ def export_note_rows(participants, start, end):
             "author_id",
             "meetings",
             "meetings_minutes",
-            "other_channels",
+            "channels_text",
             "no_contact_reason",
             "main_activity",
             "targeted_need",

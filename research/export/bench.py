@@ -8,7 +8,6 @@
 at full size and at a tenth of the participants. Each measurement runs in its own process so
 peak memory (ru_maxrss) is honest. Run: `python manage.py bench_export`."""
 
-import datetime
 import json
 import os
 import resource
@@ -123,52 +122,65 @@ def _cohort_size() -> int:
     return selectors.export_cohort(timezone.localdate()).count()
 
 
-def run_all(kinds=KINDS, *, out=sys.stdout) -> list[dict]:
-    """Every measurement in a fresh process, full size and a tenth; then the ratios."""
+def _run_one(kind: str, sample: int | None) -> dict:
+    command = [sys.executable, "manage.py", "bench_export", "--one", kind]
+    if sample is not None:
+        command += ["--sample", str(sample)]
+    done = subprocess.run(  # noqa: S603 - our own interpreter and command
+        command,
+        cwd=settings.BASE_DIR,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_all(kinds=KINDS, *, repeat: int = 3, out=sys.stdout) -> list[dict]:
+    """Every measurement in a fresh process, at full size and at a tenth. The machine may be
+    shared: each measurement is repeated `repeat` times, interleaved (ours, limit, ours…), and the
+    fastest run of each is kept (the peer, slow, runs once)."""
     cohort = _cohort_size()
     tenth = max(cohort // 10, 1)
-    results = []
+    best: dict[tuple[str, str], dict] = {}
     for sample, label in ((None, "full"), (tenth, "tenth")):
-        for kind in kinds:
-            command = [sys.executable, "manage.py", "bench_export", "--one", kind]
-            if sample is not None:
-                command += ["--sample", str(sample)]
-            done = subprocess.run(  # noqa: S603 - our own interpreter and command
-                command,
-                cwd=settings.BASE_DIR,
-                env=os.environ.copy(),
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            result = json.loads(done.stdout.strip().splitlines()[-1])
-            result["size"] = label
-            results.append(result)
-            print(json.dumps(result), file=out, flush=True)
-    by = {(r["kind"], r["size"]): r for r in results}
-    print(f"\ncohort: {cohort} participants; {datetime.date.today()}", file=out)
-    print(f"{'':8}{'size':7}{'rows':>9}{'seconds':>10}{'rows/s':>10}{'peak MB':>10}", file=out)
+        for round_ in range(repeat):
+            for kind in kinds:
+                if kind == "peer" and round_ > 0:
+                    continue
+                result = _run_one(kind, sample)
+                result["size"] = label
+                out.write(json.dumps(result))
+                key = (kind, label)
+                if key not in best or result["seconds"] < best[key]["seconds"]:
+                    best[key] = result
+    results = list(best.values())
+    write = out.write
+    write(f"\ncohort: {cohort} participants (tenth: {tenth}); best of {repeat}")
+    write(f"{'':8}{'size':7}{'rows':>9}{'seconds':>10}{'rows/s':>10}{'peak MB':>10}")
     for r in results:
-        print(
+        write(
             f"{r['kind']:8}{r['size']:7}{r['rows']:>9}{r['seconds']:>10}"
-            f"{r['rows_per_second'] or 0:>10}{r['peak_mb']:>10}",
-            file=out,
+            f"{r['rows_per_second'] or 0:>10}{r['peak_mb']:>10}"
         )
-    ours = by.get(("ours", "full"))
-    if ours and ("limit", "full") in by:
-        limit = by[("limit", "full")]
-        print(f"speed vs limit: {limit['seconds'] / ours['seconds']:.2f} (goal >= 0.8)", file=out)
-    if ours and ("peer", "full") in by:
-        peer = by[("peer", "full")]
-        print(
+    ours = best.get(("ours", "full"))
+    if ours and ("limit", "full") in best:
+        limit = best[("limit", "full")]
+        write(f"speed vs limit: {limit['seconds'] / ours['seconds']:.2f} (goal >= 0.8)")
+    if ours and ("peer", "full") in best:
+        peer = best[("peer", "full")]
+        grown = (peer["peak_mb"] - peer["baseline_mb"]) / max(
+            ours["peak_mb"] - ours["baseline_mb"], 1
+        )
+        write(
             f"peer/ours: time {peer['seconds'] / ours['seconds']:.1f}x, "
-            f"memory {peer['peak_mb'] / ours['peak_mb']:.1f}x (goal >= 10x each)",
-            file=out,
+            f"memory {peer['peak_mb'] / ours['peak_mb']:.1f}x, "
+            f"memory above the process baseline {grown:.1f}x (goal >= 10x each)"
         )
-    if ours and ("ours", "tenth") in by:
-        print(
-            f"memory full/tenth: {ours['peak_mb'] / by[('ours', 'tenth')]['peak_mb']:.2f} "
-            "(goal <= 1.3)",
-            file=out,
+    if ours and ("ours", "tenth") in best:
+        write(
+            f"memory full/tenth: {ours['peak_mb'] / best[('ours', 'tenth')]['peak_mb']:.2f} "
+            "(goal <= 1.3)"
         )
     return results

@@ -6,6 +6,7 @@ de-identified on the way), and the writer (XlsxWriter in constant_memory mode, o
 precomputed in memory, so the two halves are measured apart."""
 
 import datetime
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -194,10 +195,14 @@ def _week_number(admitted_monday: datetime.date, day: datetime.date) -> int:
     return (monday_of(day) - admitted_monday).days // 7 + 1
 
 
-def _counted(rows: Iterable[tuple], summary: Summary, sheet: str) -> Iterator[tuple]:
-    for row in rows:
-        summary.row_counts[sheet] += 1
-        yield row
+def channel_codes(raw: str | None) -> str:
+    """'["phone", "text"]' (the JSON list as the database prints it) -> "phone;text". The codes
+    are plain identifiers; anything else goes through the JSON decoder."""
+    if not raw or raw == "[]":
+        return ""
+    if "\\" in raw or not raw.startswith("["):
+        return ";".join(json.loads(raw))
+    return ";".join(part.strip().strip('"') for part in raw[1:-1].split(","))
 
 
 def prepare(spec: ExportSpec, summary: Summary):
@@ -250,6 +255,7 @@ def prepare(spec: ExportSpec, summary: Summary):
         lookup[pk] = (rid, monday)
         values = {**values, "research_id": rid, "followup_status": status}
         rows.append(tuple(values[column.name] for column in COLUMNS["participants"]))
+    summary.row_counts["participants"] = len(rows)
     counts = selectors.export_row_counts(participants, spec.period_start, spec.period_end)
     summary.rows_total = len(rows) + sum(
         n for per in counts.values() for pk, n in per.items() if pk in lookup
@@ -257,10 +263,12 @@ def prepare(spec: ExportSpec, summary: Summary):
     return participants, lookup, rows
 
 
-def _note_rows(spec, participants, lookup) -> Iterator[tuple]:
+def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
     authors = selectors.export_note_authors(participants, spec.period_start, spec.period_end)
     codes = worker_codes(spec.id_key, spec.salt, authors)
     sectors = selectors.worker_sectors(authors)
+    count = 0
+    current, rid, monday = None, "", 0
     for (
         pk,
         week,
@@ -274,36 +282,44 @@ def _note_rows(spec, participants, lookup) -> Iterator[tuple]:
         worker_sat,
         participant_sat,
     ) in selectors.export_note_rows(participants, spec.period_start, spec.period_end):
-        known = lookup.get(pk)
+        if pk != current:  # rows come grouped by participant
+            current = pk
+            known = lookup.get(pk)
+            if known is not None:
+                rid, monday = known[0], known[1].toordinal()
         if known is None:
             continue
-        rid, monday = known
+        count += 1
         yield (
             rid,
-            (week - monday).days // 7 + 1,
+            (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
             codes[author],
             sectors.get(author, ""),
             meetings,
             minutes,
-            ";".join(channels or ()),
+            channel_codes(channels),
             no_contact,
             activity,
             need,
             worker_sat,
             participant_sat,
         )
+    summary.row_counts["weekly_notes"] = count
 
 
-def _risk_rows(spec, participants, lookup) -> Iterator[tuple]:
+def _risk_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
+    count = 0
     for pk, time_point, done, assessed_on, level in selectors.export_risk_rows(
         participants, spec.period_start, spec.period_end
     ):
         known = lookup.get(pk)
         if known is not None:
+            count += 1
             yield (known[0], time_point, int(done), _week_number(known[1], assessed_on), level)
+    summary.row_counts["risk_assessments"] = count
 
 
-def _status_rows(spec, participants, lookup) -> Iterator[tuple]:
+def _status_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
     """Each status change opens a period that the next one closes; periods wholly outside the
     requested period are left out."""
     start = spec.period_start
@@ -325,17 +341,24 @@ def _status_rows(spec, participants, lookup) -> Iterator[tuple]:
                 None if until is None else _week_number(monday, until),
             )
 
-    current, changes = None, []
-    for pk, changed_at, status, reason in selectors.export_status_change_rows(participants):
-        if pk not in lookup:
-            continue
-        if pk != current:
-            if current is not None:
-                yield from periods(current, changes)
-            current, changes = pk, []
-        changes.append((timezone.localdate(changed_at), status, reason))
-    if current is not None:
-        yield from periods(current, changes)
+    def all_periods():
+        current, changes = None, []
+        for pk, changed_at, status, reason in selectors.export_status_change_rows(participants):
+            if pk not in lookup:
+                continue
+            if pk != current:
+                if current is not None:
+                    yield from periods(current, changes)
+                current, changes = pk, []
+            changes.append((timezone.localdate(changed_at), status, reason))
+        if current is not None:
+            yield from periods(current, changes)
+
+    count = 0
+    for row in all_periods():
+        count += 1
+        yield row
+    summary.row_counts["status_periods"] = count
 
 
 def _in_both_languages(text) -> tuple[str, str]:
@@ -412,21 +435,17 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
         return [c.name for c in COLUMNS[sheet]]
 
     return [
-        ("participants", header("participants"), _counted(rows, summary, "participants")),
-        (
-            "weekly_notes",
-            header("weekly_notes"),
-            _counted(_note_rows(spec, participants, lookup), summary, "weekly_notes"),
-        ),
+        ("participants", header("participants"), rows),
+        ("weekly_notes", header("weekly_notes"), _note_rows(spec, participants, lookup, summary)),
         (
             "risk_assessments",
             header("risk_assessments"),
-            _counted(_risk_rows(spec, participants, lookup), summary, "risk_assessments"),
+            _risk_rows(spec, participants, lookup, summary),
         ),
         (
             "status_periods",
             header("status_periods"),
-            _counted(_status_rows(spec, participants, lookup), summary, "status_periods"),
+            _status_rows(spec, participants, lookup, summary),
         ),
         ("dictionary", header("dictionary"), dictionary_rows()),
         ("manifest", header("manifest"), manifest_rows(spec, summary, names)),

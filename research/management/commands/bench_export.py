@@ -12,9 +12,10 @@ class Command(BaseCommand):
         parser.add_argument("--one", choices=bench.KINDS, help="one measurement, this process")
         parser.add_argument("--sample", type=int, default=None, help="first n participants")
         parser.add_argument("--kinds", default=",".join(bench.KINDS), help="comma-separated")
+        parser.add_argument("--repeat", type=int, default=3, help="runs per measurement")
 
-    def handle(self, *args, one, sample, kinds, **options):
+    def handle(self, *args, one, sample, kinds, repeat, **options):
         if one:
             self.stdout.write(json.dumps(bench.measure_one(one, sample)))
             return
-        bench.run_all(kinds=[k for k in kinds.split(",") if k], out=self.stdout)
+        bench.run_all(kinds=[k for k in kinds.split(",") if k], repeat=repeat, out=self.stdout)
