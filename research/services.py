@@ -272,7 +272,9 @@ def export_to_file(
     period_end: datetime.date | None = None,
 ) -> ResearchExport:
     """The command line's export for the evaluation team's scripts: the same workbook, written
-    to `output`, recorded in the register (source: command line, no person attached)."""
+    to `output`, recorded in the register (source: command line, no person attached). Like
+    export_build, not one transaction: the register row says "running" while the file is written,
+    and "failed" if writing fails."""
     _check_period(period_start, period_end)
     purpose = (purpose or "").strip() or "command line export"
     with transaction.atomic():
