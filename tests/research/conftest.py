@@ -24,13 +24,21 @@ def research_participant(make_referral, screen, admit, personas, organisations):
     """An admitted participant followed by worker_ccsmtl, with (by default) a research consent
     in force, two weekly notes and a risk level at admission."""
 
-    def _make(*, research=True, notes=2, admitted_days_ago=21, referral=None, note=None):
+    def _make(
+        *,
+        research=True,
+        notes=2,
+        admitted_days_ago=21,
+        referral=None,
+        note=None,
+        worker="worker_ccsmtl",
+    ):
         referral = referral or {}
         made = make_referral(**referral)
         screen(made)
         admitted_on = timezone.localdate() - datetime.timedelta(days=admitted_days_ago)
         participant = admit(made, admitted_on=admitted_on, consent_given_on=admitted_on)
-        coordinator, worker = personas["coordinator"], personas["worker_ccsmtl"]
+        coordinator, worker = personas["coordinator"], personas[worker]
         referrals.assignment_set(participant=participant, actor=coordinator, primary=worker)
         if research:
             referrals.consent_record(

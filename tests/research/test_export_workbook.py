@@ -199,6 +199,25 @@ def test_week_numbers_count_from_the_week_of_admission(tmp_path, research_partic
     assert max(weeks) - min(weeks) == 1
 
 
+def test_the_organisation_filter_keeps_participants_followed_by_their_workers(
+    research_participant, organisations
+):
+    ours = research_participant(worker="worker_ccsmtl")
+    theirs = research_participant(worker="worker_enmarge")
+    today = timezone.localdate()
+
+    def chosen(*keys):
+        ids = [organisations[k].pk for k in keys]
+        found = selectors.export_participants(on=today, period_end=None, organisation_ids=ids)
+        return set(found)
+
+    assert chosen("ccsmtl") == {ours}
+    assert chosen("enmarge") == {theirs}
+    assert chosen("ccsmtl", "enmarge") == {ours, theirs}
+    assert chosen() == {ours, theirs}
+    assert chosen("police") == set()
+
+
 # --- Formula neutralisation ---------------------------------------------------------------------
 
 FORMULAS = ['=HYPERLINK("x")', "+1+1", "@SUM(A1)", "-2+3", "\t=1+2", "\r=1+2"]
