@@ -44,6 +44,11 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Roles that open participant files, requested by someone else."),
             "role_grants",
         ),
+        Card(
+            _("Research export"),
+            _("De-identified data for the evaluation team, and the export register."),
+            "research:export_request",
+        ),
     ],
     Role.YOUTH_WORKER: [
         Card(
@@ -77,7 +82,11 @@ HOME_CARDS: dict[str, list[Card]] = {
         ),
     ],
     Role.RESEARCHER: [
-        Card(_("Research export"), _("Anonymised data of participants who consented to research.")),
+        Card(
+            _("Research export"),
+            _("Anonymised data of participants who consented to research."),
+            "research:export_request",
+        ),
     ],
     Role.ADMINISTRATOR: [
         Card(
@@ -131,6 +140,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
     "role_grants": frozenset({Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
+    "research:export_request": frozenset({Role.RESEARCHER, Role.COORDINATOR}),
+    "research:export_register": frozenset({Role.COORDINATOR}),
 }
 
 # Navigation links, in order: (label, url name). A link shows only to those who may open it.
@@ -145,6 +156,8 @@ NAV_LINKS = [
     (_("Refer a candidate"), "referrals:referral_submit"),
     (_("My referrals"), "referrals:my_referrals"),
     (_("Notifications"), "followups:notifications"),
+    (_("Research export"), "research:export_request"),
+    (_("Export register"), "research:export_register"),
     (_("Invite a person"), "invite"),
     (_("Roles to confirm"), "role_grants"),
     (_("Administration"), "admin:index"),

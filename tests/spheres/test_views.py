@@ -14,8 +14,8 @@ pytestmark = pytest.mark.django_db
     [
         (
             "coordinator",
-            ["Referral queue", "Invite a person"],
-            ["Research export", "Program dashboard"],
+            ["Referral queue", "Invite a person", "Research export", "Export register"],
+            ["Program dashboard"],
         ),
         ("worker_codim", ["My caseload"], ["Referral queue", "Invite a person"]),
         ("police", ["Clinical Committee"], ["My caseload", "Referral queue"]),
