@@ -22,6 +22,7 @@ TEST_ENV := DJANGO_DEBUG=0 \
 	SPHERES_STATIC_MANIFEST=0 \
 	SPHERES_REQUIRE_MFA=0 \
 	SPHERES_MFA_ENCRYPTION_KEY=ZmFrZS10ZXN0LWtleS0zMmJ5dGVzLWxvbmctZm9yLXQ= \
+	SPHERES_RESEARCH_ID_KEY=test-only-research-id-key-not-for-any-deployment-0123 \
 	SPHERES_VAR_DIR=$(CURDIR)/var/test
 
 .PHONY: install setup run test e2e lint format translations messages clean bench
@@ -56,6 +57,9 @@ test: install translations
 
 e2e: install translations
 	$(TEST_ENV) $(BIN)/pytest tests/e2e $(PYTEST_ARGS)
+
+# Measurements on the database DATABASE_URL points at (seed it first with
+# `manage.py seed_demo --participants 5000 --weeks 104`, on PostgreSQL). No timed assertions.
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,6 +10,7 @@ Every figure comes from this run, side by side (the machines are shared and nois
 
 import argparse
 import datetime
+import importlib.util
 import json
 import platform
 import subprocess
@@ -69,6 +70,11 @@ def main() -> None:
     report["pages"] = large
     print("Inactivity job…", flush=True)
     report["inactivity_job"] = in_process("bench.job", large_db)
+    print("Research export (ours, limit, peer)…", flush=True)
+    report["research_export"] = in_process("bench.export", large_db)
+    if importlib.util.find_spec("bench.importer"):
+        print("Legacy import…", flush=True)
+        report["legacy_import"] = in_process("bench.importer", large_db)
     if not args.skip_load:
         print("Load (gunicorn + wrk)…", flush=True)
         report["load"] = load.run_load(large_db, args.load_seconds)
@@ -112,6 +118,20 @@ def main() -> None:
         f"{job['second']['changed']} changed, {job['second']['queries']} queries, "
         f"{job['second']['seconds']} s"
     )
+    export = report["research_export"]
+    print("\nResearch export (best run each; peak memory of the whole process):")
+    print(
+        table(
+            [
+                [key, r["rows"], r["seconds"], r["cpu_seconds"], r["peak_mb"]]
+                for key, r in sorted(export["runs"].items())
+            ],
+            ["run", "rows", "seconds", "cpu s", "peak MB"],
+        )
+    )
+    print(f"ratios: {export['ratios']}")
+    if "legacy_import" in report:
+        print(f"\nLegacy import: {report['legacy_import']}")
     if report.get("load") and "skipped" not in report["load"]:
         print(f"\nUnder load ({args.load_seconds} s per run, gunicorn 2 workers per instance, "
               "10 connections):")  # fmt: skip

@@ -29,6 +29,7 @@ def environment(database: str, **extra: str) -> dict[str, str]:
         SPHERES_STATIC_MANIFEST="0",
         SPHERES_REQUIRE_MFA="0",
         SPHERES_MFA_ENCRYPTION_KEY="ZmFrZS10ZXN0LWtleS0zMmJ5dGVzLWxvbmctZm9yLXQ=",
+        SPHERES_RESEARCH_ID_KEY="bench-only-research-id-key-not-for-any-deployment-0123",
         SPHERES_VAR_DIR=str(ROOT / "var" / "bench"),  # static/ is created by bench.seed
         DATABASE_URL=database_url(database),
         CELERY_BROKER_URL=f"{REDIS}/14",

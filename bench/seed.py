@@ -33,6 +33,7 @@ def ensure(name: str, participants: int, weeks: int, *, reseed: bool = False) ->
     if not reseed and database_exists(name) and path.exists():
         held = json.loads(path.read_text())
         if {k: held.get(k) for k in wanted} == wanted:
+            manage(name, "migrate", "--noinput", "-v0")  # the code may have moved on since
             return held
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS.parent.parent / "var" / "bench" / "static").mkdir(parents=True, exist_ok=True)

@@ -1,1 +1,129 @@
-# Dashboard aggregates, the anonymised research export and the legacy workbook import: later issues.
+# Dashboard aggregates, the anonymised research export and the legacy workbook import.
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from spheres.models import Organisation
+
+# --- De-identified research export (issue 13) ----------------------------------------------------
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Deleted after the retention period")
+
+
+EXPORT_OPEN_STATUSES = [ExportStatus.QUEUED, ExportStatus.RUNNING]
+
+
+class ExportSource(models.TextChoices):
+    WEB = "web", _("Web page")
+    COMMAND = "command", _("Command line")
+
+
+class ResearchExport(models.Model):
+    """One entry of the export register: who asked, when, why, with which filters, what was
+    written (row counts, file hash). Never participant data: the file itself lives on private
+    storage for SPHERES_RESEARCH_EXPORT_HOURS, then is deleted; this row stays."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(max_length=10, choices=ExportSource.choices)
+    # None for the command line (the evaluation team's scripts run on the server).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.PROTECT,
+        related_name="research_exports",
+        null=True,
+        blank=True,
+    )
+    requester_role = models.CharField(_("requester's role"), max_length=30)
+    purpose = models.TextField(_("purpose"))
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    organisations = models.ManyToManyField(
+        Organisation, verbose_name=_("organisations"), blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    # {"participants": n, "weekly_notes": n, ...} and what de-identification did (levels, k,
+    # suppressed count): counts and codes only.
+    row_counts = models.JSONField(default=dict, blank=True)
+    deidentification = models.JSONField(default=dict, blank=True)
+    file_name = models.CharField(max_length=200, blank=True, editable=False)
+    file_sha256 = models.CharField(_("file hash (SHA-256)"), max_length=64, blank=True)
+    file_size = models.PositiveBigIntegerField(default=0)
+    # The exception's class name only: a message could carry data.
+    error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("research export")
+        verbose_name_plural = _("research exports")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One running request per person: a second one waits (nothing is built twice).
+            models.UniqueConstraint(
+                fields=["requested_by"],
+                condition=Q(status__in=["queued", "running"], requested_by__isnull=False),
+                name="research_export_one_open_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__isnull=True)
+                | Q(period_end__isnull=True)
+                | Q(period_start__lte=models.F("period_end")),
+                name="research_export_period_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed", "expired"]),
+                name="research_export_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"research export #{self.pk} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_written * 100 // self.rows_total)
+
+
+class ExportEvent(models.Model):
+    """What happened to an export, in order: requested, completed, failed, downloaded, deleted."""
+
+    class Kind(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        DOWNLOADED = "downloaded", _("Downloaded")
+        DELETED = "deleted", _("File deleted")
+
+    export = models.ForeignKey(ResearchExport, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.export_id}"

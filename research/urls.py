@@ -1,10 +1,24 @@
 from django.urls import path
 
 from research import views
+from research.export import views as export_views
 
 app_name = "research"
 
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/figures.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    path("research/export/", export_views.export_request, name="export_request"),
+    path("research/export/<uuid:public_id>/", export_views.export_status, name="export_status"),
+    path(
+        "research/export/<uuid:public_id>/progress/",
+        export_views.export_progress,
+        name="export_progress",
+    ),
+    path(
+        "research/export/<uuid:public_id>/download/",
+        export_views.export_download,
+        name="export_download",
+    ),
+    path("research/exports/register/", export_views.export_register, name="export_register"),
 ]

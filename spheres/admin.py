@@ -175,6 +175,7 @@ PAGE_NAMES = {
     "safety_plan_edit": _("Safety plan"),
     "goal_add": _("New life-plan goal"),
     "goal_update": _("Goal"),
+    "research:export_download": _("Research export"),
 }
 # Which model each object type names. Resolved by label, never imported: the core sits below the
 # apps whose records it logs (docs/architecture.md).

@@ -48,6 +48,11 @@ HOME_CARDS: dict[str, list[Card]] = {
             _("Roles that open participant files, requested by someone else."),
             "role_grants",
         ),
+        Card(
+            _("Research export"),
+            _("De-identified data for the evaluation team, and the export register."),
+            "research:export_request",
+        ),
     ],
     Role.YOUTH_WORKER: [
         Card(
@@ -80,8 +85,12 @@ HOME_CARDS: dict[str, list[Card]] = {
             "role_grants",
         ),
     ],
-    # The research export is not built yet: no card until it is (no "coming soon").
     Role.RESEARCHER: [
+        Card(
+            _("Research export"),
+            _("Anonymised data of participants who consented to research."),
+            "research:export_request",
+        ),
         Card(
             _("Program dashboard"),
             _("Program-level figures: recruitment, follow-ups, caseloads."),
@@ -152,6 +161,8 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "invite": frozenset({Role.COORDINATOR, Role.ADMINISTRATOR}),
     "role_grants": frozenset({Role.COORDINATOR, Role.STEERING_COMMITTEE}),
     "admin:index": frozenset({Role.ADMINISTRATOR}),
+    "research:export_request": frozenset({Role.RESEARCHER, Role.COORDINATOR}),
+    "research:export_register": frozenset({Role.COORDINATOR}),
 }
 
 # Navigation links, in order: (label, url name, group). A link shows only to those who may open
@@ -169,6 +180,8 @@ NAV_LINKS = [
     (_("Departure of a worker"), "followups:handover", MORE),
     (_("Invite a person"), "invite", MORE),
     (_("Roles to confirm"), "role_grants", MORE),
+    (_("Research export"), "research:export_request", MORE),
+    (_("Export register"), "research:export_register", MORE),
     (_("Refer a candidate"), "referrals:referral_submit", MORE),
     (_("My referrals"), "referrals:my_referrals", MORE),
     (_("Notifications"), "followups:notifications", NOTICES),

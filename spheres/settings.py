@@ -258,6 +258,19 @@ if not _mfa_keys:
     _mfa_keys = [base64.urlsafe_b64encode(hashlib.sha256(SECRET_KEY.encode()).digest()).decode()]
 SPHERES_MFA_ENCRYPTION_KEYS = _mfa_keys  # first key encrypts; all keys decrypt (rotation)
 
+# Research IDs in the de-identified export are HMAC-SHA256 of an internal id under this key: stable
+# from one export to the next (waves can be linked), meaningless without it. Never rotate it
+# casually: a new key gives every participant a new research ID.
+SPHERES_RESEARCH_ID_KEY = env.str("SPHERES_RESEARCH_ID_KEY", default="")
+if not SPHERES_RESEARCH_ID_KEY:
+    if not SPHERES_DEMO:
+        raise ImproperlyConfigured(
+            "SPHERES_RESEARCH_ID_KEY is required outside development mode: a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), kept apart from the "
+            "exports."
+        )
+    SPHERES_RESEARCH_ID_KEY = hashlib.sha256(b"research-id:" + SECRET_KEY.encode()).hexdigest()
+
 # Guardian: no anonymous user object; object permissions only through our own services.
 ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -417,6 +430,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "committees.tasks.refresh_agendas",
         "schedule": SPHERES_AGENDA_REFRESH_MINUTES * 60,
     },
+}
+# --- Research export ---------------------------------------------------------------------------
+# Every combination of quasi-identifiers occurs at least this many times (k-anonymity); the
+# program's promise is k >= 5, so a smaller value is refused.
+SPHERES_RESEARCH_K = _int("SPHERES_RESEARCH_K", 5)
+if SPHERES_RESEARCH_K < 5:
+    raise ImproperlyConfigured("SPHERES_RESEARCH_K must be at least 5.")
+# Records still in too-small groups after generalisation are suppressed only while they are at
+# most this share of the export (percent); beyond it, quasi-identifiers are generalised further.
+SPHERES_RESEARCH_MAX_SUPPRESSION_PERCENT = _int("SPHERES_RESEARCH_MAX_SUPPRESSION_PERCENT", 5)
+if not 0 <= SPHERES_RESEARCH_MAX_SUPPRESSION_PERCENT <= 100:
+    raise ImproperlyConfigured("SPHERES_RESEARCH_MAX_SUPPRESSION_PERCENT must be 0 to 100.")
+SPHERES_RESEARCH_EXPORT_HOURS = _int("SPHERES_RESEARCH_EXPORT_HOURS", 24)
+# A build still running after this long had its worker killed: it ends as failed.
+SPHERES_RESEARCH_EXPORT_STALE_MINUTES = _int("SPHERES_RESEARCH_EXPORT_STALE_MINUTES", 120)
+CELERY_BEAT_SCHEDULE["research-export-purge"] = {
+    "task": "research.tasks.research_exports_purge",
+    "schedule": 15 * 60,
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 

@@ -21,7 +21,7 @@ DOCKERFILE = ROOT / "Dockerfile"
 ENV_EXAMPLE = ROOT / ".env.example"
 SETTINGS = ROOT / "spheres" / "settings.py"
 
-SECRET_VARIABLES = ("DJANGO_SECRET_KEY", "SPHERES_MFA_ENCRYPTION_KEY")
+SECRET_VARIABLES = ("DJANGO_SECRET_KEY", "SPHERES_MFA_ENCRYPTION_KEY", "SPHERES_RESEARCH_ID_KEY")
 APP_SERVICES = ("web", "worker", "beat")
 
 # env.str("X"), env.list("X"), env.db_url(\n "X"), _bool("X"), _int("X"), os.environ.get("X")...

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DJANGO_SECRET_KEY": "x7Qp2-production-like-secret-key-with-enough-entropy-9f8e7d6c5b4a",
     "DJANGO_ALLOWED_HOSTS": "spheres.example.org",
     "SPHERES_MFA_ENCRYPTION_KEY": "ZmFrZS10ZXN0LWtleS0zMmJ5dGVzLWxvbmctZm9yLXQ=",
+    "SPHERES_RESEARCH_ID_KEY": "production-like-research-id-key-with-enough-entropy-42",
     "DATABASE_URL": "sqlite:////tmp/spheres-deploy-check.sqlite3",
     "CACHE_URL": "redis://127.0.0.1:6379/5",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/4",
@@ -60,6 +61,7 @@ def test_production_requires_mfa_by_default():
     [
         ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY is required"),
         ("SPHERES_MFA_ENCRYPTION_KEY", "SPHERES_MFA_ENCRYPTION_KEY is required"),
+        ("SPHERES_RESEARCH_ID_KEY", "SPHERES_RESEARCH_ID_KEY is required"),
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS is required"),
     ],
 )

@@ -14,8 +14,15 @@ pytestmark = pytest.mark.django_db
     [
         (
             "coordinator",
-            ["Referral queue", "Invite a person", "New referrals", "Notes missing last week"],
-            ["Research export", "Program dashboard", "Coming soon", "This week's notes"],
+            [
+                "Referral queue",
+                "Invite a person",
+                "Research export",
+                "Export register",
+                "New referrals",
+                "Notes missing last week",
+            ],
+            ["Program dashboard", "Coming soon", "This week's notes"],
         ),
         (
             "worker_codim",
@@ -23,8 +30,16 @@ pytestmark = pytest.mark.django_db
             ["Referral queue", "Invite a person", "Coming soon"],
         ),
         ("police", ["Participants", "Refer a candidate"], ["My caseload", "Coming soon"]),
-        ("steering", ["Refer a candidate"], ["My caseload", "Referral queue", "Coming soon"]),
-        ("researcher", ["My referrals"], ["My caseload", "Referral queue", "Coming soon"]),
+        (
+            "steering",
+            ["Refer a candidate", "Program dashboard"],
+            ["My caseload", "Referral queue", "Research export", "Coming soon"],
+        ),
+        (
+            "researcher",
+            ["My referrals", "Research export"],
+            ["My caseload", "Referral queue", "Coming soon"],
+        ),
         ("administrator", ["Organisations and accounts"], ["My caseload", "Referral queue"]),
     ],
 )

@@ -1,0 +1,40 @@
+"""The research export against its limit (the same writer fed precomputed rows) and its peer
+(django-import-export's default xlsx export), at full and at a tenth of the cohort, each in its
+own process (research/export/bench.py does the measuring; this runs it on the bench database)."""
+
+import json
+import subprocess
+import sys
+
+from bench.env import ROOT, environment
+
+
+def measure(database: str, repeat: int = 1) -> dict:
+    done = subprocess.run(
+        [sys.executable, "manage.py", "bench_export", "--repeat", str(repeat)],
+        cwd=ROOT,
+        env=environment(database),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    runs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    best = {}
+    for run in runs:
+        key = f"{run['kind']} {run['size']}"
+        if key not in best or run["seconds"] < best[key]["seconds"]:
+            best[key] = run
+    ratios = {}
+    if {"ours full", "limit full", "peer full", "ours tenth"} <= set(best):
+        ours, limit, peer = best["ours full"], best["limit full"], best["peer full"]
+        ratios = {
+            "speed_vs_limit": round(limit["seconds"] / ours["seconds"], 2),
+            "speed_vs_peer": round(peer["seconds"] / ours["seconds"], 1),
+            "memory_vs_peer": round(peer["peak_mb"] / ours["peak_mb"], 1),
+            "memory_full_vs_tenth": round(ours["peak_mb"] / best["ours tenth"]["peak_mb"], 2),
+        }
+    return {"runs": best, "ratios": ratios}
+
+
+if __name__ == "__main__":
+    print(json.dumps(measure(sys.argv[1])))

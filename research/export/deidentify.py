@@ -1,0 +1,360 @@
+"""De-identification rules of the research export: pure functions, no database.
+
+- research IDs: HMAC-SHA256 of an internal id under a secret key (stable across exports);
+- the quasi-identifiers and their generalisation hierarchies (level 0 is what is released when
+  nothing needs hiding; each level up is coarser; the last is "*", nothing);
+- `k_anonymise`: choose the least generalisation that leaves every combination of
+  quasi-identifiers shared by at least k records, suppressing records only when the few left over
+  are within the suppression budget;
+- `neutralise`: text that a spreadsheet would read as a formula gets a leading apostrophe.
+"""
+
+import hashlib
+import hmac
+import itertools
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+ANY = "*"
+
+# --- Research IDs ---------------------------------------------------------------------------------
+
+
+def research_id(key: str, internal_id: object) -> str:
+    """16 hex digits (64 bits) of HMAC-SHA256(key, "participant:<id>"): the same participant gets
+    the same research ID in every export made with the same key, and without the key nobody can
+    go from an internal id to a research ID or back."""
+    digest = hmac.new(key.encode(), f"participant:{internal_id}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def worker_codes(key: str, salt: str, worker_ids: Sequence[int]) -> dict[int, str]:
+    """Per-export worker codes (W01, W02…) in an order drawn from a keyed hash of the export:
+    the same worker has a different code in another export, and the order says nothing."""
+    ordered = sorted(
+        set(worker_ids),
+        key=lambda pk: hmac.new(key.encode(), f"worker:{salt}:{pk}".encode(), "sha256").digest(),
+    )
+    width = max(2, len(str(len(ordered))))
+    return {pk: f"W{index:0{width}d}" for index, pk in enumerate(ordered, start=1)}
+
+
+# --- Formula neutralisation ---------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A cell starting with = + - @ tab or carriage return could run as a formula (OWASP's CSV
+    injection advice): a leading apostrophe makes it plain text in every spreadsheet."""
+    if text and text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+# --- Quasi-identifiers at level 0 ---------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+WOMAN = {"femme", "f", "fille", "woman", "female", "girl", "feminin", "jeune femme"}
+MAN = {"homme", "h", "m", "garcon", "man", "male", "boy", "masculin", "jeune homme"}
+
+
+def gender_code(gender_identity: str) -> str:
+    """The free text is never released: it becomes woman, man, other (every other identity) or
+    not_recorded."""
+    plain = _plain(gender_identity)
+    if not plain:
+        return "not_recorded"
+    if plain in WOMAN:
+        return "woman"
+    if plain in MAN:
+        return "man"
+    return "other"
+
+
+# Québec administrative regions recognised in the free-text area of residence, by place names
+# (accents and case ignored). The first match wins, so Montréal boroughs come before the rest.
+REGION_PLACES: list[tuple[str, list[str]]] = [
+    (
+        "montreal",
+        [
+            "montreal",
+            "ville marie",
+            "plateau",
+            "hochelaga",
+            "maisonneuve",
+            "rosemont",
+            "petite patrie",
+            "villeray",
+            "saint michel",
+            "parc extension",
+            "cote des neiges",
+            "notre dame de grace",
+            "ndg",
+            "sud ouest",
+            "verdun",
+            "lasalle",
+            "lachine",
+            "saint laurent",
+            "ahuntsic",
+            "cartierville",
+            "saint leonard",
+            "anjou",
+            "riviere des prairies",
+            "pointe aux trembles",
+            "pierrefonds",
+            "roxboro",
+            "outremont",
+            "mont royal",
+            "westmount",
+            "dorval",
+            "pointe claire",
+            "kirkland",
+            "beaconsfield",
+            "ile bizard",
+            "mercier",
+            "centre sud",
+            "griffintown",
+            "saint henri",
+            "pointe saint charles",
+            "cote saint luc",
+            "hampstead",
+        ],
+    ),
+    ("laval", ["laval", "chomedey", "sainte rose", "vimont", "auteuil", "fabreville"]),
+    (
+        "monteregie",
+        [
+            "longueuil",
+            "brossard",
+            "saint hubert",
+            "boucherville",
+            "saint lambert",
+            "saint jean sur richelieu",
+            "granby",
+            "saint hyacinthe",
+            "chateauguay",
+            "vaudreuil",
+            "saint bruno",
+            "la prairie",
+            "candiac",
+            "sorel",
+            "valleyfield",
+        ],
+    ),
+    (
+        "laurentides",
+        [
+            "saint jerome",
+            "blainville",
+            "mirabel",
+            "sainte therese",
+            "boisbriand",
+            "saint eustache",
+            "deux montagnes",
+            "mont tremblant",
+            "sainte agathe",
+        ],
+    ),
+    ("lanaudiere", ["terrebonne", "repentigny", "joliette", "mascouche", "lachenaie"]),
+    (
+        "capitale_nationale",
+        ["ville de quebec", "quebec city", "limoilou", "charlesbourg", "beauport", "sainte foy"],
+    ),
+    ("outaouais", ["gatineau", "hull", "aylmer", "outaouais"]),
+    ("estrie", ["sherbrooke", "magog", "estrie"]),
+    ("mauricie", ["trois rivieres", "shawinigan", "mauricie"]),
+    ("saguenay_lac_saint_jean", ["saguenay", "chicoutimi", "jonquiere", "alma"]),
+]
+_REGION_PATTERNS = [
+    (region, re.compile(r"\b(" + "|".join(re.escape(p) for p in places) + r")\b"))
+    for region, places in REGION_PLACES
+]
+
+
+def region_code(residence_area: str) -> str:
+    """The free-text area never leaves: only the administrative region it names, other_region
+    when none is recognised, not_recorded when empty."""
+    plain = _plain(residence_area)
+    if not plain:
+        return "not_recorded"
+    for region, pattern in _REGION_PATTERNS:
+        if pattern.search(plain):
+            return region
+    return "other_region"
+
+
+def age_band(age: int, width: str) -> str:
+    if width == "3":
+        if age <= 14:
+            return "12-14"
+        if age <= 17:
+            return "15-17"
+        return "18-20" if age <= 20 else "21-24"
+    return "12-17" if age < 18 else "18-24"
+
+
+def _entry_quarter(year_month: str) -> str:
+    year, month = year_month.split("-")
+    return f"{year}-Q{(int(month) - 1) // 3 + 1}"
+
+
+PARTNER_SECTORS = {"institutional", "community", "police", "specialised", "research"}
+
+
+# --- Generalisation hierarchies -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuasiIdentifier:
+    """A column whose values, combined, could single a person out. `levels[i](value)` gives the
+    value at generalisation level i from the level-0 value; the last level is always ANY.
+    `costs[i]` is what level i costs the evaluation (0 = nothing lost, 1 = the column is gone)."""
+
+    name: str
+    levels: tuple[Callable[[object], object], ...]
+    level_names: tuple[str, ...]
+    costs: tuple[float, ...]
+
+    @property
+    def top(self) -> int:
+        return len(self.levels) - 1
+
+
+def _any(_value) -> str:
+    return ANY
+
+
+QUASI_IDENTIFIERS: tuple[QuasiIdentifier, ...] = (
+    QuasiIdentifier(
+        "gender",
+        (lambda v: v, _any),
+        ("woman / man / other / not recorded", "*"),
+        (0.0, 1.0),
+    ),
+    QuasiIdentifier(
+        "age_at_entry",
+        (lambda v: v, lambda v: age_band(v, "3"), lambda v: age_band(v, "minor"), _any),
+        ("years", "3-year bands", "12-17 / 18-24", "*"),
+        (0.0, 0.2, 0.5, 1.0),
+    ),
+    QuasiIdentifier(
+        "region",
+        (
+            lambda v: v,
+            lambda v: v if v in ("montreal", "not_recorded") else "outside_montreal",
+            _any,
+        ),
+        ("administrative region", "Montréal / outside Montréal", "*"),
+        (0.0, 0.2, 0.6),
+    ),
+    QuasiIdentifier(
+        "referring_sector",
+        (
+            lambda v: v,
+            lambda v: "program_partner" if v in PARTNER_SECTORS else v,
+            _any,
+        ),
+        ("sector", "program partner / outside the program", "*"),
+        (0.0, 0.5, 1.0),
+    ),
+    QuasiIdentifier(
+        "entry",
+        (lambda v: v, _entry_quarter, lambda v: v[:4], _any),
+        ("year-month", "year-quarter", "year", "*"),
+        (0.0, 0.1, 0.25, 1.0),
+    ),
+)
+# The costs above say what the evaluation loses: its questions turn on gender, age, referral
+# sector and time since entry (so a year is cheap, a month cheaper still); area matters least.
+# Suppressing every record would cost SUPPRESSION_WEIGHT.
+SUPPRESSION_WEIGHT = 1.0
+
+
+@dataclass
+class Anonymised:
+    """What k_anonymise decided: the level per quasi-identifier, the released values per record
+    (None for a suppressed record), and what it did, for the manifest."""
+
+    k: int
+    levels: dict[str, int]
+    values: list[dict | None]
+    suppressed: int
+    gender_merged: list[str] = field(default_factory=list)
+
+    @property
+    def released(self) -> int:
+        return sum(v is not None for v in self.values)
+
+    def describe(self) -> dict:
+        names = {qi.name: qi for qi in QUASI_IDENTIFIERS}
+        return {
+            "k": self.k,
+            "levels": {n: names[n].level_names[level] for n, level in self.levels.items()},
+            "suppressed": self.suppressed,
+            "released": self.released,
+            "gender_merged_into_other": self.gender_merged,
+        }
+
+
+def k_anonymise(records: list[dict], *, k: int, max_suppression_percent: float) -> Anonymised:
+    """records: level-0 values of every quasi-identifier, one dict per participant.
+
+    First the rare gender identities (fewer than k) become "other". Then every combination of
+    generalisation levels (a lattice of at most a few hundred nodes) is tried: among those that
+    leave at most max_suppression_percent of the records (rounded down) in groups smaller than
+    k, the one that costs least (the levels' costs, plus the share suppressed) wins. Only the
+    records still in too-small groups there are suppressed, so every released combination of
+    quasi-identifiers occurs at least k times. The top of the lattice (everything "*") is always
+    acceptable when there are at least k records; with fewer, all are suppressed."""
+    records = [dict(r) for r in records]
+    genders = Counter(r["gender"] for r in records)
+    merged = sorted(g for g, n in genders.items() if n < k and g != "other")
+    if merged:
+        for r in records:
+            if r["gender"] in merged:
+                r["gender"] = "other"
+    n = len(records)
+    budget = math.floor(n * max_suppression_percent / 100)
+    # Each quasi-identifier's column at each level, computed once.
+    columns = {
+        qi.name: [[level(r[qi.name]) for r in records] for level in qi.levels]
+        for qi in QUASI_IDENTIFIERS
+    }
+    best = None
+    for node in itertools.product(*(range(qi.top + 1) for qi in QUASI_IDENTIFIERS)):
+        keys = list(
+            zip(
+                *(columns[qi.name][lv] for qi, lv in zip(QUASI_IDENTIFIERS, node, strict=True)),
+                strict=True,
+            )
+        )
+        counts = Counter(keys)
+        small = sum(c for c in counts.values() if c < k)
+        if small > budget and any(node[i] < qi.top for i, qi in enumerate(QUASI_IDENTIFIERS)):
+            continue
+        cost = sum(qi.costs[lv] for qi, lv in zip(QUASI_IDENTIFIERS, node, strict=True))
+        cost += SUPPRESSION_WEIGHT * small / n if n else 0
+        if best is None or (cost, node) < (best[0], best[1]):
+            best = (cost, node, keys, counts)
+    _cost, node, keys, counts = best
+    names = [qi.name for qi in QUASI_IDENTIFIERS]
+    values: list[dict | None] = [
+        None if counts[key] < k else dict(zip(names, key, strict=True)) for key in keys
+    ]
+    return Anonymised(
+        k=k,
+        levels=dict(zip(names, node, strict=True)),
+        values=values,
+        suppressed=sum(v is None for v in values),
+        gender_merged=merged,
+    )

@@ -1,0 +1,233 @@
+"""Reads of the research export. Its rows come from here as plain tuples, streamed with
+server-side cursors (`iterator(chunk_size=…)`) and ordered by the participant's random public id,
+so the order of rows says nothing about admission order."""
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
+
+from followups.models import FollowUpStatusChange, RiskAssessment, WeeklyNote
+from referrals.models import Assignment, Consent, ConsentKind, Participant
+from research.models import EXPORT_OPEN_STATUSES, ExportStatus, ResearchExport
+from spheres.models import Membership, Organisation, Role, User
+
+CHUNK = 2000
+
+
+def export_cohort(on: datetime.date) -> QuerySet[Participant]:
+    """Who may be in a research export on day `on` (DOMAIN.md, consent: the de-identified export
+    rests on the program form's research-use clause, not on the research study's own consent):
+    the clause agreed to and in force that day, program consent not withdrawn. A withdrawal
+    removes the participant from every later export."""
+    in_force = Consent.objects.filter(
+        participant=OuterRef("pk"), kind=ConsentKind.RESEARCH_USE, given_on__lte=on
+    ).filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=on))
+    return Participant.objects.filter(program_consent_withdrawn=False).filter(Exists(in_force))
+
+
+def export_participants(
+    *,
+    on: datetime.date,
+    period_end: datetime.date | None,
+    organisation_ids: list[int],
+    sample: int | None = None,
+) -> QuerySet[Participant]:
+    """The cohort, admitted by the end of the period, followed (now or before) by a worker of one
+    of the organisations when some are chosen. `sample` (benchmarks only) keeps the first n."""
+    participants = export_cohort(on)
+    if period_end is not None:
+        participants = participants.filter(admitted_on__lte=period_end)
+    if organisation_ids:
+        followed = Assignment.objects.filter(
+            participant=OuterRef("pk"),
+            worker__memberships__organisation_id__in=organisation_ids,
+        )
+        participants = participants.filter(Exists(followed))
+    if sample is not None:
+        participants = participants.filter(
+            pk__in=list(participants.order_by("pk").values_list("pk", flat=True)[:sample])
+        )
+    return participants
+
+
+def export_participant_rows(participants: QuerySet[Participant]):
+    """(pk, public_id, admitted_on, date of birth, gender identity, area, referrer's sector,
+    referrer outside the program?, current follow-up status), by public id."""
+    return (
+        participants.order_by("public_id")
+        .values_list(
+            "pk",
+            "public_id",
+            "admitted_on",
+            "referral__date_of_birth",
+            "referral__gender_identity",
+            "referral__residence_area",
+            "referral__referrer_organisation__sector",
+            "referral__referrer_organisation_other",
+            "followup__status",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def _in_period(queryset, field, start, end):
+    if start is not None:
+        queryset = queryset.filter(**{f"{field}__gte": start})
+    if end is not None:
+        queryset = queryset.filter(**{f"{field}__lte": end})
+    return queryset
+
+
+def _notes(participants, start, end):
+    return _in_period(WeeklyNote.objects.filter(participant__in=participants), "week", start, end)
+
+
+def _risks(participants, start, end):
+    return _in_period(
+        RiskAssessment.objects.filter(participant__in=participants), "assessed_on", start, end
+    )
+
+
+def _counts(queryset) -> dict[int, int]:
+    return dict(
+        queryset.order_by()
+        .values("participant_id")
+        .annotate(n=Count("pk"))
+        .values_list("participant_id", "n")
+    )
+
+
+def export_row_counts(participants, start, end) -> dict[str, dict[int, int]]:
+    """Rows per participant in each sheet, for the progress bar's total (one query per sheet)."""
+    changes = FollowUpStatusChange.objects.filter(followup__participant__in=participants)
+    return {
+        "weekly_notes": _counts(_notes(participants, start, end)),
+        "risk_assessments": _counts(_risks(participants, start, end)),
+        "status_periods": dict(
+            changes.order_by()
+            .values("followup__participant_id")
+            .annotate(n=Count("pk"))
+            .values_list("followup__participant_id", "n")
+        ),
+    }
+
+
+def export_note_rows(participants, start, end):
+    """Every weekly-note field but the three qualitative notes and the "other reason" text.
+    The channels come as the JSON list's text: decoding it row by row would cost more than the
+    rest of the row (research.export.workbook.channel_codes reads it)."""
+    return (
+        _notes(participants, start, end)
+        .annotate(channels_text=Cast("other_channels", TextField()))
+        .order_by("participant__public_id", "week")
+        .values_list(
+            "participant_id",
+            "week",
+            "author_id",
+            "meetings",
+            "meetings_minutes",
+            "channels_text",
+            "no_contact_reason",
+            "main_activity",
+            "targeted_need",
+            "worker_satisfaction",
+            "participant_satisfaction",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def export_note_authors(participants, start, end) -> list[int]:
+    return list(
+        _notes(participants, start, end).order_by().values_list("author_id", flat=True).distinct()
+    )
+
+
+def export_risk_rows(participants, start, end):
+    return (
+        _risks(participants, start, end)
+        .order_by("participant__public_id", "time_point")
+        .values_list("participant_id", "time_point", "instrument_done", "assessed_on", "level")
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def export_status_change_rows(participants):
+    """Follow-up status history (the periods are cut from it), without notes or break terms."""
+    return (
+        FollowUpStatusChange.objects.filter(followup__participant__in=participants)
+        .order_by("followup__participant__public_id", "changed_at", "pk")
+        .values_list("followup__participant_id", "changed_at", "to_status", "reason")
+        .iterator(chunk_size=CHUNK)
+    )
+
+
+def worker_sectors(user_ids: list[int]) -> dict[int, str]:
+    """Sector of each worker's organisation (the first active youth-worker membership, else the
+    first membership)."""
+    rows = (
+        Membership.objects.filter(user_id__in=user_ids)
+        .annotate(
+            worker=Count("roles", filter=Q(roles__role=Role.YOUTH_WORKER, is_active=True)),
+        )
+        .order_by("user_id", "-worker", "pk")
+        .values_list("user_id", "organisation__sector")
+    )
+    sectors: dict[int, str] = {}
+    for user_id, sector in rows:
+        sectors.setdefault(user_id, sector)
+    return sectors
+
+
+def organisation_names(ids: list[int]) -> list[str]:
+    return list(Organisation.objects.filter(pk__in=ids).values_list("short_name", flat=True))
+
+
+# --- The export register ---------------------------------------------------------------------
+
+
+def export_open_for(user: User) -> ResearchExport | None:
+    return ResearchExport.objects.filter(requested_by=user, status__in=EXPORT_OPEN_STATUSES).first()
+
+
+def exports_of(user: User, *, limit: int = 20) -> QuerySet[ResearchExport]:
+    return ResearchExport.objects.filter(requested_by=user).prefetch_related("organisations")[
+        :limit
+    ]
+
+
+def export_of(user: User, public_id) -> ResearchExport | None:
+    """The requester's own export, or None: anyone else's is as good as missing (404)."""
+    if not user.is_authenticated:
+        return None
+    return ResearchExport.objects.filter(requested_by=user, public_id=public_id).first()
+
+
+def export_downloadable(user: User, public_id, now: datetime.datetime) -> ResearchExport | None:
+    """Downloadable: the requester's, built, within its retention period."""
+    export = export_of(user, public_id)
+    if export is None or export.status != ExportStatus.DONE or not export.file_name:
+        return None
+    if export.expires_at is None or export.expires_at <= now:
+        return None
+    return export
+
+
+def export_register() -> QuerySet[ResearchExport]:
+    """The whole register, newest first, with who and what happened (no participant data)."""
+    return ResearchExport.objects.select_related("requested_by").prefetch_related(
+        "organisations", "events"
+    )
+
+
+def exports_to_purge(now: datetime.datetime) -> QuerySet[ResearchExport]:
+    return ResearchExport.objects.filter(status=ExportStatus.DONE, expires_at__lte=now)
+
+
+def exports_stale(started_before: datetime.datetime) -> QuerySet[ResearchExport]:
+    """Builds that have run (or waited) for too long: their worker was killed."""
+    return ResearchExport.objects.filter(status__in=EXPORT_OPEN_STATUSES).filter(
+        Q(started_at__lt=started_before)
+        | Q(started_at__isnull=True, requested_at__lt=started_before)
+    )

@@ -1,0 +1,513 @@
+"""The research workbook: what goes in each sheet (rows streamed from research.export.selectors and
+de-identified on the way), and the writer (XlsxWriter in constant_memory mode, on a file).
+
+`export_sections(spec, summary)` yields the sheets as (name, header, rows) with lazy rows;
+`write_workbook(path, sections)` writes them. The benchmark feeds the same writer the same rows
+precomputed in memory, so the two halves are measured apart."""
+
+import datetime
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+import xlsxwriter
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from followups.models import (
+    Channel,
+    FollowUpStatus,
+    InactiveReason,
+    NoContactReason,
+    RiskLevel,
+    Satisfaction,
+    TargetedNeed,
+)
+from followups.rules import monday_of
+from referrals.rules import age_on
+from research.export import selectors
+from research.export.deidentify import (
+    QUASI_IDENTIFIERS,
+    gender_code,
+    k_anonymise,
+    neutralise,
+    region_code,
+    research_id,
+    worker_codes,
+)
+from spheres.models import Sector
+
+# Excel's limit; a longer sheet continues on <name>_2, <name>_3… (a constant so a test can lower
+# it). The header counts as a row.
+MAX_ROWS = 1_048_576
+PROGRESS_EVERY = 5000
+
+SHEETS = [
+    "participants",
+    "weekly_notes",
+    "risk_assessments",
+    "status_periods",
+    "dictionary",
+    "manifest",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    meaning: object  # lazy translatable text
+    codes: dict | None = None  # code -> lazy label
+
+
+def _choices(text_choices) -> dict:
+    return {value: label for value, label in text_choices.choices}
+
+
+GENDER_CODES = {
+    "woman": _("Woman"),
+    "man": _("Man"),
+    "other": _("Another gender identity (also rare identities merged)"),
+    "not_recorded": _("Not recorded"),
+    "*": _("Withheld (generalised for k-anonymity)"),
+}
+REGION_CODES = {
+    "montreal": _("Montréal"),
+    "laval": _("Laval"),
+    "monteregie": _("Montérégie"),
+    "laurentides": _("Laurentides"),
+    "lanaudiere": _("Lanaudière"),
+    "capitale_nationale": _("Capitale-Nationale"),
+    "outaouais": _("Outaouais"),
+    "estrie": _("Estrie"),
+    "mauricie": _("Mauricie"),
+    "saguenay_lac_saint_jean": _("Saguenay–Lac-Saint-Jean"),
+    "other_region": _("Another region (not recognised)"),
+    "outside_montreal": _("Outside Montréal (generalised)"),
+    "not_recorded": _("Not recorded"),
+    "*": _("Withheld (generalised for k-anonymity)"),
+}
+SECTOR_CODES = {
+    **_choices(Sector),
+    "outside_program": _("Outside the program"),
+    "program_partner": _("A program partner (generalised)"),
+    "not_recorded": _("Not recorded"),
+    "*": _("Withheld (generalised for k-anonymity)"),
+}
+
+COLUMNS: dict[str, list[Column]] = {
+    "participants": [
+        Column("research_id", _("Research ID: keyed hash, stable from one export to the next")),
+        Column("gender", _("Gender identity, grouped"), GENDER_CODES),
+        Column(
+            "age_at_entry",
+            _("Age in years at admission (or an age band when generalised)"),
+        ),
+        Column("region", _("Region of the area of residence"), REGION_CODES),
+        Column("referring_sector", _("Sector of the referring organisation"), SECTOR_CODES),
+        Column("entry", _("Admission: year-month (or year-quarter, year when generalised)")),
+        Column(
+            "followup_status",
+            _("Follow-up status on the export day"),
+            _choices(FollowUpStatus),
+        ),
+    ],
+    "weekly_notes": [
+        Column("research_id", _("Research ID")),
+        Column("week", _("Week number since admission (1 = the week of admission)")),
+        Column("worker", _("Worker who wrote the note: a code valid in this export only")),
+        Column("worker_sector", _("Sector of the worker's organisation"), _choices(Sector)),
+        Column("meetings", _("Number of face-to-face meetings that week")),
+        Column("meetings_minutes", _("Total duration of the meetings, in minutes")),
+        Column(
+            "other_channels",
+            _("Other communications (codes separated by ;)"),
+            _choices(Channel),
+        ),
+        Column(
+            "no_contact_reason",
+            _("No meeting or communication: why"),
+            _choices(NoContactReason),
+        ),
+        Column("main_activity", _("Main activity (as typed by the worker)")),
+        Column("targeted_need", _("Targeted need"), _choices(TargetedNeed)),
+        Column("worker_satisfaction", _("Worker's satisfaction"), _choices(Satisfaction)),
+        Column(
+            "participant_satisfaction",
+            _("Participant's satisfaction as perceived by the worker"),
+            _choices(Satisfaction),
+        ),
+    ],
+    "risk_assessments": [
+        Column("research_id", _("Research ID")),
+        Column("time_point", _("Time point (0 = admission, 1 = time 1, 2 = time 2…)")),
+        Column("instrument_done", _("Self-report questionnaires administered (1 = yes, 0 = no)")),
+        Column("week", _("Week number since admission of the assessment")),
+        Column("level", _("Risk of involvement in prostitution"), _choices(RiskLevel)),
+    ],
+    "status_periods": [
+        Column("research_id", _("Research ID")),
+        Column("status", _("Follow-up status during the period"), _choices(FollowUpStatus)),
+        Column("reason", _("Reason (inactive periods)"), _choices(InactiveReason)),
+        Column("start_week", _("First week of the period (week number since admission)")),
+        Column("end_week", _("Week the period ended (empty: still going on the export day)")),
+    ],
+    "dictionary": [
+        Column("sheet", _("Sheet")),
+        Column("column", _("Column")),
+        Column("meaning_fr", _("Meaning, in French")),
+        Column("meaning_en", _("Meaning, in English")),
+        Column("codes_fr", _("Codes and their meaning, in French")),
+        Column("codes_en", _("Codes and their meaning, in English")),
+    ],
+    "manifest": [
+        Column("item", _("Item")),
+        Column("value", _("Value")),
+    ],
+}
+
+
+@dataclass
+class ExportSpec:
+    on: datetime.date
+    purpose: str
+    requester_role: str
+    id_key: str
+    k: int
+    max_suppression_percent: float
+    salt: str = ""  # makes the worker codes differ from one export to the next
+    period_start: datetime.date | None = None
+    period_end: datetime.date | None = None
+    organisation_ids: list[int] = field(default_factory=list)
+    sample: int | None = None  # benchmarks: the first n participants of the cohort only
+
+
+@dataclass
+class Summary:
+    """What the export wrote: rows per sheet, the de-identification, the sheet names used."""
+
+    row_counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SHEETS[:4], 0))
+    deidentification: dict = field(default_factory=dict)
+    rows_total: int = 0
+    sheet_names: list[str] = field(default_factory=list)
+
+
+def _week_number(admitted_monday: datetime.date, day: datetime.date) -> int:
+    return (monday_of(day) - admitted_monday).days // 7 + 1
+
+
+def channel_codes(raw: str | None) -> str:
+    """'["phone", "text"]' (the JSON list as the database prints it) -> "phone;text". The codes
+    are plain identifiers; anything else goes through the JSON decoder."""
+    if not raw or raw == "[]":
+        return ""
+    if "\\" in raw or not raw.startswith("["):
+        return ";".join(json.loads(raw))
+    return ";".join(part.strip().strip('"') for part in raw[1:-1].split(","))
+
+
+def prepare(spec: ExportSpec, summary: Summary):
+    """The participant sheet in memory (one small row per participant: the k-anonymity decision
+    needs them all) and the lookup the other sheets use: internal id -> (research ID, Monday of
+    the admission week). Suppressed participants are absent from every sheet."""
+    participants = selectors.export_participants(
+        on=spec.on,
+        period_end=spec.period_end,
+        organisation_ids=spec.organisation_ids,
+        sample=spec.sample,
+    )
+    raw = []
+    for (
+        pk,
+        public_id,
+        admitted_on,
+        born,
+        gender,
+        area,
+        sector,
+        other,
+        status,
+    ) in selectors.export_participant_rows(participants):
+        referring = sector or ("outside_program" if other else "not_recorded")
+        raw.append(
+            (
+                pk,
+                research_id(spec.id_key, public_id),
+                monday_of(admitted_on),
+                status or "",
+                {
+                    "gender": gender_code(gender),
+                    "age_at_entry": age_on(born, admitted_on),
+                    "region": region_code(area),
+                    "referring_sector": referring,
+                    "entry": f"{admitted_on:%Y-%m}",
+                },
+            )
+        )
+    decision = k_anonymise(
+        [r[4] for r in raw], k=spec.k, max_suppression_percent=spec.max_suppression_percent
+    )
+    summary.deidentification = {**decision.describe(), "cohort": len(raw)}
+    lookup: dict[int, tuple[str, datetime.date]] = {}
+    rows = []
+    for (pk, rid, monday, status, _level0), values in zip(raw, decision.values, strict=True):
+        if values is None:
+            continue
+        lookup[pk] = (rid, monday)
+        values = {**values, "research_id": rid, "followup_status": status}
+        rows.append(tuple(values[column.name] for column in COLUMNS["participants"]))
+    summary.row_counts["participants"] = len(rows)
+    counts = selectors.export_row_counts(participants, spec.period_start, spec.period_end)
+    summary.rows_total = len(rows) + sum(
+        n for per in counts.values() for pk, n in per.items() if pk in lookup
+    )
+    return participants, lookup, rows
+
+
+def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
+    authors = selectors.export_note_authors(participants, spec.period_start, spec.period_end)
+    codes = worker_codes(spec.id_key, spec.salt, authors)
+    sectors = selectors.worker_sectors(authors)
+    count = 0
+    current, rid, monday = None, "", 0
+    for (
+        pk,
+        week,
+        author,
+        meetings,
+        minutes,
+        channels,
+        no_contact,
+        activity,
+        need,
+        worker_sat,
+        participant_sat,
+    ) in selectors.export_note_rows(participants, spec.period_start, spec.period_end):
+        if pk != current:  # rows come grouped by participant
+            current = pk
+            known = lookup.get(pk)
+            if known is not None:
+                rid, monday = known[0], known[1].toordinal()
+        if known is None:
+            continue
+        count += 1
+        yield (
+            rid,
+            (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
+            codes[author],
+            sectors.get(author, ""),
+            meetings,
+            minutes,
+            channel_codes(channels),
+            no_contact,
+            activity,
+            need,
+            worker_sat,
+            participant_sat,
+        )
+    summary.row_counts["weekly_notes"] = count
+
+
+def _risk_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
+    count = 0
+    for pk, time_point, done, assessed_on, level in selectors.export_risk_rows(
+        participants, spec.period_start, spec.period_end
+    ):
+        known = lookup.get(pk)
+        if known is not None:
+            count += 1
+            yield (known[0], time_point, int(done), _week_number(known[1], assessed_on), level)
+    summary.row_counts["risk_assessments"] = count
+
+
+def _status_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
+    """Each status change opens a period that the next one closes; periods wholly outside the
+    requested period are left out."""
+    start = spec.period_start
+    end = spec.period_end
+
+    def periods(pk, changes):
+        rid, monday = lookup[pk]
+        for index, (day, status, reason) in enumerate(changes):
+            until = changes[index + 1][0] if index + 1 < len(changes) else None
+            if end is not None and day > end:
+                continue
+            if start is not None and until is not None and until < start:
+                continue
+            yield (
+                rid,
+                status,
+                reason,
+                _week_number(monday, day),
+                None if until is None else _week_number(monday, until),
+            )
+
+    def all_periods():
+        current, changes = None, []
+        for pk, changed_at, status, reason in selectors.export_status_change_rows(participants):
+            if pk not in lookup:
+                continue
+            if pk != current:
+                if current is not None:
+                    yield from periods(current, changes)
+                current, changes = pk, []
+            changes.append((timezone.localdate(changed_at), status, reason))
+        if current is not None:
+            yield from periods(current, changes)
+
+    count = 0
+    for row in all_periods():
+        count += 1
+        yield row
+    summary.row_counts["status_periods"] = count
+
+
+def _in_both_languages(text) -> tuple[str, str]:
+    with translation.override("fr-ca"):
+        french = str(text)
+    with translation.override("en"):
+        english = str(text)
+    return french, english
+
+
+def _codes(codes: dict | None) -> tuple[str, str]:
+    if not codes:
+        return "", ""
+    with translation.override("fr-ca"):
+        french = "; ".join(f"{code} = {label}" for code, label in codes.items())
+    with translation.override("en"):
+        english = "; ".join(f"{code} = {label}" for code, label in codes.items())
+    return french, english
+
+
+def dictionary_rows() -> Iterator[tuple]:
+    for sheet, columns in COLUMNS.items():
+        for column in columns:
+            yield (sheet, column.name, *_in_both_languages(column.meaning), *_codes(column.codes))
+
+
+def manifest_rows(spec: ExportSpec, summary: Summary, names: list[str]) -> Iterator[tuple]:
+    """Read when the manifest is written, after every other sheet: the counts are final."""
+    deid = summary.deidentification
+    yield ("export_date", spec.on.isoformat())
+    yield ("requester_role", spec.requester_role)
+    yield ("purpose", spec.purpose)
+    yield ("period_from", spec.period_start.isoformat() if spec.period_start else "")
+    yield ("period_to", spec.period_end.isoformat() if spec.period_end else "")
+    yield ("organisations", "; ".join(names))
+    yield (
+        "inclusion_rule",
+        "research-use agreement in force on the export day; program consent not withdrawn; "
+        "admitted by the end of the period",
+    )
+    if not deid.get("cohort"):
+        yield ("note", "no participant meets the inclusion rule: every data sheet is empty")
+    for sheet in SHEETS[:4]:
+        yield (f"rows_{sheet}", summary.row_counts[sheet])
+    yield ("sheets", ", ".join(summary.sheet_names))
+    yield ("k", deid.get("k", spec.k))
+    yield ("quasi_identifiers", ", ".join(qi.name for qi in QUASI_IDENTIFIERS))
+    for name, level in deid.get("levels", {}).items():
+        yield (f"generalisation_{name}", level)
+    yield ("rare_genders_merged_into_other", len(deid.get("gender_merged_into_other", [])))
+    yield ("participants_in_cohort", deid.get("cohort", 0))
+    yield ("participants_suppressed", deid.get("suppressed", 0))
+    yield ("max_suppression_percent", spec.max_suppression_percent)
+    yield ("research_id", "HMAC-SHA256 of an internal id under a secret key, 16 hex digits")
+    yield ("dates", "week numbers since the week of admission (week 1); no calendar date")
+    yield (
+        "left_out",
+        "names, contacts, addresses, date of birth, youth ID, legal care, recruiter markers, "
+        "consent forms, worker names, the three qualitative notes, the 'other reason' text",
+    )
+
+
+Section = tuple[str, list[str], Iterable[tuple]]
+
+
+def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
+    """The six sheets in order. The participants are read and de-identified now (so
+    summary.rows_total is known on return); the other rows stay lazy, streamed from the database
+    as they are written."""
+    participants, lookup, rows = prepare(spec, summary)
+    names = selectors.organisation_names(spec.organisation_ids)
+
+    def header(sheet):
+        return [c.name for c in COLUMNS[sheet]]
+
+    return [
+        ("participants", header("participants"), rows),
+        ("weekly_notes", header("weekly_notes"), _note_rows(spec, participants, lookup, summary)),
+        (
+            "risk_assessments",
+            header("risk_assessments"),
+            _risk_rows(spec, participants, lookup, summary),
+        ),
+        (
+            "status_periods",
+            header("status_periods"),
+            _status_rows(spec, participants, lookup, summary),
+        ),
+        ("dictionary", header("dictionary"), dictionary_rows()),
+        ("manifest", header("manifest"), manifest_rows(spec, summary, names)),
+    ]
+
+
+def write_workbook(
+    path,
+    sections: Iterable[Section],
+    *,
+    tmpdir: str | None = None,
+    progress: Callable[[int], None] | None = None,
+    summary: Summary | None = None,
+    max_rows: int | None = None,
+) -> int:
+    """Write the sections to an .xlsx file at `path` with flat memory: XlsxWriter's
+    constant_memory mode flushes each row to a temporary file as soon as the next one starts,
+    and strings are never read as formulas, numbers or links (and are neutralised besides).
+    Returns the number of data rows written."""
+    limit = max_rows or MAX_ROWS
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {
+            "constant_memory": True,
+            "tmpdir": tmpdir,
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+            "use_zip64": True,
+        },
+    )
+    bold = workbook.add_format({"bold": True})
+    written = 0
+    try:
+        for name, header, rows in sections:
+            part = 1
+            sheet = workbook.add_worksheet(name)
+            if summary is not None:
+                summary.sheet_names.append(name)
+            sheet.write_row(0, 0, header, bold)
+            row_index = 1
+            write_string, write_number = sheet.write_string, sheet.write_number
+            for row in rows:
+                if row_index >= limit:
+                    part += 1
+                    sheet = workbook.add_worksheet(f"{name}_{part}")
+                    if summary is not None:
+                        summary.sheet_names.append(sheet.name)
+                    sheet.write_row(0, 0, header, bold)
+                    row_index = 1
+                    write_string, write_number = sheet.write_string, sheet.write_number
+                for col, value in enumerate(row):
+                    if value is None or value == "":
+                        continue
+                    if value.__class__ is str:
+                        write_string(row_index, col, neutralise(value))
+                    else:
+                        write_number(row_index, col, value)
+                row_index += 1
+                written += 1
+                if progress is not None and written % PROGRESS_EVERY == 0:
+                    progress(written)
+    finally:
+        workbook.close()
+    return written

@@ -1,0 +1,17 @@
+"""Research jobs. Arguments are ids only."""
+
+from celery import shared_task
+
+from research import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def research_export_build(export_id: int) -> None:
+    """Acknowledged only once done: a worker killed mid-build leaves the message to be delivered
+    again, and the build starts afresh (or the purge job ends it as failed)."""
+    services.export_build(export_id=export_id)
+
+
+@shared_task(acks_late=True)
+def research_exports_purge() -> dict:
+    return services.exports_purge()
