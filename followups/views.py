@@ -51,6 +51,19 @@ def _back(request, participant):
 CASELOAD_PAGE_SIZE = 50
 
 
+def _logged_page(request, participants, view_name):
+    """One page of a caseload-like list, its rows annotated, and the files it shows read-logged."""
+    page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.caseload_rows(page.object_list)
+    core_services.read_log_record_listed(
+        user=request.user,
+        object_type="participant",
+        object_ids=[p.pk for p in rows],
+        view_name=view_name,
+    )
+    return page, rows
+
+
 @for_roles("followups:caseload")
 def caseload(request):
     """One page at a time, whatever the caseload; `?view=` narrows it to what needs attention.
@@ -58,14 +71,7 @@ def caseload(request):
     view = request.GET.get("view")
     view = view if view in selectors.CASELOAD_VIEWS else ""
     participants = selectors.caseload(request.user, view=view or None)
-    page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = selectors.caseload_rows(page.object_list)
-    core_services.read_log_record_listed(
-        user=request.user,
-        object_type="participant",
-        object_ids=[p.pk for p in rows],
-        view_name="caseload",
-    )
+    page, rows = _logged_page(request, participants, "caseload")
     context = {
         "participants": rows,
         "page": page,
@@ -94,14 +100,7 @@ def attention(request):
         raise Http404
     worker = person(request.GET.get("worker")) if kind == "missing_notes" else None
     participants = selectors.attention_participants(kind, worker_id=getattr(worker, "pk", None))
-    page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = selectors.caseload_rows(page.object_list)
-    core_services.read_log_record_listed(
-        user=request.user,
-        object_type="participant",
-        object_ids=[p.pk for p in rows],
-        view_name="attention",
-    )
+    page, rows = _logged_page(request, participants, "attention")
     context = {
         "participants": rows,
         "page": page,
