@@ -16,7 +16,12 @@ from followups.models import (
     WeeklyNote,
 )
 from followups.rules import monday_of, note_errors
-from referrals.bulk import Admission, participants_create_bulk
+from referrals.bulk import (
+    Admission,
+    ImportedParticipant,
+    participants_create_bulk,
+    participants_import_bulk,
+)
 from referrals.models import Participant
 from spheres.models import User
 
@@ -24,10 +29,12 @@ BATCH_SIZE = 5000
 
 __all__ = [
     "Admission",
+    "ImportedParticipant",
     "NoteRow",
     "followups_open_bulk",
     "notes_create_bulk",
     "participants_admit_bulk",
+    "participants_import_admit_bulk",
 ]
 
 
@@ -65,6 +72,16 @@ def participants_admit_bulk(*, rows: list[Admission], actor: User) -> list[Parti
     """Admit many candidates (referrals.bulk) and open their follow-ups, as participant_admit
     does one at a time."""
     participants = participants_create_bulk(rows=rows, actor=actor)
+    followups_open_bulk(participants=participants, actor=actor)
+    return participants
+
+
+@transaction.atomic
+def participants_import_admit_bulk(
+    *, rows: list[ImportedParticipant], actor: User
+) -> list[Participant]:
+    """Participants from a legacy workbook (referrals.bulk), with their follow-ups opened."""
+    participants = participants_import_bulk(rows=rows, actor=actor)
     followups_open_bulk(participants=participants, actor=actor)
     return participants
 

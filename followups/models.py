@@ -303,16 +303,35 @@ class HandoverItem(models.Model):
 
     handover = models.ForeignKey(Handover, on_delete=models.CASCADE, related_name="items")
     # The referral and the participant files show their transition summaries, including those
-    # written before admission (prefetched by name: referrals imports nothing from here).
-    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="handover_items")
+    # written before admission (prefetched by name: referrals imports nothing from here). A
+    # participant imported without a referral has items with `participant` only.
+    referral = models.ForeignKey(
+        Referral,
+        on_delete=models.PROTECT,
+        related_name="handover_items",
+        null=True,
+        blank=True,
+    )
     participant = models.ForeignKey(
-        Participant, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        Participant,
+        on_delete=models.PROTECT,
+        related_name="handover_items",
+        null=True,
+        blank=True,
     )
     successor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     role = models.CharField(max_length=10)
     summary = models.TextField(_("transition summary"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(referral__isnull=False) | Q(participant__isnull=False),
+                name="handoveritem_has_a_case",
+            ),
+        ]
 
     def __str__(self):
         return f"handover item #{self.pk}"

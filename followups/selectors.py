@@ -219,40 +219,50 @@ def handover_suggestions(assignments) -> dict[int, tuple[int | None, int | None]
     successor is the other worker on the case, the pair needs a new second: the next known
     worker, if any. Active youth workers only. Cases are keyed by referral: a candidate not yet
     admitted has assignments but no participant. Three queries."""
-    referral_ids = [a.referral_id for a in assignments]
+    cases = {a.case for a in assignments}
+    referral_ids = [c[1] for c in cases if c[0] == "referral"]
+    # A participant imported without a referral is a case of its own.
+    participant_ids = [c[1] for c in cases if c[0] == "participant"]
     departing_ids = {a.worker_id for a in assignments}
     workers = set(people_with_role(Role.YOUTH_WORKER).values_list("pk", flat=True)) - departing_ids
-    known: dict[int, list[int]] = {rid: [] for rid in referral_ids}
-    on_case: dict[int, set[int]] = {rid: set() for rid in referral_ids}
-    for rid, wid, ended in (
-        Assignment.objects.filter(referral_id__in=referral_ids)
+    known: dict[tuple, list[int]] = {case: [] for case in cases}
+    on_case: dict[tuple, set[int]] = {case: set() for case in cases}
+    for rid, pid, wid, ended in (
+        Assignment.objects.filter(
+            Q(referral_id__in=referral_ids)
+            | Q(participant_id__in=participant_ids, referral__isnull=True)
+        )
         .order_by("ended_at", "-started_at")
-        .values_list("referral_id", "worker_id", "ended_at")
+        .values_list("referral_id", "participant_id", "worker_id", "ended_at")
     ):
+        case = ("referral", rid) if rid else ("participant", pid)
         if ended is None:
-            on_case[rid].add(wid)
-        if wid in workers and wid not in known[rid]:
+            on_case[case].add(wid)
+        if wid in workers and wid not in known[case]:
             if ended is None:  # on the case now: the first choice
-                known[rid].insert(0, wid)
+                known[case].insert(0, wid)
             else:
-                known[rid].append(wid)
+                known[case].append(wid)
     # Distinct pairs, unsorted: a worker's notes can be tens of thousands of rows.
-    for rid, wid in (
-        WeeklyNote.objects.filter(participant__referral_id__in=referral_ids)
+    for rid, pid, wid in (
+        WeeklyNote.objects.filter(
+            Q(participant__referral_id__in=referral_ids) | Q(participant_id__in=participant_ids)
+        )
         .order_by()
-        .values_list("participant__referral_id", "author_id")
+        .values_list("participant__referral_id", "participant_id", "author_id")
         .distinct()
     ):
-        if wid in workers and wid not in known[rid]:
-            known[rid].append(wid)
+        case = ("referral", rid) if rid else ("participant", pid)
+        if wid in workers and case in known and wid not in known[case]:
+            known[case].append(wid)
     suggestions = {}
     for a in assignments:
-        names = known[a.referral_id]
+        names = known[a.case]
         if not names:
             continue
         successor, second = names[0], None
-        if successor in on_case[a.referral_id]:
-            second = next((w for w in names[1:] if w not in on_case[a.referral_id]), None)
+        if successor in on_case[a.case]:
+            second = next((w for w in names[1:] if w not in on_case[a.case]), None)
         suggestions[a.pk] = (successor, second)
     return suggestions
 

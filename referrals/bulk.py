@@ -174,6 +174,8 @@ def participants_create_bulk(*, rows: list[Admission], actor: User) -> list[Part
     participants = [
         Participant(
             referral=referral,
+            date_of_birth=referral.date_of_birth,
+            gender_identity=referral.gender_identity,
             youth_id=youth_id_format(year, number),
             youth_id_year=year,
             youth_id_number=number,
@@ -247,6 +249,67 @@ def participants_create_bulk(*, rows: list[Admission], actor: User) -> list[Part
     Consent.objects.bulk_create(consents, batch_size=BATCH_SIZE)
     YouthProtectionReport.objects.bulk_create(reports, batch_size=BATCH_SIZE)
 
+    ids = [p.pk for p in participants]
+    for start in range(0, len(ids), SYNC_CHUNK):
+        permissions.sync_permissions(ids[start : start + SYNC_CHUNK])
+    return participants
+
+
+@dataclass
+class ImportedParticipant:
+    """A participant known only from a worker's legacy workbook: no referral, no screening and
+    no consent are made up; the coordinator confirms the consent later."""
+
+    youth_id: str
+    youth_id_year: int
+    youth_id_number: int
+    date_of_birth: datetime.date
+    gender_identity: str
+    admitted_on: datetime.date  # the first day of the entry month the workbook gives
+    primary: User
+
+
+@transaction.atomic
+def participants_import_bulk(*, rows: list[ImportedParticipant], actor: User) -> list[Participant]:
+    """Participants brought in from a legacy workbook, with their worker assigned (no referral)
+    and the derived permissions, marked as imported. A fixed number of queries."""
+    if not rows:
+        return []
+    today = timezone.localdate()
+    for index, row in enumerate(rows):
+        if row.admitted_on > today or row.date_of_birth > today:
+            raise ValidationError(f"row {index}: date in the future")
+    now = timezone.now()
+    participants = [
+        Participant(
+            referral=None,
+            date_of_birth=row.date_of_birth,
+            gender_identity=row.gender_identity,
+            youth_id=row.youth_id,
+            youth_id_year=row.youth_id_year,
+            youth_id_number=row.youth_id_number,
+            admitted_on=row.admitted_on,
+            admitted_by=actor,
+            created_at=_at(row.admitted_on),
+            imported_at=now,
+        )
+        for row in rows
+    ]
+    Participant.objects.bulk_create(participants, batch_size=BATCH_SIZE)
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                referral=None,
+                participant=participant,
+                worker=row.primary,
+                role=AssignmentRole.PRIMARY,
+                assigned_by=actor,
+                started_at=participant.created_at,
+            )
+            for participant, row in zip(participants, rows, strict=True)
+        ],
+        batch_size=BATCH_SIZE,
+    )
     ids = [p.pk for p in participants]
     for start in range(0, len(ids), SYNC_CHUNK):
         permissions.sync_permissions(ids[start : start + SYNC_CHUNK])

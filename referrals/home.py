@@ -26,3 +26,17 @@ def coordinator_tallies(user: User) -> list[Tally]:
             True,
         ),
     ]
+
+
+# A panel lists at most this many; the rest are counted.
+IMPORTED_SHOWN = 20
+
+
+def imported_panel(user: User) -> dict | None:
+    """Participants imported from a workbook, their consent to be confirmed (until it is)."""
+    waiting = selectors.imported_to_confirm(user)
+    shown = list(waiting[: IMPORTED_SHOWN + 1])
+    if not shown:
+        return None
+    more = waiting.count() - IMPORTED_SHOWN if len(shown) > IMPORTED_SHOWN else 0
+    return {"participants": shown[:IMPORTED_SHOWN], "more": more}

@@ -300,10 +300,19 @@ class YouthIdCounter(models.Model):
 
 
 class Participant(models.Model):
-    """An admitted candidate. Every read goes through referrals.access (object permissions)."""
+    """An admitted candidate. Every read goes through referrals.access (object permissions).
+
+    The identity the program needs for its figures (date of birth, gender) is copied from the
+    referral at admission and lives here, so a participant brought in from a legacy workbook,
+    who never had a referral, is a participant like any other."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    referral = models.OneToOneField(Referral, on_delete=models.PROTECT, related_name="participant")
+    # None for a participant imported from a legacy workbook (no referral ever existed).
+    referral = models.OneToOneField(
+        Referral, on_delete=models.PROTECT, related_name="participant", null=True, blank=True
+    )
+    date_of_birth = models.DateField(_("date of birth"))
+    gender_identity = models.CharField(_("gender identity"), max_length=100, blank=True)
     youth_id = models.CharField(_("youth ID"), max_length=12, unique=True)
     youth_id_year = models.PositiveIntegerField()
     youth_id_number = models.PositiveIntegerField()
@@ -317,6 +326,18 @@ class Participant(models.Model):
     )
     program_consent_withdrawn = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Brought in from a worker's legacy workbook: the consents it never held are to be confirmed
+    # by the coordinator (nothing is invented); the marker stays until then.
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consent_confirmed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consent_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("participant")
@@ -328,9 +349,25 @@ class Participant(models.Model):
                 fields=["youth_id_year", "youth_id_number"], name="participant_youth_id_unique"
             ),
         ]
+        indexes = [
+            models.Index(
+                fields=["imported_at"],
+                condition=Q(imported_at__isnull=False, consent_confirmed_at__isnull=True),
+                name="participant_import_unconfirmed",
+            ),
+        ]
 
     def __str__(self):
         return self.youth_id
+
+    @property
+    def display_name(self) -> str:
+        """The name from the referral; an imported participant has none (youth ID only)."""
+        return self.referral.display_name if self.referral_id else ""
+
+    @property
+    def consent_to_confirm(self) -> bool:
+        return self.imported_at is not None and self.consent_confirmed_at is None
 
 
 class ParticipantUserObjectPermission(UserObjectPermissionBase):
@@ -352,9 +389,12 @@ class Assignment(models.Model):
     """A youth worker assigned to a candidate, from screening on, before the initial meeting
     (DOMAIN.md: the referrer is told who the worker is before any meeting). The row belongs to
     the referral; at admission it is linked to the participant as well, so the history carries
-    over. A participant's assignments are those with `participant` set."""
+    over. A participant's assignments are those with `participant` set. A participant imported
+    without a referral has assignments with `participant` only."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="assignments")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="assignments", null=True, blank=True
+    )
     participant = models.ForeignKey(
         Participant,
         on_delete=models.CASCADE,
@@ -392,6 +432,21 @@ class Assignment(models.Model):
                 condition=Q(ended_at__isnull=True),
                 name="assignment_worker_once_per_referral",
             ),
+            # The same rules for a participant who has no referral (imported).
+            models.UniqueConstraint(
+                fields=["participant", "role"],
+                condition=Q(ended_at__isnull=True, referral__isnull=True),
+                name="assignment_one_active_per_role_no_referral",
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "worker"],
+                condition=Q(ended_at__isnull=True, referral__isnull=True),
+                name="assignment_worker_once_no_referral",
+            ),
+            models.CheckConstraint(
+                condition=Q(referral__isnull=False) | Q(participant__isnull=False),
+                name="assignment_has_a_case",
+            ),
         ]
         indexes = [models.Index(fields=["worker", "ended_at"], name="assignment_worker_active")]
 
@@ -403,6 +458,18 @@ class Assignment(models.Model):
         """A stable, opaque key for forms: the participant's public id once admitted, else the
         referral's (needs both relations loaded)."""
         return (self.participant or self.referral).public_id.hex
+
+    @property
+    def case(self) -> tuple[str, int]:
+        """Which case the row belongs to: the referral's (candidates and participants admitted
+        from a referral) or the participant's (imported, no referral)."""
+        if self.referral_id:
+            return ("referral", self.referral_id)
+        return ("participant", self.participant_id)
+
+    @property
+    def display_name(self) -> str:
+        return self.referral.display_name if self.referral_id else ""
 
 
 def consent_scan_path(instance, filename):

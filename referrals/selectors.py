@@ -191,6 +191,7 @@ def participant_file_queryset() -> QuerySet[Participant]:
         "referral__referrer_organisation",
         "referral__screening",
         "admitted_by",
+        "consent_confirmed_by",
         "followup",
     ).prefetch_related(
         Prefetch(
@@ -210,6 +211,8 @@ def participant_file_queryset() -> QuerySet[Participant]:
         # above; the file shows them, the follow-up pages change them).
         "referral__handover_items__handover__departing",
         "referral__handover_items__successor",
+        "handover_items__handover__departing",
+        "handover_items__successor",
         "safety_plans__author",
         "needs_evaluations",
         "life_plan_goals",
@@ -394,4 +397,15 @@ def recruiters_to_assess() -> QuerySet[Referral]:
         Referral.objects.filter(status__in=OPEN_STATUSES, screening__recruits_others=True)
         .exclude(Exists(assessed))
         .order_by("created_at", "pk")
+    )
+
+
+def imported_to_confirm(user: User) -> QuerySet[Participant]:
+    """Participants brought in from a legacy workbook whose consent the coordinator has not yet
+    confirmed, among those this person may see (youth IDs only on the page)."""
+    return (
+        access.participants_visible_to(user)
+        .filter(imported_at__isnull=False, consent_confirmed_at__isnull=True)
+        .only("public_id", "youth_id", "imported_at")
+        .order_by("youth_id_year", "youth_id_number")
     )

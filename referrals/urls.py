@@ -46,6 +46,11 @@ urlpatterns = [
     ),
     path("participants/<uuid:public_id>/dyp/", views.youth_protection, name="youth_protection"),
     path(
+        "participants/<uuid:public_id>/confirm-consent/",
+        views.imported_consent_confirm,
+        name="imported_consent_confirm",
+    ),
+    path(
         "participants/<uuid:public_id>/identity/",
         views.participant_identity,
         name="participant_identity",

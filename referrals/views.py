@@ -1,6 +1,7 @@
 """Referral and participant pages. Thin: a form, one service (through `submit`) or selector, a
 template. Referral pages are the coordinator's; participant pages go through referrals.access."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -286,7 +287,7 @@ def participant_detail(request, public_id):
         view_name="participant_detail",
         queryset=selectors.participant_file_queryset(),
     )
-    age = age_on(participant.referral.date_of_birth, timezone.localdate())
+    age = age_on(participant.date_of_birth, timezone.localdate())
     return render(
         request,
         "referrals/participant_detail.html",
@@ -300,7 +301,11 @@ def participant_detail(request, public_id):
             **selectors.consents_by_kind(participant),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
-            "handover_items": participant.referral.handover_items.all(),
+            "handover_items": (
+                participant.referral.handover_items.all()
+                if participant.referral_id
+                else participant.handover_items.all()
+            ),
             "today": timezone.localdate(),
             **selectors.plans_on_file(participant),
         },
@@ -312,6 +317,8 @@ def participant_identity(request, public_id):
         request.user, public_id, write=True, view_name="participant_identity"
     )
     referral = participant.referral
+    if referral is None:  # imported: no referral holds contacts to update
+        raise Http404
     form = IdentityForm(post_data(request), instance=selectors.fresh_referral(referral))
     if submit(
         request, form, services.referral_update_identity, referral=referral, actor=request.user
@@ -426,6 +433,27 @@ def consent_withdraw(request, public_id, consent_id):
     title = _("Withdraw: %(kind)s") % {"kind": consent.get_kind_display()}
     context = {"participant": participant, "form": form, "consent": consent, "title": title}
     return render(request, "referrals/participant_step.html", context)
+
+
+@for_roles("referrals:participant_list")
+def imported_consent_confirm(request, public_id):
+    """The coordinator confirms the consent of a participant imported from a workbook (POST)."""
+    if request.method != "POST":
+        raise Http404
+    participant = access.get_participant_for_user(
+        request.user, public_id, write=True, view_name="imported_consent_confirm"
+    )
+    done = submit(
+        request, forms.Form(request.POST), services.imported_consent_confirm,
+        participant=participant, actor=request.user,
+    )  # fmt: skip
+    if done:
+        messages.success(request, _("Consent confirmed for %(id)s.") % {"id": participant.youth_id})
+    else:
+        messages.error(request, " ".join(done.error.messages) if done.error else _("Not saved."))
+    if request.POST.get("next") == "home":
+        return redirect("home")
+    return redirect("referrals:participant_detail", public_id=participant.public_id)
 
 
 def youth_protection(request, public_id):

@@ -438,15 +438,13 @@ def _age_gender_parts(scope: Scope) -> tuple[dict, dict]:
         output_field=IntegerField(),
     )
     annotations = {
-        "g": Lower(Trim("referral__gender_identity")),
+        "g": Lower(Trim("gender_identity")),
         "am": ExtractMonth("admitted_on"),
         "ad": ExtractDay("admitted_on"),
-        "bm": ExtractMonth("referral__date_of_birth"),
-        "bd": ExtractDay("referral__date_of_birth"),
+        "bm": ExtractMonth("date_of_birth"),
+        "bd": ExtractDay("date_of_birth"),
         "gk": gender_case,
-        "age": ExtractYear("admitted_on")
-        - ExtractYear("referral__date_of_birth")
-        - before_birthday,
+        "age": ExtractYear("admitted_on") - ExtractYear("date_of_birth") - before_birthday,
     }
     admitted = Q(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
     bands = [Q(age__gte=lo, age__lte=hi) for lo, hi in AGE_BANDS]

@@ -5,6 +5,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -92,12 +93,16 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
         people_with_role(Role.YOUTH_WORKER).exclude(pk=departing.pk).values_list("pk", flat=True)
     )
     # The pairs as they stand, per case (a candidate's referral, or an admitted participant's).
-    referral_ids = [choice.assignment.referral_id for choice in items]
-    current: dict[int, dict] = {rid: {} for rid in referral_ids}
+    # A participant imported without a referral is a case of its own.
+    current: dict[tuple, dict] = {choice.assignment.case: {} for choice in items}
+    referral_ids = [c[1] for c in current if c[0] == "referral"]
+    participant_ids = [c[1] for c in current if c[0] == "participant"]
     for a in Assignment.objects.filter(
-        referral_id__in=referral_ids, ended_at__isnull=True
+        Q(referral_id__in=referral_ids)
+        | Q(participant_id__in=participant_ids, referral__isnull=True),
+        ended_at__isnull=True,
     ).select_related("worker"):
-        current[a.referral_id][a.role] = a.worker
+        current[a.case][a.role] = a.worker
     errors: dict = {}
     pairs = []
     for choice in items:
@@ -114,7 +119,7 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
             )
         if not choice.summary.strip():
             errors[f"summary_{key}"] = _("A transition summary is required.")
-        pairs.append(_pair_after(current[choice.assignment.referral_id], choice, errors, key))
+        pairs.append(_pair_after(current[choice.assignment.case], choice, errors, key))
     if errors:
         raise ValidationError(errors)
     handover = Handover.objects.create(departing=departing, performed_by=actor)
@@ -123,8 +128,13 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
     received = []
     for choice, (primary, second) in zip(items, pairs, strict=True):
         assignment = choice.assignment
+        case = (
+            {"referral": assignment.referral}
+            if assignment.referral_id
+            else {"participant": assignment.participant}
+        )
         assignment_set(
-            referral=assignment.referral,
+            **case,
             actor=actor,
             primary=primary,
             second=second,

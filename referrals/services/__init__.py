@@ -11,6 +11,7 @@ from referrals.services.consents import (
     sharing_set,
     youth_protection_record,
 )
+from referrals.services.imported import imported_consent_confirm
 from referrals.services.intake import (
     initial_meeting_record,
     recruiter_risk_assessment_record,
@@ -27,6 +28,7 @@ __all__ = [
     "consent_create",
     "consent_record",
     "consent_withdraw",
+    "imported_consent_confirm",
     "initial_meeting_record",
     "participant_admit",
     "recruiter_risk_assessment_record",

@@ -85,6 +85,8 @@ def participant_admit(
     number, youth_id = youth_id_allocate(admitted_on.year)
     participant = Participant(
         referral=referral,
+        date_of_birth=referral.date_of_birth,
+        gender_identity=referral.gender_identity,
         youth_id=youth_id,
         youth_id_year=admitted_on.year,
         youth_id_number=number,

@@ -49,11 +49,17 @@ def _notify_assigned(
     )
 
 
-def _case_referral(referral: Referral | None, participant: Participant | None) -> Referral:
+def _case(
+    referral: Referral | None, participant: Participant | None
+) -> tuple[Referral | None, Participant | None]:
+    """The case's referral (locked) and participant. A participant imported without a referral
+    is a case of its own: its participant row is locked instead."""
     if (referral is None) == (participant is None):
         raise TypeError("give the referral or the participant, not both")
+    if referral is None and participant.referral_id is None:
+        # Locked: two assignments of the same case are made one after the other.
+        return None, Participant.objects.select_for_update().get(pk=participant.pk)
     referral_id = referral.pk if referral is not None else participant.referral_id
-    # Locked: two assignments of the same case are made one after the other.
     referral = Referral.objects.select_for_update().get(pk=referral_id)
     if referral.status in CLOSED_STATUSES:
         raise ValidationError(
@@ -62,7 +68,7 @@ def _case_referral(referral: Referral | None, participant: Participant | None) -
         )
     if referral.status == ReferralStatus.NEW:
         raise ValidationError(_("Record the screening before assigning a worker."))
-    return referral
+    return referral, Participant.objects.filter(referral=referral).first()
 
 
 @transaction.atomic
@@ -86,16 +92,16 @@ def assignment_set(
     Newly assigned workers get a notice (a handover sends its own instead). The referrer is
     told the new primary worker's name and contact, nothing of the case."""
     require_coordinator(actor)
-    referral = _case_referral(referral, participant)
+    referral, participant = _case(referral, participant)
     if second is not None and second.pk == primary.pk:
         raise ValidationError({"second": _("The second worker must be a different person.")})
     _check_worker(primary, "primary")
     if second is not None:
         _check_worker(second, "second")
-    participant = Participant.objects.filter(referral=referral).first()
     now = timezone.now()
     wanted = {AssignmentRole.PRIMARY: primary, AssignmentRole.SECOND: second}
-    active = {a.role: a for a in referral.assignments.filter(ended_at__isnull=True)}
+    rows = referral.assignments if referral is not None else participant.assignments
+    active = {a.role: a for a in rows.filter(ended_at__isnull=True)}
     # End what changes first: the same worker may move from second to primary.
     for role, assignment in active.items():
         if wanted.get(role) is None or wanted[role].pk != assignment.worker_id:
@@ -123,7 +129,12 @@ def assignment_set(
     if notify_workers:
         _notify_assigned(created, participant, actor)
     new_primary = next((a for a in created if a.role == AssignmentRole.PRIMARY), None)
-    if notify_referrer and new_primary is not None and referral.referrer_email:
+    if (
+        notify_referrer
+        and new_primary is not None
+        and referral is not None
+        and referral.referrer_email
+    ):
         transaction.on_commit(lambda: notify_referrer_of_assignment.delay(new_primary.pk))
     return created
 

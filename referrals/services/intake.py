@@ -99,6 +99,11 @@ def referral_update_identity(*, referral: Referral, actor: User, **data) -> Refe
     referral.search_text = referral_search_text(referral)
     referral.full_clean()
     referral.save()
+    if participant is not None:
+        # The participant carries its own copy of the identity the figures read.
+        participant.date_of_birth = referral.date_of_birth
+        participant.gender_identity = referral.gender_identity
+        participant.save(update_fields=["date_of_birth", "gender_identity"])
     return referral
 
 

@@ -237,7 +237,7 @@ def prepare(spec: ExportSpec, summary: Summary):
                 {
                     "gender": gender_code(gender),
                     "age_at_entry": age_on(born, admitted_on),
-                    "region": region_code(area),
+                    "region": region_code(area or ""),
                     "referring_sector": referring,
                     "entry": f"{admitted_on:%Y-%m}",
                 },
