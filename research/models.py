@@ -127,3 +127,63 @@ class ExportEvent(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.export_id}"
+
+
+# --- Legacy workbook import (issue 14) ----------------------------------------------------------
+
+
+class LegacyImportStatus(models.TextChoices):
+    PREVIEWING = "previewing", _("Being checked")
+    PREVIEWED = "previewed", _("Checked: waiting for confirmation")
+    IMPORTING = "importing", _("Being imported")
+    DONE = "done", _("Imported")
+    REFUSED = "refused", _("Not imported")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired without confirmation")
+
+
+LEGACY_RUNNING = [LegacyImportStatus.PREVIEWING, LegacyImportStatus.IMPORTING]
+
+
+class LegacyImport(models.Model):
+    """A worker's progress-notes workbook the coordinator brought in from the browser: uploaded
+    to private storage, checked (a dry run: the preview), then imported on confirmation. The
+    file is deleted once imported, refused, or expired; this row keeps counts and the problems
+    found (sheet, cell, reason: no participant data beyond youth IDs)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    worker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("youth worker"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    update = models.BooleanField(_("replace the notes that differ"), default=False)
+    skip_bad_rows = models.BooleanField(_("skip the rows that cannot be imported"), default=False)
+    status = models.CharField(
+        max_length=12, choices=LegacyImportStatus.choices, default=LegacyImportStatus.PREVIEWING
+    )
+    file_name = models.CharField(max_length=200, blank=True, editable=False)
+    file_size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    preview = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    # The exception's class name only: a message could carry data.
+    error = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in LegacyImportStatus]),
+                name="legacy_import_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"legacy import #{self.pk} ({self.status})"

@@ -2,6 +2,7 @@ from django.urls import path
 
 from research import views
 from research.export import views as export_views
+from research.legacy import views as legacy_views
 
 app_name = "research"
 
@@ -21,4 +22,11 @@ urlpatterns = [
         name="export_download",
     ),
     path("research/exports/register/", export_views.export_register, name="export_register"),
+    path("research/import/", legacy_views.legacy_import, name="legacy_import"),
+    path("research/import/<uuid:public_id>/", legacy_views.legacy_status, name="legacy_status"),
+    path(
+        "research/import/<uuid:public_id>/progress/",
+        legacy_views.legacy_progress,
+        name="legacy_progress",
+    ),
 ]

@@ -163,6 +163,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "admin:index": frozenset({Role.ADMINISTRATOR}),
     "research:export_request": frozenset({Role.RESEARCHER, Role.COORDINATOR}),
     "research:export_register": frozenset({Role.COORDINATOR}),
+    "research:legacy_import": frozenset({Role.COORDINATOR}),
 }
 
 # Navigation links, in order: (label, url name, group). A link shows only to those who may open
@@ -182,6 +183,7 @@ NAV_LINKS = [
     (_("Roles to confirm"), "role_grants", MORE),
     (_("Research export"), "research:export_request", MORE),
     (_("Export register"), "research:export_register", MORE),
+    (_("Import progress-notes workbooks"), "research:legacy_import", MORE),
     (_("Refer a candidate"), "referrals:referral_submit", MORE),
     (_("My referrals"), "referrals:my_referrals", MORE),
     (_("Notifications"), "followups:notifications", NOTICES),

@@ -449,6 +449,12 @@ CELERY_BEAT_SCHEDULE["research-export-purge"] = {
     "task": "research.tasks.research_exports_purge",
     "schedule": 15 * 60,
 }
+# An uploaded legacy workbook not confirmed within this many hours is deleted.
+SPHERES_LEGACY_IMPORT_HOURS = _int("SPHERES_LEGACY_IMPORT_HOURS", 24)
+CELERY_BEAT_SCHEDULE["legacy-import-purge"] = {
+    "task": "research.tasks.legacy_imports_purge",
+    "schedule": 15 * 60,
+}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- Admin and audit ---------------------------------------------------------------------------

@@ -1,0 +1,176 @@
+"""The coordinator's page around the import service: the upload kept on private storage, the
+preview (a dry run) and the import itself run by Celery, progress in the cache, the file deleted
+once imported, refused or expired."""
+
+import datetime
+import logging
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from referrals.access import is_active_youth_worker, is_coordinator
+from research.legacy import workbook
+from research.legacy.services import workbook_import
+from research.models import LegacyImport, LegacyImportStatus
+from spheres.models import User
+
+logger = logging.getLogger(__name__)
+
+
+def upload_dir() -> Path:
+    return Path(settings.PRIVATE_STORAGE_ROOT) / "legacy-imports"
+
+
+def upload_path(legacy: LegacyImport) -> Path:
+    return upload_dir() / legacy.file_name
+
+
+def progress_key(legacy: LegacyImport) -> str:
+    return f"legacy-import:{legacy.public_id}"
+
+
+def progress_of(legacy: LegacyImport) -> dict:
+    return cache.get(progress_key(legacy)) or {"done": 0, "total": 0}
+
+
+def _progress(legacy: LegacyImport):
+    def report(done: int, total: int) -> None:
+        cache.set(progress_key(legacy), {"done": done, "total": total}, 3600)
+
+    return report
+
+
+@transaction.atomic
+def legacy_upload(
+    *, actor: User, upload, worker: User, update: bool = False, skip_bad_rows: bool = False
+) -> LegacyImport:
+    """Keep the uploaded workbook privately (0600, an opaque name) and queue its preview."""
+    if not is_coordinator(actor):
+        raise PermissionDenied
+    if upload.size > workbook.MAX_BYTES:
+        raise ValidationError(
+            {
+                "workbook": _("The file is larger than %(mb)s MB.")
+                % {"mb": workbook.MAX_BYTES // (1024 * 1024)}
+            }
+        )
+    if not is_active_youth_worker(worker):
+        raise ValidationError({"worker": _("Choose an active youth worker.")})
+    legacy = LegacyImport(
+        requested_by=actor,
+        worker=worker,
+        update=update,
+        skip_bad_rows=skip_bad_rows,
+        file_size=upload.size,
+        expires_at=timezone.now() + datetime.timedelta(hours=settings.SPHERES_LEGACY_IMPORT_HOURS),
+    )
+    legacy.file_name = f"{legacy.public_id.hex}.xlsx"
+    folder = upload_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    target = upload_path(legacy)
+    descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    legacy.save()
+    from research.tasks import legacy_import_preview
+
+    language = translation.get_language()
+    transaction.on_commit(lambda: legacy_import_preview.delay(legacy.pk, language))
+    return legacy
+
+
+def _finish(legacy: LegacyImport, status: str, *, keep_file: bool) -> None:
+    legacy.status = status
+    legacy.finished_at = timezone.now()
+    legacy.save(update_fields=["status", "finished_at", "preview", "result", "error"])
+    if not keep_file:
+        upload_path(legacy).unlink(missing_ok=True)
+
+
+def _run(legacy: LegacyImport, *, dry_run: bool) -> dict:
+    return workbook_import(
+        path=upload_path(legacy),
+        worker=legacy.worker,
+        actor=legacy.requested_by,
+        dry_run=dry_run,
+        update=legacy.update,
+        skip_bad_rows=legacy.skip_bad_rows,
+        progress=_progress(legacy),
+    ).as_dict()
+
+
+def legacy_preview_run(*, legacy_id: int) -> None:
+    """The dry run behind the preview (Celery): what would be created, updated, skipped, and
+    every problem with its sheet and cell. A workbook with problems ends here, file deleted."""
+    legacy = LegacyImport.objects.select_related("worker", "requested_by").get(pk=legacy_id)
+    if legacy.status != LegacyImportStatus.PREVIEWING:
+        return
+    try:
+        legacy.preview = _run(legacy, dry_run=True)
+    except Exception as exc:
+        legacy.error = type(exc).__name__
+        logger.exception("legacy import %s: preview failed", legacy.pk)
+        _finish(legacy, LegacyImportStatus.FAILED, keep_file=False)
+        return
+    refused = bool(legacy.preview["problems"])
+    status = LegacyImportStatus.REFUSED if refused else LegacyImportStatus.PREVIEWED
+    _finish(legacy, status, keep_file=not refused)
+
+
+@transaction.atomic
+def legacy_confirm(*, legacy: LegacyImport, actor: User) -> LegacyImport:
+    """The coordinator confirms what the preview showed: the import is queued."""
+    if not is_coordinator(actor) or legacy.requested_by_id != actor.pk:
+        raise PermissionDenied
+    legacy = LegacyImport.objects.select_for_update().get(pk=legacy.pk)
+    if legacy.status != LegacyImportStatus.PREVIEWED or legacy.expires_at <= timezone.now():
+        raise ValidationError(_("This workbook cannot be imported any more: upload it again."))
+    legacy.status = LegacyImportStatus.IMPORTING
+    legacy.save(update_fields=["status"])
+    cache.delete(progress_key(legacy))
+    from research.tasks import legacy_import_run
+
+    language = translation.get_language()
+    transaction.on_commit(lambda: legacy_import_run.delay(legacy.pk, language))
+    return legacy
+
+
+def legacy_import_execute(*, legacy_id: int) -> None:
+    """The import itself (Celery), one transaction; the file is deleted whatever happens."""
+    legacy = LegacyImport.objects.select_related("worker", "requested_by").get(pk=legacy_id)
+    if legacy.status != LegacyImportStatus.IMPORTING:
+        return
+    try:
+        legacy.result = _run(legacy, dry_run=False)
+    except Exception as exc:
+        legacy.error = type(exc).__name__
+        logger.exception("legacy import %s: import failed", legacy.pk)
+        _finish(legacy, LegacyImportStatus.FAILED, keep_file=False)
+        return
+    saved = legacy.result["saved"]
+    _finish(
+        legacy,
+        LegacyImportStatus.DONE if saved else LegacyImportStatus.REFUSED,
+        keep_file=False,
+    )
+
+
+def legacy_imports_purge() -> int:
+    """Uploads never confirmed are deleted once expired (Celery beat)."""
+    expired = 0
+    for legacy in LegacyImport.objects.filter(
+        status=LegacyImportStatus.PREVIEWED, expires_at__lte=timezone.now()
+    ):
+        legacy.status = LegacyImportStatus.EXPIRED
+        legacy.finished_at = timezone.now()
+        legacy.save(update_fields=["status", "finished_at"])
+        upload_path(legacy).unlink(missing_ok=True)
+        expired += 1
+    return expired
