@@ -131,7 +131,9 @@ def generated_weeks(start: datetime.date, count: int, rng: random.Random) -> lis
     return rows
 
 
-def large_workbook(path, *, sheets: int = 60, weeks: int = 150, seed: int = 14) -> int:
+def large_workbook(
+    path, *, sheets: int = 60, weeks: int = 150, seed: int = 14, first_number: int = 900
+) -> int:
     """The benchmark's workbook: `sheets` participants × `weeks` weeks ending last week."""
     rng = random.Random(seed)
     today = datetime.date.today()
@@ -139,7 +141,7 @@ def large_workbook(path, *, sheets: int = 60, weeks: int = 150, seed: int = 14) 
     specs = [
         SheetSpec(
             name="J" if n == 0 else f"J{n + 1}",
-            youth_id=f"#{start.year}-{900 + n}",
+            youth_id=f"#{start.year}-{first_number + n}",
             entry=start.replace(day=1),
             date_of_birth=datetime.date(2002, 1 + n % 12, 1 + n % 28),
             times=[("Oui", start + datetime.timedelta(days=30), "Jaune")],

@@ -1,14 +1,14 @@
 """The coordinator's page around the import service: the upload kept on private storage, the
-preview (a dry run) and the import itself run by Celery, progress in the cache, the file deleted
-once imported, refused or expired."""
+preview (a dry run) and the import itself run by Celery, progress written beside the upload,
+the file deleted once imported, refused or expired."""
 
 import datetime
+import json
 import logging
 import os
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from referrals.access import is_active_youth_worker, is_coordinator
 from research.legacy import workbook
 from research.legacy.services import workbook_import
-from research.models import LegacyImport, LegacyImportStatus
+from research.models import LEGACY_RUNNING, LegacyImport, LegacyImportStatus
 from spheres.models import User
 
 logger = logging.getLogger(__name__)
@@ -31,17 +31,30 @@ def upload_path(legacy: LegacyImport) -> Path:
     return upload_dir() / legacy.file_name
 
 
-def progress_key(legacy: LegacyImport) -> str:
-    return f"legacy-import:{legacy.public_id}"
+def progress_path(legacy: LegacyImport) -> Path:
+    # Beside the upload, not in the database or a database cache: the import's transaction
+    # (rolled back in a dry run) must not hide or undo it.
+    return upload_dir() / f"{legacy.public_id.hex}.progress"
 
 
 def progress_of(legacy: LegacyImport) -> dict:
-    return cache.get(progress_key(legacy)) or {"done": 0, "total": 0}
+    """Sheets done and in all: from the running job, or from its report once finished."""
+    if legacy.status not in LEGACY_RUNNING:
+        sheets = len((legacy.result or legacy.preview).get("sheets", []))
+        return {"done": sheets, "total": sheets}
+    try:
+        return json.loads(progress_path(legacy).read_text())
+    except (OSError, ValueError):
+        return {"done": 0, "total": 0}
 
 
 def _progress(legacy: LegacyImport):
+    path = progress_path(legacy)
+
     def report(done: int, total: int) -> None:
-        cache.set(progress_key(legacy), {"done": done, "total": total}, 3600)
+        part = path.with_suffix(".part")
+        part.write_text(json.dumps({"done": done, "total": total}))
+        os.replace(part, path)
 
     return report
 
@@ -90,6 +103,7 @@ def _finish(legacy: LegacyImport, status: str, *, keep_file: bool) -> None:
     legacy.status = status
     legacy.finished_at = timezone.now()
     legacy.save(update_fields=["status", "finished_at", "preview", "result", "error"])
+    progress_path(legacy).unlink(missing_ok=True)
     if not keep_file:
         upload_path(legacy).unlink(missing_ok=True)
 
@@ -134,7 +148,6 @@ def legacy_confirm(*, legacy: LegacyImport, actor: User) -> LegacyImport:
         raise ValidationError(_("This workbook cannot be imported any more: upload it again."))
     legacy.status = LegacyImportStatus.IMPORTING
     legacy.save(update_fields=["status"])
-    cache.delete(progress_key(legacy))
     from research.tasks import legacy_import_run
 
     language = translation.get_language()
