@@ -288,6 +288,7 @@ def participant_detail(request, public_id):
         queryset=selectors.participant_file_queryset(),
     )
     age = age_on(participant.date_of_birth, timezone.localdate())
+    consents = selectors.consents_by_kind(participant)
     return render(
         request,
         "referrals/participant_detail.html",
@@ -298,7 +299,8 @@ def participant_detail(request, public_id):
             "is_coordinator": access.is_coordinator(request.user),
             "age": age,
             "is_minor": age < 18,
-            **selectors.consents_by_kind(participant),
+            **consents,
+            "has_program_consent": any(c.is_active for c in consents["program_consents"]),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
             "handover_items": (

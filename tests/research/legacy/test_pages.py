@@ -80,9 +80,10 @@ def test_upload_preview_confirm_then_the_file_is_gone(
     assert legacy.status == LegacyImportStatus.DONE
     assert WeeklyNote.objects.count() == 2
     assert not stored.exists()
-    assert "data-legacy-done-message" in client.get(
-        reverse("research:legacy_status", args=[legacy.public_id])
-    ).content.decode()
+    assert (
+        "data-legacy-done-message"
+        in client.get(reverse("research:legacy_status", args=[legacy.public_id])).content.decode()
+    )
 
 
 def test_a_workbook_with_problems_is_refused_with_sheet_and_cell_in_french(
