@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from followups.models import (
     NOTE_FIELDS,
@@ -102,12 +103,13 @@ def notes_create_bulk(*, rows: list[NoteRow]) -> list[WeeklyNote]:
     row refuses the whole batch, naming the row and the fields. Notes already in the database for
     the same participant and week are not touched (the unique constraint refuses them)."""
     notes = []
+    today = timezone.localdate()
     for index, row in enumerate(rows):
         unknown = set(row.data) - set(NOTE_FIELDS)
         if unknown:
             raise TypeError(f"row {index}: unknown note fields {sorted(unknown)}")
         week = monday_of(row.week)
-        errors = note_errors(row.participant.admitted_on, week, row.data)
+        errors = note_errors(row.participant.admitted_on, week, row.data, today=today)
         if errors:
             raise ValidationError(
                 {f"row {index}: {name}": messages for name, messages in errors.items()}

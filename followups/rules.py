@@ -52,10 +52,17 @@ def minutes_as_text(minutes: int) -> str:
     return f"{hours}h{rest:02d}" if hours else str(rest)
 
 
-def note_errors(admitted_on: datetime.date, week: datetime.date, data: dict) -> dict:
-    """Why this note cannot be saved as it is (empty when it can); `week` is a Monday."""
+def note_errors(
+    admitted_on: datetime.date,
+    week: datetime.date,
+    data: dict,
+    *,
+    today: datetime.date | None = None,
+) -> dict:
+    """Why this note cannot be saved as it is (empty when it can); `week` is a Monday. `today`
+    lets the bulk path read the date once for thousands of rows."""
     errors = {}
-    if week > monday_of(timezone.localdate()):
+    if week > monday_of(today or timezone.localdate()):
         errors["week"] = _("You cannot write a note for a future week.")
     elif week + datetime.timedelta(days=6) < admitted_on:
         errors["week"] = _("This week ends before the participant's admission.")

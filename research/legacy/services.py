@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from followups.bulk import ImportedParticipant, NoteRow, notes_create_bulk
@@ -283,6 +284,7 @@ def _risks(sheet, participant, summary, report, risks, new_risks, worker, update
 def _weeks(sheet: ParticipantSheet, participant, summary, report, existing, new_notes, worker,
            actor, update, skip_bad_rows) -> None:  # fmt: skip
     seen: dict[datetime.date, dict] = {}
+    today = timezone.localdate()
     for row in sheet.weeks:
         data = _comparable(row.data)
         if row.week in seen:
@@ -296,7 +298,7 @@ def _weeks(sheet: ParticipantSheet, participant, summary, report, existing, new_
                 _bad_row(problem, summary, report, skip_bad_rows)
             continue
         seen[row.week] = data
-        errors = note_errors(participant.admitted_on, row.week, row.data)
+        errors = note_errors(participant.admitted_on, row.week, row.data, today=today)
         if errors:
             for name, message in errors.items():
                 problem = Problem(sheet.name, row.cells.get(name, row.cells["week"]), str(message))

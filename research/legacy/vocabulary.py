@@ -4,6 +4,7 @@ Labels and values are compared without case, accents, punctuation at the ends or
 spaces. Each drop-down accepts the workbook's French spellings, the guide's English wording and
 the labels the system itself shows (in French and in English)."""
 
+import functools
 import re
 import unicodedata
 
@@ -18,7 +19,13 @@ def plain(text) -> str:
     """Lower case, no accents, single spaces, no colon or full stop at the ends."""
     if text is None:
         return ""
-    text = unicodedata.normalize("NFKD", str(text))
+    return _plain(text if isinstance(text, str) else str(text))
+
+
+# The same few labels and drop-down values come back on every row of a workbook.
+@functools.lru_cache(maxsize=8192)
+def _plain(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c))
     text = text.replace("\u2019", "'").replace("\u00a0", " ").lower()
     text = _SPACES.sub(" ", text).strip()
