@@ -15,7 +15,8 @@ def notify_referrer_of_assignment(assignment_id: int) -> None:
         .filter(pk=assignment_id, ended_at__isnull=True)
         .first()
     )
-    if assignment is None or not assignment.referral.referrer_email:
+    # An imported participant's assignment has no referral, hence no referrer to tell.
+    if assignment is None or assignment.referral is None or not assignment.referral.referrer_email:
         return
     referral = assignment.referral
     context = {
