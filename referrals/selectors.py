@@ -211,8 +211,6 @@ def participant_file_queryset() -> QuerySet[Participant]:
         # above; the file shows them, the follow-up pages change them).
         "referral__handover_items__handover__departing",
         "referral__handover_items__successor",
-        "handover_items__handover__departing",
-        "handover_items__successor",
         "safety_plans__author",
         "needs_evaluations",
         "life_plan_goals",

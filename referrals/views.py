@@ -303,10 +303,11 @@ def participant_detail(request, public_id):
             "has_program_consent": any(c.is_active for c in consents["program_consents"]),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
+            # An imported participant (no referral): its own items, one query.
             "handover_items": (
                 participant.referral.handover_items.all()
                 if participant.referral_id
-                else participant.handover_items.all()
+                else participant.handover_items.select_related("handover__departing", "successor")
             ),
             "today": timezone.localdate(),
             **selectors.plans_on_file(participant),
