@@ -35,7 +35,7 @@ EXCEL_EPOCH = datetime.date(1899, 12, 30)
 # The thirteen columns of the "Suivis" table, by what their title contains (first match wins:
 # "autres communications" before "autre raison" before "autres informations").
 COLUMNS = [
-    ("week", ["semaine du", "semaine", "week of", "week"]),
+    ("week", ["semaine", "week"]),
     ("meetings", ["rencontres en personne", "nombre de rencontres", "nb de rencontres",
                   "n de rencontres", "face-to-face meetings", "number of meetings"]),
     ("meetings_minutes", ["duree des rencontres", "duree", "duration"]),
@@ -417,7 +417,14 @@ def _header(values: list) -> dict[str, int] | None:
         if not key:
             continue
         for name, spellings in COLUMNS:
-            if name not in found and any(s in key for s in spellings):
+            if name in found:
+                continue
+            # The week's title starts the cell ("Résumé des activités de la semaine" is not it).
+            if (
+                key.startswith(tuple(spellings))
+                if name == "week"
+                else any(s in key for s in spellings)
+            ):
                 found[name] = col
                 break
     # The header: the week column and at least half of the others.
