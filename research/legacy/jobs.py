@@ -176,14 +176,19 @@ def legacy_import_execute(*, legacy_id: int) -> None:
 
 
 def legacy_imports_purge() -> int:
-    """Uploads never confirmed are deleted once expired (Celery beat)."""
-    expired = 0
+    """Uploads never confirmed are deleted once expired (Celery beat); a check or an import
+    still running then had its worker killed: it ends as failed (its transaction never
+    committed, so nothing was saved) and its file goes too."""
+    now = timezone.now()
+    ended = 0
     for legacy in LegacyImport.objects.filter(
-        status=LegacyImportStatus.PREVIEWED, expires_at__lte=timezone.now()
+        status__in=[LegacyImportStatus.PREVIEWED, *LEGACY_RUNNING], expires_at__lte=now
     ):
-        legacy.status = LegacyImportStatus.EXPIRED
-        legacy.finished_at = timezone.now()
+        expired = legacy.status == LegacyImportStatus.PREVIEWED
+        legacy.status = LegacyImportStatus.EXPIRED if expired else LegacyImportStatus.FAILED
+        legacy.finished_at = now
         legacy.save(update_fields=["status", "finished_at"])
         upload_path(legacy).unlink(missing_ok=True)
-        expired += 1
-    return expired
+        progress_path(legacy).unlink(missing_ok=True)
+        ended += 1
+    return ended
