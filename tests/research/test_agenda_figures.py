@@ -121,6 +121,14 @@ def test_the_steering_agenda_shows_the_figures_without_names(
             assert participant.referral.last_name not in page
 
 
+def sql(queries) -> list[str]:
+    return [
+        q["sql"][:100]
+        for q in queries
+        if "spheres_cache" not in q["sql"] and "SAVEPOINT" not in q["sql"]
+    ]
+
+
 @pytest.mark.parametrize("extra", [0, 8])
 def test_the_steering_agenda_costs_a_fixed_number_of_queries(
     extra, small_program, steering_meetings, login, personas, faker, organisations
@@ -144,6 +152,8 @@ def test_the_steering_agenda_costs_a_fixed_number_of_queries(
         assert client.get(url).status_code == 200
     with CaptureQueriesContext(connection) as cached:
         assert client.get(url).status_code == 200
-    # The figures are computed once per data version (the dashboard's fixed budget), then cached.
-    assert len(uncached) <= 32, len(uncached)
-    assert len(cached) <= 15, len(cached)
+    # The agenda page's budget (under 20) holds even when the figures are not cached yet.
+    # Queries of the embedded default's database cache are left out (production caches in
+    # Redis), as are savepoints, which are bookkeeping.
+    assert len(sql(uncached)) < 20, sql(uncached)
+    assert len(sql(cached)) < len(sql(uncached))
