@@ -1,4 +1,4 @@
-"""Workbooks laid out as workers kept them, for tests, the demo and the benchmark (generated,
+"""Workbooks laid out as workers kept them, for the tests and the benchmark (generated,
 never shipped: no binary file in the repository). Values are passed as a worker would have
 typed them, so a caller chooses every variation (text dates, 1h30, "tres satisfait"…)."""
 
