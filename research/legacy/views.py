@@ -8,9 +8,11 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from referrals.models import Participant
 from research.legacy import jobs
 from research.legacy.forms import LegacyUploadForm
 from research.models import LEGACY_RUNNING, LegacyImport
+from spheres import services as core_services
 from spheres.forms import post_data, post_files, submit
 from spheres.navigation import for_roles
 
@@ -51,10 +53,23 @@ def legacy_status(request, public_id):
     if submit(request, form, jobs.legacy_confirm, legacy=legacy, actor=request.user):
         messages.success(request, _("The import has started."))
         return redirect("research:legacy_status", public_id=legacy.public_id)
+    report = legacy.result or legacy.preview
+    # The report lists youth IDs: the files of the program it names are read-logged, as on any
+    # list page (a youth ID of a sheet not yet imported names no file).
+    youth_ids = [s["youth_id"] for s in (report or {}).get("sheets", []) if s.get("youth_id")]
+    if youth_ids:
+        core_services.read_log_record_listed(
+            user=request.user,
+            object_type="participant",
+            object_ids=Participant.objects.filter(youth_id__in=youth_ids).values_list(
+                "pk", flat=True
+            ),
+            view_name="legacy_status",
+        )
     context = {
         "legacy": legacy,
         "running": legacy.status in LEGACY_RUNNING,
-        "report": legacy.result or legacy.preview,
+        "report": report,
         "progress": jobs.progress_of(legacy),
         "form": form,
     }

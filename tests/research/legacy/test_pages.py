@@ -16,6 +16,7 @@ from followups.models import WeeklyNote
 from referrals.models import Participant
 from research.legacy import jobs
 from research.models import LegacyImport, LegacyImportStatus
+from spheres.models import ReadLogEntry
 from tests.research.legacy.conftest import FIRST_WEEK_ROW, week
 
 pytestmark = pytest.mark.django_db
@@ -84,6 +85,14 @@ def test_upload_preview_confirm_then_the_file_is_gone(
         "data-legacy-done-message"
         in client.get(reverse("research:legacy_status", args=[legacy.public_id])).content.decode()
     )
+    # The result page named the imported file: read-logged like any list (the preview named
+    # none yet — the participant did not exist).
+    imported = Participant.objects.get(youth_id="#2019-02")
+    assert list(
+        ReadLogEntry.objects.filter(user=_user, view_name="legacy_status").values_list(
+            "object_type", "object_id"
+        )
+    ) == [("participant", imported.pk)]
 
 
 def test_a_workbook_with_problems_is_refused_with_sheet_and_cell_in_french(
