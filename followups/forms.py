@@ -357,6 +357,35 @@ class GoalStatusForm(forms.Form):
     )
 
 
+class NotesExportForm(forms.Form):
+    """The coordinator's flat notes export: a period (optional) and a file format."""
+
+    since = forms.DateField(
+        label=_("From the week of"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Empty: from the first note."),
+    )
+    until = forms.DateField(
+        label=_("Up to the week of"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Empty: up to the latest note."),
+    )
+    file_format = forms.ChoiceField(
+        label=_("File"),
+        choices=[("xlsx", _("Excel workbook (.xlsx)")), ("csv", _("CSV text (.csv)"))],
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError({"until": _("The end comes before the start.")})
+        return data
+
+
 class RiskForm(forms.Form):
     time_point = forms.IntegerField(
         label=_("Time"), min_value=0, max_value=20, help_text=_("0 = admission, then 1, 2…")
