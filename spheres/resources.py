@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db.models import Prefetch, Q
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, override
 from import_export import fields, resources
@@ -146,13 +145,14 @@ class SpreadsheetResource(resources.ModelResource):
         }[outcome]
         result.add_instance_info(instance)
         result.instance = instance
-        result.diff = [escape(shown.get(c.key, "")) for c in self.COLUMNS]
+        # What the system will hold, column by column (the admin's template escapes it).
+        result.diff = [shown.get(c.key, "") for c in self.COLUMNS]
         return result
 
     def _labelled(self, error: ValidationError) -> ValidationError:
-        """Errors keyed by the column header the reader sees (service field names included)."""
+        """Errors keyed by the column header the reader sees (the services name the fields as
+        the columns' keys do)."""
         labels = {c.key: str(c.label) for c in self.COLUMNS}
-        labels.update(self.SERVICE_FIELDS)
         if not hasattr(error, "error_dict"):
             return ValidationError({NON_FIELD_ERRORS: error.messages})
         return ValidationError(
@@ -161,8 +161,6 @@ class SpreadsheetResource(resources.ModelResource):
                 for name, messages in error.message_dict.items()
             }
         )
-
-    SERVICE_FIELDS: dict[str, str] = {}
 
     def apply(self, values: dict, *, actor):
         raise NotImplementedError
@@ -248,7 +246,6 @@ def role_labels(roles) -> str:
 class MembershipResource(SpreadsheetResource):
     COLUMNS = MEMBERSHIP_COLUMNS
     REQUIRED = ("email", "organisation", "roles")
-    SERVICE_FIELDS = {"first_name": gettext_lazy("First name")}
 
     email = fields.Field(attribute="user__email", column_name="email")
     first_name = fields.Field(attribute="user__first_name", column_name="first_name")
