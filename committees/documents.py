@@ -102,7 +102,7 @@ def document_context(meeting: Meeting, user: User, doc: str) -> dict:
         "meeting": meeting,
         "agenda": document_agenda(meeting, user),
         "doc": doc,
-        "figures": figures.program_figures(meeting),
+        "figures": None if meeting.committee.is_clinical else figures.program_figures(meeting),
         "generated_at": timezone.now(),
     }
 

@@ -408,7 +408,7 @@ class Event:
         return datetime.datetime.combine(value, datetime.time.min)
 
 
-TIMELINE_TYPES = ["notes", "attempts", "status", "risk", "assignments", "consents"]
+TIMELINE_TYPES = ["notes", "attempts", "status", "risk", "plans", "assignments", "consents"]
 
 
 def timeline(participant: Participant, types: list[str] | None = None) -> list[Event]:
@@ -433,6 +433,19 @@ def timeline(participant: Participant, types: list[str] | None = None) -> list[E
             "recorded_by"
         ):
             events.append(Event(r.assessed_on, "risk", r))
+    if "plans" in types:
+        # Needs evaluations, safety-plan versions and every change of a life-plan goal
+        # (its creation included): three queries.
+        for e in NeedsEvaluation.objects.filter(participant=participant).select_related(
+            "recorded_by"
+        ):
+            events.append(Event(e.evaluated_on, "plans", e))
+        for p in SafetyPlan.objects.filter(participant=participant).select_related("author"):
+            events.append(Event(p.recorded_at, "plans", p))
+        for c in LifePlanGoalChange.objects.filter(goal__participant=participant).select_related(
+            "goal", "changed_by"
+        ):
+            events.append(Event(c.changed_on, "plans", c))
     if "assignments" in types:
         for a in Assignment.objects.filter(participant=participant).select_related(
             "worker", "assigned_by"

@@ -428,6 +428,15 @@ def handover(request):
         )
         messages.success(request, moved % {"n": len(assignments)})
         return redirect("referrals:participant_list")
+    # The page lists the departing worker's participants and candidates: a list page, logged.
+    for object_type, ids in (
+        ("participant", [a.participant_id for a in assignments if a.participant_id]),
+        ("referral", [a.referral_id for a in assignments if not a.participant_id]),
+    ):
+        if ids:
+            core_services.read_log_record_listed(
+                user=request.user, object_type=object_type, object_ids=ids, view_name="handover"
+            )
     context = {"departing": departing, "form": form, "successors": successors}
     return render(request, "followups/handover.html", context)
 

@@ -541,6 +541,22 @@ def test_the_timeline_shows_everything_and_filters_by_type(case, personas, login
     services.followup_set_status(
         participant=case, actor=worker, to_status="on_break", break_terms="Pause d'un mois."
     )
+    services.needs_evaluate(
+        participant=case, actor=worker, evaluated_on=TODAY(), stability="Logement à trouver."
+    )
+    services.safety_plan_save(
+        participant=case,
+        actor=worker,
+        text="Appeler la ligne d'urgence.",
+        reviewed_on=TODAY(),
+        next_review_on=TODAY() + datetime.timedelta(days=30),
+    )
+    goal = services.life_plan_goal_add(
+        participant=case, actor=worker, goal="Retour aux études", set_on=TODAY()
+    )
+    services.life_plan_goal_update(
+        participant=case, actor=worker, goal=goal, status="in_progress", changed_on=TODAY()
+    )
     client = login(worker)
     url = reverse("followups:timeline", args=[case.public_id])
     html = client.get(url, **EN).content.decode()
@@ -549,9 +565,17 @@ def test_the_timeline_shows_everything_and_filters_by_type(case, personas, login
         "attempts",
         "status",
         "risk",
+        "plans",
         "assignments",
         "consents",
     }
+    # Plan changes: the needs evaluation, the safety plan's revision, the goal set then moved.
+    assert data_types(html).count("plans") == 4
+    assert "Needs evaluation</strong> — Stability" in html
+    assert "Safety plan revised" in html
+    assert "Appeler la ligne" not in html  # the plan itself stays on the plans page
+    assert "New life-plan goal</strong> — Retour aux études — Open" in html
+    assert "Retour aux études — Open → In progress" in html
     assert "Culturel : visite au musée." in html and "Green (safe)" in html
     assert data_types(html).count("assignments") == 2  # the pair
     # program, its research-use clause, sharing with CCSMTL and CODIM

@@ -69,3 +69,23 @@ def test_the_notifications_log_the_files_they_named(make_participant, personas, 
     services.notifications_send(kind="inactive", items=[(worker.pk, shown.pk, 0)])
     assert login(worker).get(reverse("followups:notifications")).status_code == 200
     assert ("view", "participant", shown.pk, "notifications") in logged(worker)
+
+
+def test_the_handover_page_logs_the_files_and_candidates_it_listed(
+    make_participant, make_referral, screen, personas, login
+):
+    from referrals import services
+
+    departing, coordinator = personas["worker_enmarge"], personas["coordinator"]
+    participant = make_participant(primary="worker_enmarge", second=None)
+    candidate = make_referral()
+    screen(candidate)
+    services.assignment_set(
+        referral=candidate, actor=coordinator, primary=departing, notify_referrer=False
+    )
+    response = login(coordinator).get(reverse("followups:handover"), {"worker": departing.pk})
+    assert response.status_code == 200
+    assert sorted(logged(coordinator)) == [
+        ("view", "participant", participant.pk, "handover"),
+        ("view", "referral", candidate.pk, "handover"),
+    ]
