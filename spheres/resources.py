@@ -138,6 +138,12 @@ class SpreadsheetResource(resources.ModelResource):
                 _("You may not make this change: ask an administrator.")
             )
             return result
+        except Exception as error:  # noqa: BLE001 - reported on the row; the import rolls back
+            result.import_type = RowResult.IMPORT_TYPE_ERROR
+            result.errors.append(
+                self.get_error_result_class()(error, row=row, number=kwargs.get("row_number"))
+            )
+            return result
         result.import_type = {
             onboarding.CREATED: RowResult.IMPORT_TYPE_NEW,
             onboarding.UPDATED: RowResult.IMPORT_TYPE_UPDATE,
