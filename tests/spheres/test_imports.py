@@ -289,3 +289,34 @@ def test_the_staff_export_is_flat_and_neutralised(admin_client, personas, organi
     mine = next(r for r in rows if r[0] == person.email)
     assert mine[1] == '\'=HYPERLINK("x")'
     assert mine[3:5] == ("Recherche", "Membre de l’équipe de recherche")
+
+
+def test_a_row_refused_at_confirmation_undoes_the_whole_import(
+    admin_client, organisations, personas
+):
+    """Something changed between the preview and the confirmation: nothing is half-imported."""
+    rows = [
+        ["noa@import.test", "Noa", "T", "CCSMTL", "steering_committee", ""],
+        ["lou@import.test", "Lou", "R", "EnMarge", "researcher", ""],
+    ]
+    shown = preview(admin_client, "membership", staff(*rows))
+    assert shown.context["result"].totals["new"] == 2
+    core_services.organisation_update(
+        organisation=organisations["enmarge"],
+        name="En Marge (test)",
+        short_name="EnMarge",
+        sector=Sector.COMMUNITY,
+        is_active=False,
+    )
+    response = confirm(admin_client, "membership", shown)
+    assert response.status_code == 302
+    assert response.url == reverse("admin:spheres_membership_import")
+    assert not User.objects.filter(email__endswith="@import.test").exists()
+    page = admin_client.get(response.url)
+    assert "Rien n’a été importé" in page.content.decode()
+
+
+def test_the_import_page_lists_the_columns_in_french(admin_client):
+    html = admin_client.get(reverse("admin:spheres_membership_import")).content.decode()
+    for column in ("Adresse courriel", "Prénom", "Nom de famille", "Rôles", "Heures par semaine"):
+        assert column in html
