@@ -1,6 +1,6 @@
 """The coordinator's flat export of weekly notes: one row per participant-week, the youth ID, the
-week and each note field as the note form shows it (followups.forms.display_value). Columns are a
-django-import-export resource; the rows are written as they are read from the database:
+week and each note field as the note form shows it (followups.forms.display_formatters). Columns
+are a django-import-export resource; the rows are written as they are read from the database:
 
 - CSV: streamed (StreamingHttpResponse), one chunk of rows at a time, whatever the number;
 - Excel: XlsxWriter in constant-memory mode, into a temporary file sent once complete (memory
@@ -24,6 +24,8 @@ from followups.models import NOTE_FIELDS, WeeklyNote
 from spheres.spreadsheets import neutralise
 
 CHUNK_SIZE = 2000
+# Excel's rows per sheet; a longer export continues on a second sheet, headed again.
+MAX_ROWS = 1_048_576
 CSV, XLSX = "csv", "xlsx"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -39,12 +41,12 @@ class WeeklyNoteResource(resources.ModelResource):
         fields = ("youth_id", "week", *NOTE_FIELDS)
         export_order = ("youth_id", "week", *NOTE_FIELDS)
 
-    def get_export_headers(self, selected_fields=None):
-        return [_("Youth ID"), _("Week of"), *(str(NOTE_LABELS[f]) for f in NOTE_FIELDS)]
-
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._show = display_formatters()
+
+    def get_export_headers(self, selected_fields=None):
+        return [_("Youth ID"), _("Week of"), *(str(NOTE_LABELS[f]) for f in NOTE_FIELDS)]
 
     def dehydrate_week(self, note):
         return note.week.isoformat()
@@ -112,14 +114,26 @@ def xlsx_response(notes) -> FileResponse:
             "strings_to_urls": False,
         },
     )
-    sheet = book.add_worksheet(_("Weekly notes")[:31])
-    for index, row in enumerate(rows(notes)):
+    name = _("Weekly notes")[:28]
+    sheet, part, index = None, 1, MAX_ROWS
+    header = None
+    for row in rows(notes):
+        if header is None:
+            header = row
+            continue
+        if index >= MAX_ROWS:
+            sheet = book.add_worksheet(name if part == 1 else f"{name} {part}")
+            sheet.write_row(0, 0, header)
+            part, index = part + 1, 1
         for col, value in enumerate(row):
             if isinstance(value, str):
                 if value:
                     sheet.write_string(index, col, value)
             else:
                 sheet.write_number(index, col, value)
+        index += 1
+    if sheet is None:  # no note: the header alone
+        book.add_worksheet(name).write_row(0, 0, header)
     book.close()
     target.seek(0)
     return FileResponse(

@@ -177,3 +177,24 @@ def test_the_export_takes_the_same_queries_whatever_the_number_of_notes(
     small = queries()
     write_notes(bulk_participants(25), personas["worker_ccsmtl"])
     assert queries() == small
+
+
+def test_an_export_past_excels_row_limit_continues_on_a_second_sheet(
+    coordinator, bulk_participants, personas, monkeypatch
+):
+    from followups import exports
+
+    monkeypatch.setattr(exports, "MAX_ROWS", 3)  # two notes per sheet under the header
+    write_notes(bulk_participants(5), personas["worker_ccsmtl"])
+    response = coordinator.post(URL, {"file_format": "xlsx"})
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheets = [list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets]
+    assert [len(rows) for rows in sheets] == [3, 3, 2]
+    assert all(rows[0][0] == "ID jeune" for rows in sheets)
+
+
+def test_an_empty_export_still_has_its_header(coordinator):
+    for file_format in ("xlsx", "csv"):
+        rows = download(coordinator, file_format)
+        assert len(rows) == 1
+        assert rows[0][0] == "ID jeune"
