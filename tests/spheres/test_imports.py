@@ -320,3 +320,11 @@ def test_the_import_page_lists_the_columns_in_french(admin_client):
     html = admin_client.get(reverse("admin:spheres_membership_import")).content.decode()
     for column in ("Adresse courriel", "Prénom", "Nom de famille", "Rôles", "Heures par semaine"):
         assert column in html
+
+
+def test_a_file_too_long_for_one_request_is_refused(admin_client, organisations, monkeypatch):
+    monkeypatch.setattr("spheres.resources.MAX_IMPORT_ROWS", 2)
+    rows = [[f"p{i}@import.test", "P", "N", "CCSMTL", "researcher", ""] for i in range(3)]
+    shown = preview(admin_client, "membership", staff(*rows))
+    assert "importez-en au plus 2" in " ".join(errors_of(shown))
+    assert shown.context.get("confirm_form") is None
