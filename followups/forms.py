@@ -243,6 +243,28 @@ def display_value(name: str, value) -> str:
     return "" if value is None else str(value)
 
 
+def display_formatters() -> dict:
+    """display_value as one function per note field, the labels translated once (now, in the
+    active language) rather than once per cell: for exports of many notes."""
+
+    def choice(labels):
+        def show(value):
+            values = value if isinstance(value, list | tuple) else [value] if value else []
+            return ", ".join(labels.get(v, v) for v in values)
+
+        return show
+
+    formatters = {}
+    for name in NOTE_FIELDS:
+        if name == "meetings_minutes":
+            formatters[name] = lambda value: minutes_as_text(value or 0)
+        elif name in _CHOICES:
+            formatters[name] = choice({v: str(label) for v, label in _CHOICES[name].items()})
+        else:
+            formatters[name] = lambda value: "" if value is None else str(value)
+    return formatters
+
+
 class AttemptForm(forms.Form):
     at = forms.DateTimeField(
         label=_("Date and time"),
@@ -355,6 +377,35 @@ class GoalStatusForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+class NotesExportForm(forms.Form):
+    """The coordinator's flat notes export: a period (optional) and a file format."""
+
+    since = forms.DateField(
+        label=_("From the week of"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Empty: from the first note."),
+    )
+    until = forms.DateField(
+        label=_("Up to the week of"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("Empty: up to the latest note."),
+    )
+    file_format = forms.ChoiceField(
+        label=_("File"),
+        choices=[("xlsx", _("Excel workbook (.xlsx)")), ("csv", _("CSV text (.csv)"))],
+        initial="xlsx",
+        widget=forms.RadioSelect,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise ValidationError({"until": _("The end comes before the start.")})
+        return data
 
 
 class RiskForm(forms.Form):

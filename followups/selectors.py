@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from followups.models import (
     FAILED_OUTCOMES,
+    NOTE_FIELDS,
     AttemptOutcome,
     ContactAttempt,
     FollowUp,
@@ -681,3 +682,28 @@ def followups_active(participant_ids) -> set[int]:
             participant_id__in=list(participant_ids), status=FollowUpStatus.ACTIVE
         ).values_list("participant_id", flat=True)
     )
+
+
+# --- The coordinator's flat notes export --------------------------------------------------------
+
+
+def notes_for_export(
+    user: User, *, since: datetime.date | None = None, until: datetime.date | None = None
+) -> QuerySet[WeeklyNote]:
+    """Weekly notes one row each, of the participants this person may see (the access policy),
+    in youth-ID then week order; only the columns the export shows are read."""
+    notes = WeeklyNote.objects.filter(participant__in=access.participants_visible_to(user))
+    if since:
+        notes = notes.filter(week__gte=monday_of(since))
+    if until:
+        notes = notes.filter(week__lte=until)
+    return (
+        notes.select_related("participant")
+        .only("participant__youth_id", "week", *NOTE_FIELDS)
+        .order_by("participant__youth_id_year", "participant__youth_id_number", "week")
+    )
+
+
+def participant_ids_of(notes: QuerySet[WeeklyNote]) -> list[int]:
+    """The participants whose notes an export holds (for the read log): one query."""
+    return list(notes.order_by().values_list("participant_id", flat=True).distinct())

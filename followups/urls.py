@@ -10,6 +10,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_mark_read, name="notifications_mark_read"),
     path("handover/", views.handover, name="handover"),
+    path("follow-ups/notes/export/", views.notes_export, name="notes_export"),
     path("participants/<uuid:public_id>/note/", views.note_edit, name="note_edit"),
     path("participants/<uuid:public_id>/attempts/add/", views.attempt_add, name="attempt_add"),
     path("participants/<uuid:public_id>/missed/", views.missed_meeting, name="missed_meeting"),

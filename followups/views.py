@@ -1,6 +1,7 @@
 """Follow-up pages: caseload, weekly note, contact attempts, status, risk, timeline, handover.
 Thin: a form, one service (through `submit`) or selector, a template."""
 
+from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from followups import selectors, services
+from followups import exports, selectors, services
 from followups.forms import (
     AttemptForm,
     GoalForm,
@@ -18,6 +19,7 @@ from followups.forms import (
     HandoverForm,
     NeedsForm,
     NoteForm,
+    NotesExportForm,
     ParticipationEndForm,
     RiskForm,
     SafetyPlanForm,
@@ -31,7 +33,7 @@ from referrals import selectors as referral_selectors
 from referrals.forms import ConsentForm
 from spheres import services as core_services
 from spheres.forms import post_data, post_files, submit
-from spheres.models import Role
+from spheres.models import ReadLogEntry, Role
 from spheres.navigation import for_roles
 from spheres.querydates import date_from_query
 from spheres.selectors import person, roles_of
@@ -437,3 +439,25 @@ def handover(request):
             )
     context = {"departing": departing, "form": form, "successors": successors}
     return render(request, "followups/handover.html", context)
+
+
+@for_roles("followups:notes_export")
+@reauthentication_required(allow_get=True)
+def notes_export(request):
+    """The coordinator's flat notes export, one row per participant-week. Downloading asks for
+    the password again (as the research export does): the file holds every worker's notes. The
+    participants it holds are read-logged as exported, one row each, before it is written."""
+    form = NotesExportForm(post_data(request))
+    if request.method == "POST" and form.is_valid():
+        notes = selectors.notes_for_export(
+            request.user, since=form.cleaned_data["since"], until=form.cleaned_data["until"]
+        )
+        core_services.read_log_record_listed(
+            user=request.user,
+            object_type="participant",
+            object_ids=selectors.participant_ids_of(notes),
+            view_name="notes_export",
+            action=ReadLogEntry.Action.EXPORT,
+        )
+        return exports.response(notes, form.cleaned_data["file_format"])
+    return render(request, "followups/notes_export.html", {"form": form})

@@ -3,13 +3,83 @@
 from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db.models import Case, OuterRef, Subquery, Value, When
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+from import_export.results import RowResult
+from import_export.tmp_storages import CacheStorage
 
 # audit_admin registers the audit trail, without case content, in place of auditlog's own.
 from spheres import audit_admin, services  # noqa: F401
 from spheres.models import Membership, Organisation, ReadLogEntry, Role, User
+from spheres.resources import MembershipResource, OrganisationResource
+
+
+class ImportCacheStorage(CacheStorage):
+    """The uploaded file waits for the confirmation in the shared cache (never in /tmp, where an
+    abandoned preview would leave a staff list behind), for an hour at most."""
+
+    CACHE_LIFETIME = 3600
+    CACHE_PREFIX = "spheres-import-"
+
+
+class SpreadsheetAdmin(ImportExportMixin):
+    """Flat .xlsx/.csv imports and exports (spheres.resources): a preview first (a dry run,
+    rolled back), then the confirmed import in one transaction, rolled back whole if any row is
+    refused. Only the admin's people (superusers, administrators) reach these pages."""
+
+    formats = [XLSX, CSV]
+    tmp_storage_class = ImportCacheStorage
+    export_form_class = ExportForm
+
+    def get_import_data_kwargs(self, **kwargs):
+        # A row refused at confirmation time (something changed since the preview) must undo
+        # the rows before it too: nothing half-imported.
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        kwargs.pop("request", None)
+        return {**kwargs, "rollback_on_validation_errors": True, "use_transactions": True}
+
+    def process_result(self, result, request):
+        if result.has_errors() or result.has_validation_errors():
+            messages.error(
+                request,
+                gettext(
+                    "Nothing was imported: a row no longer passes the checks (something changed "
+                    "since the preview). Import the file again to see which."
+                ),
+            )
+            info = self.get_model_info()
+            return HttpResponseRedirect(reverse("admin:{}_{}_import".format(*info)))
+        return super().process_result(result, request)
+
+    def generate_log_entries(self, result, request):
+        """The admin's history, for the rows that created or changed something (a person whose
+        every role awaits confirmation has no membership yet: nothing to point at)."""
+        flags = {RowResult.IMPORT_TYPE_NEW: ADDITION, RowResult.IMPORT_TYPE_UPDATE: CHANGE}
+        for import_type, flag in flags.items():
+            objects = [
+                row.instance
+                for row in result
+                if row.import_type == import_type and row.instance is not None
+            ]
+            if objects:
+                LogEntry.objects.log_actions(
+                    request.user.pk,
+                    objects,
+                    flag,
+                    change_message=gettext("Imported from a spreadsheet."),
+                    single_object=len(objects) == 1,
+                )
+
+    def has_export_permission(self, request):
+        return self.has_view_permission(request)
 
 
 class OrganisationForm(forms.ModelForm):
@@ -26,8 +96,9 @@ class OrganisationForm(forms.ModelForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(SpreadsheetAdmin, admin.ModelAdmin):
     form = OrganisationForm
+    resource_classes = [OrganisationResource]
     list_display = ["short_name", "name", "sector", "is_active"]
     list_filter = ["sector", "is_active"]
     search_fields = ["name", "short_name"]
@@ -35,6 +106,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate instead: history and permissions refer to it
+
+    def has_import_permission(self, request):
+        return self.has_add_permission(request) and self.has_change_permission(request)
 
     def save_model(self, request, obj, form, change):
         data = {f: form.cleaned_data[f] for f in self.fields}
@@ -73,8 +147,9 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(SpreadsheetAdmin, admin.ModelAdmin):
     form = MembershipForm
+    resource_classes = [MembershipResource]
     list_display = ["user", "organisation", "is_active"]
     list_filter = ["organisation", "is_active"]
     list_select_related = ["user", "organisation"]
@@ -83,6 +158,11 @@ class MembershipAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # people join through an invitation, which grants their roles
+
+    def has_import_permission(self, request):
+        # The import invites people and grants roles through the same services as the
+        # invitation page: whoever may change memberships in the admin.
+        return self.has_change_permission(request)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -176,6 +256,7 @@ PAGE_NAMES = {
     "goal_add": _("New life-plan goal"),
     "goal_update": _("Goal"),
     "research:export_download": _("Research export"),
+    "notes_export": _("Weekly notes export"),
 }
 # Which model each object type names. Resolved by label, never imported: the core sits below the
 # apps whose records it logs (docs/architecture.md).

@@ -38,6 +38,11 @@ HOME_CARDS: dict[str, list[Card]] = {
             "followups:handover",
         ),
         Card(
+            _("Weekly notes export"),
+            _("Every weekly note, one row per participant and week, as a spreadsheet."),
+            "followups:notes_export",
+        ),
+        Card(
             _("Clinical Committee"),
             _("The next meeting's agenda and the decisions to follow up."),
             "committees:committee_list",
@@ -153,6 +158,7 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "followups:caseload": frozenset({Role.YOUTH_WORKER}),
     "followups:handover": frozenset({Role.COORDINATOR}),
     "followups:attention": frozenset({Role.COORDINATOR}),
+    "followups:notes_export": frozenset({Role.COORDINATOR}),
     "research:dashboard": frozenset(
         {Role.COORDINATOR, Role.YOUTH_WORKER, Role.STEERING_COMMITTEE, Role.RESEARCHER}
     ),
@@ -179,6 +185,7 @@ NAV_LINKS = [
     (_("Committees"), "committees:committee_list", MAIN),
     (_("Administration"), "admin:index", MAIN),
     (_("Departure of a worker"), "followups:handover", MORE),
+    (_("Weekly notes export"), "followups:notes_export", MORE),
     (_("Invite a person"), "invite", MORE),
     (_("Roles to confirm"), "role_grants", MORE),
     (_("Research export"), "research:export_request", MORE),

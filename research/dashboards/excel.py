@@ -9,17 +9,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from research.dashboards.tables import Published
+from spheres.spreadsheets import neutralise
 
-# A spreadsheet reads text starting with these as a formula (or a DDE command).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]\*\?/\\:]")
-
-
-def neutralise(value):
-    """Text that a spreadsheet would run is written as plain text (a leading apostrophe)."""
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
-    return value
 
 
 def _cell(shown):

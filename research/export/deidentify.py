@@ -5,8 +5,8 @@
   nothing needs hiding; each level up is coarser; the last is "*", nothing);
 - `k_anonymise`: choose the least generalisation that leaves every combination of
   quasi-identifiers shared by at least k records, suppressing records only when the few left over
-  are within the suppression budget;
-- `neutralise`: text that a spreadsheet would read as a formula gets a leading apostrophe.
+  are within the suppression budget.
+Formula neutralisation is the core's (spheres.spreadsheets), shared by every spreadsheet.
 """
 
 import hashlib
@@ -41,19 +41,6 @@ def worker_codes(key: str, salt: str, worker_ids: Sequence[int]) -> dict[int, st
     )
     width = max(2, len(str(len(ordered))))
     return {pk: f"W{index:0{width}d}" for index, pk in enumerate(ordered, start=1)}
-
-
-# --- Formula neutralisation ---------------------------------------------------------------------
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: str) -> str:
-    """A cell starting with = + - @ tab or carriage return could run as a formula (OWASP's CSV
-    injection advice): a leading apostrophe makes it plain text in every spreadsheet."""
-    if text and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 # --- Quasi-identifiers at level 0 ---------------------------------------------------------------

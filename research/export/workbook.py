@@ -30,12 +30,12 @@ from research.export.deidentify import (
     QUASI_IDENTIFIERS,
     gender_code,
     k_anonymise,
-    neutralise,
     region_code,
     research_id,
     worker_codes,
 )
 from spheres.models import Sector
+from spheres.spreadsheets import neutralise
 
 # Excel's limit; a longer sheet continues on <name>_2, <name>_3… (a constant so a test can lower
 # it). The header counts as a row.

@@ -13,7 +13,7 @@ from followups.models import (
     RiskAssessment,
     WeeklyNote,
 )
-from research.dashboards.excel import neutralise
+from spheres.spreadsheets import neutralise
 from tests.research.conftest import PERIOD
 
 pytestmark = pytest.mark.django_db

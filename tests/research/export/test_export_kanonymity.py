@@ -11,10 +11,10 @@ from research.export.deidentify import (
     QUASI_IDENTIFIERS,
     gender_code,
     k_anonymise,
-    neutralise,
     region_code,
     research_id,
 )
+from spheres.spreadsheets import neutralise
 
 QI = [qi.name for qi in QUASI_IDENTIFIERS]
 
