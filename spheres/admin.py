@@ -20,6 +20,7 @@ from import_export.tmp_storages import CacheStorage
 from spheres import audit_admin, services  # noqa: F401
 from spheres.models import Membership, Organisation, ReadLogEntry, Role, User
 from spheres.resources import MembershipResource, OrganisationResource
+from spheres.rules import needs_confirmation
 
 
 class ImportCacheStorage(CacheStorage):
@@ -173,9 +174,25 @@ class MembershipAdmin(SpreadsheetAdmin, admin.ModelAdmin):
         )
         wanted = set(form.cleaned_data["roles"])
         added, removed = wanted - form.current, form.current - wanted
-        if added:
+        # Roles that open participant files need a second person: they become requests, as
+        # on the invitation page, instead of a refusal.
+        requested = {role for role in added if needs_confirmation(request.user, role)}
+        if added - requested:
             services.membership_grant(
-                user=obj.user, organisation=obj.organisation, roles=added, actor=request.user
+                user=obj.user,
+                organisation=obj.organisation,
+                roles=added - requested,
+                actor=request.user,
+            )
+        for role in sorted(requested):
+            services.role_grant_request(
+                user=obj.user, organisation=obj.organisation, role=role, actor=request.user
+            )
+        if requested:
+            messages.info(
+                request,
+                gettext("Requested, waiting for a second person's confirmation: %(roles)s.")
+                % {"roles": ", ".join(str(Role(r).label) for r in sorted(requested))},
             )
         if removed:
             services.membership_revoke_roles(membership=obj, roles=removed, actor=request.user)

@@ -328,3 +328,29 @@ def test_a_file_too_long_for_one_request_is_refused(admin_client, organisations,
     shown = preview(admin_client, "membership", staff(*rows))
     assert "importez-en au plus 2" in " ".join(errors_of(shown))
     assert shown.context.get("confirm_form") is None
+
+
+# --- The membership's change form ---------------------------------------------------------------
+
+
+def test_a_role_that_opens_files_ticked_in_the_admin_becomes_a_request(admin_client, personas):
+    steering = personas["steering"]
+    membership = steering.memberships.get()
+    url = reverse("admin:spheres_membership_change", args=[membership.pk])
+    response = admin_client.post(
+        url,
+        {"hours_per_week": "", "roles": [Role.STEERING_COMMITTEE, Role.YOUTH_WORKER]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    # Not granted: requested, waiting for the coordinator's confirmation.
+    assert Role.YOUTH_WORKER not in roles_of(steering)
+    grant = RoleGrant.objects.get(user=steering, role=Role.YOUTH_WORKER)
+    assert grant.status == RoleGrant.Status.PENDING
+    assert grant.requested_by == personas["administrator"]
+    assert "confirmation" in response.content.decode()
+    # A role that opens no file is granted at once.
+    admin_client.post(
+        url, {"hours_per_week": "", "roles": [Role.STEERING_COMMITTEE, Role.RESEARCHER]}
+    )
+    assert Role.RESEARCHER in roles_of(steering)
