@@ -1,5 +1,5 @@
 """The research workbook: what goes in each sheet (rows streamed from research.export.selectors and
-de-identified on the way), and the writer (XlsxWriter in constant_memory mode, on a file).
+de-identified on the way), and the writer (research.export.xlsx, streaming into the file).
 
 `export_sections(spec, summary)` yields the sheets as (name, header, rows) with lazy rows;
 `write_workbook(path, sections)` writes them. The benchmark feeds the same writer the same rows
@@ -10,7 +10,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +24,7 @@ from followups.models import (
 )
 from followups.rules import monday_of
 from referrals.rules import age_on
-from research.export import selectors
+from research.export import selectors, xlsx
 from research.export.deidentify import (
     QUASI_IDENTIFIERS,
     gender_code,
@@ -461,49 +460,31 @@ def write_workbook(
     summary: Summary | None = None,
     max_rows: int | None = None,
 ) -> int:
-    """Write the sections to an .xlsx file at `path` with flat memory: XlsxWriter's
-    constant_memory mode flushes each row to a temporary file as soon as the next one starts,
-    and strings are never read as formulas, numbers or links (and are neutralised besides).
-    Returns the number of data rows written."""
+    """Write the sections to an .xlsx file at `path` with flat memory: each row is compressed
+    into the file as it comes (research.export.xlsx), every text is written as text (never a
+    formula, number or link) and neutralised besides. Returns the number of data rows written."""
     limit = max_rows or MAX_ROWS
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "tmpdir": tmpdir,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-            "use_zip64": True,
-        },
-    )
-    bold = workbook.add_format({"bold": True})
+    workbook = xlsx.Workbook(path, transform=neutralise, tmpdir=tmpdir)
     written = 0
     try:
         for name, header, rows in sections:
             part = 1
-            sheet = workbook.add_worksheet(name)
+            sheet = workbook.add_sheet(name, len(header))
             if summary is not None:
                 summary.sheet_names.append(name)
-            sheet.write_row(0, 0, header, bold)
+            sheet.write_row(header, bold=True)
+            write_row = sheet.write_row
             row_index = 1
-            write_string, write_number = sheet.write_string, sheet.write_number
             for row in rows:
                 if row_index >= limit:
                     part += 1
-                    sheet = workbook.add_worksheet(f"{name}_{part}")
+                    sheet = workbook.add_sheet(f"{name}_{part}", len(header))
                     if summary is not None:
-                        summary.sheet_names.append(sheet.name)
-                    sheet.write_row(0, 0, header, bold)
+                        summary.sheet_names.append(f"{name}_{part}")
+                    sheet.write_row(header, bold=True)
+                    write_row = sheet.write_row
                     row_index = 1
-                    write_string, write_number = sheet.write_string, sheet.write_number
-                for col, value in enumerate(row):
-                    if value is None or value == "":
-                        continue
-                    if value.__class__ is str:
-                        write_string(row_index, col, neutralise(value))
-                    else:
-                        write_number(row_index, col, value)
+                write_row(row)
                 row_index += 1
                 written += 1
                 if progress is not None and written % PROGRESS_EVERY == 0:
