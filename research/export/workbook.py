@@ -268,6 +268,7 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
     sectors = selectors.worker_sectors(authors)
     count = 0
     current, rid, monday = None, "", 0
+    channel_lists: dict[str | None, str] = {}  # a few combinations, over and over
     for (
         pk,
         week,
@@ -280,7 +281,7 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
         need,
         worker_sat,
         participant_sat,
-    ) in selectors.export_note_rows(participants, spec.period_start, spec.period_end):
+    ) in selectors.export_note_rows(list(lookup), spec.period_start, spec.period_end):
         if pk != current:  # rows come grouped by participant
             current = pk
             known = lookup.get(pk)
@@ -289,6 +290,9 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
         if known is None:
             continue
         count += 1
+        channel_list = channel_lists.get(channels)
+        if channel_list is None:
+            channel_list = channel_lists[channels] = channel_codes(channels)
         yield (
             rid,
             (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
@@ -296,7 +300,7 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
             sectors.get(author, ""),
             meetings,
             minutes,
-            channel_codes(channels),
+            channel_list,
             no_contact,
             activity,
             need,
