@@ -1,6 +1,6 @@
-"""Reads of the research export. Its rows come from here as plain tuples, streamed with
-server-side cursors (`iterator(chunk_size=…)`) and ordered by the participant's random public id,
-so the order of rows says nothing about admission order."""
+"""Reads of the research export. Its rows come from here as plain tuples, streamed (server-side
+cursors, `iterator(chunk_size=…)`, or the notes a batch of participants at a time) and ordered by
+the participant's random public id, so the order of rows says nothing about admission order."""
 
 import datetime
 

@@ -1,5 +1,5 @@
 """The research workbook: what goes in each sheet (rows streamed from research.export.selectors and
-de-identified on the way), and the writer (research.export.xlsx, streaming into the file).
+de-identified on the way), and `write_workbook`, which hands them to research.export.xlsx.
 
 `export_sections(spec, summary)` yields the sheets as (name, header, rows) with lazy rows;
 `write_workbook(path, sections)` writes them. The benchmark feeds the same writer the same rows
@@ -464,9 +464,10 @@ def write_workbook(
     summary: Summary | None = None,
     max_rows: int | None = None,
 ) -> int:
-    """Write the sections to an .xlsx file at `path` with flat memory: each row is compressed
-    into the file as it comes (research.export.xlsx), every text is written as text (never a
-    formula, number or link) and neutralised besides. Returns the number of data rows written."""
+    """Write the sections to an .xlsx file at `path` with flat memory: each row is written as it
+    comes (research.export.xlsx: to the sheet's temporary file in `tmpdir`, compressed into the
+    workbook when the sheet is done), every text as text (never a formula, number or link),
+    neutralised besides. Returns the number of data rows written."""
     limit = max_rows or MAX_ROWS
     workbook = xlsx.Workbook(path, transform=neutralise, tmpdir=tmpdir)
     written = 0

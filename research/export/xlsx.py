@@ -4,10 +4,11 @@ bold header row per sheet, nothing else (no formulas, styles, shared strings or 
 Why not XlsxWriter: in constant_memory mode it spent about 80 % of the export's time on its
 per-cell bookkeeping (a cell object per value, dimension checks, one regular-expression pass
 after another, a file write per cell). Here a row becomes one string, built from precomputed
-cell references, and is compressed straight into the zip archive: the same cells, about eight
-times faster, and memory stays flat (one row and zlib's window). Compiled writers on PyPI were
-tried first: rustpy-xlsxwriter 0.8 writes integers as decimals ("1.0") and no header on an
-empty sheet, so the workbook's content would have changed.
+cell references and texts escaped once, and goes to the sheet's temporary file; a finished sheet
+is compressed into the archive. The same cells, about eight times faster, and memory stays flat
+(a few hundred rows, the text cache, zlib's window). A compiled writer on PyPI was tried first:
+rustpy-xlsxwriter 0.8 writes integers as decimals ("1.0") and no header on an empty sheet, so
+the workbook's content would have changed.
 
 The text rules follow ECMA-376 (what Excel and XlsxWriter do): XML's &, < and > escaped; control
 characters, which XML 1.0 cannot carry (a carriage return would come back as a line feed), as
@@ -15,10 +16,10 @@ characters, which XML 1.0 cannot carry (a carriage return would come back as a l
 kept with xml:space="preserve"; text cut at Excel's 32,767 UTF-16 units. Every text is written
 as an inline string: nothing a cell holds can become a formula, a number or a link.
 
-The package is the minimal one Excel, LibreOffice and openpyxl read: [Content_Types].xml (written
+The package holds only the parts the format requires: [Content_Types].xml (written
 first; worksheets take the default content type of .xml parts, so the number of sheets need not
 be known in advance), the relationships, workbook.xml and styles.xml (written once the sheets
-are known), one XML part per sheet, streamed."""
+are known), one XML part per sheet."""
 
 import math
 import re
@@ -111,7 +112,7 @@ class Sheet:
     before the rows in the XML and is known only at the end."""
 
     def __init__(self, width: int, transform, tmpdir):
-        self._stream = tempfile.TemporaryFile(dir=tmpdir)  # noqa: SIM115 - closed by close()
+        self._stream = tempfile.TemporaryFile(dir=tmpdir)  # noqa: SIM115 - copy_to or discard closes it
         self._transform = transform
         self._letters = [_column_letters(col) for col in range(width)]
         self._buffer: list[str] = []
@@ -121,15 +122,17 @@ class Sheet:
         self.rows = 0  # rows written, header included
 
     def write_row(self, values: Iterable, *, bold: bool = False) -> None:
-        """None and "" leave the cell empty; str is text; int and float are numbers. Anything
-        else (a date, a boolean, a Decimal) is refused: say what it should be before writing."""
+        """As many values as the sheet has columns. None and "" leave the cell empty; str is text;
+        int and float are numbers. Anything else (a date, a boolean, a Decimal) is refused: say
+        what it should be before writing. (The error names the type only: a value could be
+        personal data, and messages end up in logs.)"""
         self.rows += 1
         number = str(self.rows)
         style = ' s="1"' if bold else ""
         parts = [f'<row r="{number}">']
         append = parts.append
         texts = self._texts
-        for letter, value in zip(self._letters, values, strict=False):
+        for letter, value in zip(self._letters, values, strict=True):
             if value is None or value == "":
                 continue
             kind = value.__class__
@@ -144,7 +147,7 @@ class Sheet:
             elif kind is int or (kind is float and math.isfinite(value)):
                 append(f'<c r="{letter}{number}"{style}><v>{value!r}</v></c>')
             else:
-                raise TypeError(f"cannot write {value!r} to a cell")
+                raise TypeError(f"cannot write a {kind.__name__} to a cell")
         append("</row>")
         self._buffer.append("".join(parts))
         if len(self._buffer) >= FLUSH_EVERY:
@@ -199,6 +202,8 @@ class Workbook:
         self._finish_sheet()
         if not name or len(name) > 31 or re.search(r"[\[\]:*?/\\]", name) or name in self._names:
             raise ValueError(f"invalid or repeated sheet name: {name!r}")
+        if width < 1:
+            raise ValueError("a sheet needs at least one column")
         self._names.append(name)
         self._sheet = Sheet(width, self._transform, self._tmpdir)
         return self._sheet

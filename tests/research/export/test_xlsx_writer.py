@@ -95,10 +95,17 @@ def test_the_transform_applies_to_every_text(tmp_path):
     assert read(path)["s"] == [("'h",), ("'=x",), ("'=x",)]
 
 
-@pytest.mark.parametrize("value", [True, float("nan"), b"bytes", object()])
-def test_values_with_no_plain_cell_type_are_refused(tmp_path, value):
-    with pytest.raises(TypeError):
+@pytest.mark.parametrize("value", [True, float("nan"), b"Tremblay", object()])
+def test_values_with_no_plain_cell_type_are_refused_without_showing_them(tmp_path, value):
+    with pytest.raises(TypeError) as refused:
         write(tmp_path / "book.xlsx", [("s", [("h",), (value,)])])
+    assert "Tremblay" not in str(refused.value) and "nan" not in str(refused.value)
+
+
+def test_a_row_wider_or_narrower_than_its_sheet_is_refused(tmp_path):
+    for row in [("a", "b", "c"), ("a",)]:
+        with pytest.raises(ValueError):
+            write(tmp_path / "book.xlsx", [("s", [("h1", "h2"), row])])
 
 
 @pytest.mark.parametrize("name", ["", "x" * 32, "a/b", "a[1]", "dup"])
