@@ -1,7 +1,7 @@
 """Measure the research export (issue 13) on the current database, seeded with
 `manage.py seed_demo --participants N --weeks W`: wall time and peak memory of
 
-- ours:  the export as the worker builds it (database -> de-identification -> XlsxWriter);
+- ours:  the export as the worker builds it (database -> de-identification -> writer);
 - limit: the same writer fed the same rows, precomputed in memory first (only writing timed);
 - peer:  django-import-export's default xlsx export of the same weekly notes;
 

@@ -317,8 +317,16 @@ def k_anonymise(records: list[dict], *, k: int, max_suppression_percent: float) 
         qi.name: [[level(r[qi.name]) for r in records] for level in qi.levels]
         for qi in QUASI_IDENTIFIERS
     }
+    # Nodes by the cost of their levels, which is what suppression can only add to: once a node's
+    # levels alone cost more than the best found (ties: the lower node wins), no later one can win.
+    nodes = sorted(
+        (sum(qi.costs[lv] for qi, lv in zip(QUASI_IDENTIFIERS, node, strict=True)), node)
+        for node in itertools.product(*(range(qi.top + 1) for qi in QUASI_IDENTIFIERS))
+    )
     best = None
-    for node in itertools.product(*(range(qi.top + 1) for qi in QUASI_IDENTIFIERS)):
+    for levels_cost, node in nodes:
+        if best is not None and (levels_cost, node) > (best[0], best[1]):
+            break
         keys = list(
             zip(
                 *(columns[qi.name][lv] for qi, lv in zip(QUASI_IDENTIFIERS, node, strict=True)),
@@ -329,8 +337,7 @@ def k_anonymise(records: list[dict], *, k: int, max_suppression_percent: float) 
         small = sum(c for c in counts.values() if c < k)
         if small > budget and any(node[i] < qi.top for i, qi in enumerate(QUASI_IDENTIFIERS)):
             continue
-        cost = sum(qi.costs[lv] for qi, lv in zip(QUASI_IDENTIFIERS, node, strict=True))
-        cost += SUPPRESSION_WEIGHT * small / n if n else 0
+        cost = levels_cost + (SUPPRESSION_WEIGHT * small / n if n else 0)
         if best is None or (cost, node) < (best[0], best[1]):
             best = (cost, node, keys, counts)
     _cost, node, keys, counts = best

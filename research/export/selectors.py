@@ -1,6 +1,6 @@
-"""Reads of the research export. Its rows come from here as plain tuples, streamed with
-server-side cursors (`iterator(chunk_size=…)`) and ordered by the participant's random public id,
-so the order of rows says nothing about admission order."""
+"""Reads of the research export. Its rows come from here as plain tuples, streamed (server-side
+cursors, `iterator(chunk_size=…)`, or the notes a batch of participants at a time) and ordered by
+the participant's random public id, so the order of rows says nothing about admission order."""
 
 import datetime
 
@@ -113,29 +113,39 @@ def export_row_counts(participants, start, end) -> dict[str, dict[int, int]]:
     }
 
 
-def export_note_rows(participants, start, end):
-    """Every weekly-note field but the three qualitative notes and the "other reason" text.
+NOTE_BATCH = 100  # participants per query for the notes (about 50 notes each a year)
+
+
+def export_note_rows(participant_ids: list[int], start, end):
+    """Every weekly-note field but the three qualitative notes and the "other reason" text, for
+    the participants given, in their order (their public ids'), then by week.
+
+    A query per batch of participants: each is an index scan on (participant, week) and a sort
+    in memory. One query over everyone made PostgreSQL sort every note on disk and, as Django
+    opens server-side cursors WITH HOLD outside a transaction, copy the whole result before
+    handing over the first row; memory here stays bounded by a batch.
     The channels come as the JSON list's text: decoding it row by row would cost more than the
     rest of the row (research.export.workbook.channel_codes reads it)."""
-    return (
-        _notes(participants, start, end)
-        .annotate(channels_text=Cast("other_channels", TextField()))
-        .order_by("participant__public_id", "week")
-        .values_list(
-            "participant_id",
-            "week",
-            "author_id",
-            "meetings",
-            "meetings_minutes",
-            "channels_text",
-            "no_contact_reason",
-            "main_activity",
-            "targeted_need",
-            "worker_satisfaction",
-            "participant_satisfaction",
+    for first in range(0, len(participant_ids), NOTE_BATCH):
+        batch = participant_ids[first : first + NOTE_BATCH]
+        yield from (
+            _in_period(WeeklyNote.objects.filter(participant_id__in=batch), "week", start, end)
+            .annotate(channels_text=Cast("other_channels", TextField()))
+            .order_by("participant__public_id", "week")
+            .values_list(
+                "participant_id",
+                "week",
+                "author_id",
+                "meetings",
+                "meetings_minutes",
+                "channels_text",
+                "no_contact_reason",
+                "main_activity",
+                "targeted_need",
+                "worker_satisfaction",
+                "participant_satisfaction",
+            )
         )
-        .iterator(chunk_size=CHUNK)
-    )
 
 
 def export_note_authors(participants, start, end) -> list[int]:

@@ -1,5 +1,5 @@
 """The research workbook: what goes in each sheet (rows streamed from research.export.selectors and
-de-identified on the way), and the writer (XlsxWriter in constant_memory mode, on a file).
+de-identified on the way), and `write_workbook`, which hands them to research.export.xlsx.
 
 `export_sections(spec, summary)` yields the sheets as (name, header, rows) with lazy rows;
 `write_workbook(path, sections)` writes them. The benchmark feeds the same writer the same rows
@@ -10,7 +10,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +24,7 @@ from followups.models import (
 )
 from followups.rules import monday_of
 from referrals.rules import age_on
-from research.export import selectors
+from research.export import selectors, xlsx
 from research.export.deidentify import (
     QUASI_IDENTIFIERS,
     gender_code,
@@ -269,6 +268,7 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
     sectors = selectors.worker_sectors(authors)
     count = 0
     current, rid, monday = None, "", 0
+    channel_lists: dict[str | None, str] = {}  # a few combinations, over and over
     for (
         pk,
         week,
@@ -281,7 +281,7 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
         need,
         worker_sat,
         participant_sat,
-    ) in selectors.export_note_rows(participants, spec.period_start, spec.period_end):
+    ) in selectors.export_note_rows(list(lookup), spec.period_start, spec.period_end):
         if pk != current:  # rows come grouped by participant
             current = pk
             known = lookup.get(pk)
@@ -290,6 +290,9 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
         if known is None:
             continue
         count += 1
+        channel_list = channel_lists.get(channels)
+        if channel_list is None:
+            channel_list = channel_lists[channels] = channel_codes(channels)
         yield (
             rid,
             (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
@@ -297,7 +300,7 @@ def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
             sectors.get(author, ""),
             meetings,
             minutes,
-            channel_codes(channels),
+            channel_list,
             no_contact,
             activity,
             need,
@@ -461,49 +464,32 @@ def write_workbook(
     summary: Summary | None = None,
     max_rows: int | None = None,
 ) -> int:
-    """Write the sections to an .xlsx file at `path` with flat memory: XlsxWriter's
-    constant_memory mode flushes each row to a temporary file as soon as the next one starts,
-    and strings are never read as formulas, numbers or links (and are neutralised besides).
-    Returns the number of data rows written."""
+    """Write the sections to an .xlsx file at `path` with flat memory: each row is written as it
+    comes (research.export.xlsx: to the sheet's temporary file in `tmpdir`, compressed into the
+    workbook when the sheet is done), every text as text (never a formula, number or link),
+    neutralised besides. Returns the number of data rows written."""
     limit = max_rows or MAX_ROWS
-    workbook = xlsxwriter.Workbook(
-        str(path),
-        {
-            "constant_memory": True,
-            "tmpdir": tmpdir,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-            "use_zip64": True,
-        },
-    )
-    bold = workbook.add_format({"bold": True})
+    workbook = xlsx.Workbook(path, transform=neutralise, tmpdir=tmpdir)
     written = 0
     try:
         for name, header, rows in sections:
             part = 1
-            sheet = workbook.add_worksheet(name)
+            sheet = workbook.add_sheet(name, len(header))
             if summary is not None:
                 summary.sheet_names.append(name)
-            sheet.write_row(0, 0, header, bold)
+            sheet.write_row(header, bold=True)
+            write_row = sheet.write_row
             row_index = 1
-            write_string, write_number = sheet.write_string, sheet.write_number
             for row in rows:
                 if row_index >= limit:
                     part += 1
-                    sheet = workbook.add_worksheet(f"{name}_{part}")
+                    sheet = workbook.add_sheet(f"{name}_{part}", len(header))
                     if summary is not None:
-                        summary.sheet_names.append(sheet.name)
-                    sheet.write_row(0, 0, header, bold)
+                        summary.sheet_names.append(f"{name}_{part}")
+                    sheet.write_row(header, bold=True)
+                    write_row = sheet.write_row
                     row_index = 1
-                    write_string, write_number = sheet.write_string, sheet.write_number
-                for col, value in enumerate(row):
-                    if value is None or value == "":
-                        continue
-                    if value.__class__ is str:
-                        write_string(row_index, col, neutralise(value))
-                    else:
-                        write_number(row_index, col, value)
+                write_row(row)
                 row_index += 1
                 written += 1
                 if progress is not None and written % PROGRESS_EVERY == 0:
