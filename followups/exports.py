@@ -3,17 +3,17 @@ week and each note field as the note form shows it (followups.forms.display_form
 are a django-import-export resource; the rows are written as they are read from the database:
 
 - CSV: streamed (StreamingHttpResponse), one chunk of rows at a time, whatever the number;
-- Excel: XlsxWriter in constant-memory mode, into a temporary file sent once complete (memory
-  stays flat; the file is on disk until it is sent, then deleted).
+- Excel: the core's streaming writer (spheres.xlsx, as the research export), into a temporary
+  file sent once complete (memory stays flat; the file is on disk until it is sent, then
+  deleted).
 
-Every text cell starting like a formula is neutralised (spheres.spreadsheets), and XlsxWriter
-never turns a string into a formula, a number or a link."""
+Every text cell starting like a formula is neutralised (spheres.spreadsheets), and the writer
+writes every text as an inline string: never a formula, a number or a link."""
 
 import csv
 import tempfile
 from collections.abc import Iterator
 
-import xlsxwriter
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from import_export import fields, resources
 
 from followups.forms import NOTE_LABELS, display_formatters
 from followups.models import NOTE_FIELDS, WeeklyNote
+from spheres import xlsx
 from spheres.spreadsheets import neutralise
 
 CHUNK_SIZE = 2000
@@ -105,36 +106,25 @@ def csv_response(notes) -> StreamingHttpResponse:
 def xlsx_response(notes) -> FileResponse:
     # Deleted once closed, which FileResponse does after sending it.
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
-    book = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_numbers": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = xlsx.Workbook(target)
     name = _("Weekly notes")[:28]
     sheet, part, index = None, 1, MAX_ROWS
     header = None
-    for row in rows(notes):
-        if header is None:
-            header = row
-            continue
-        if index >= MAX_ROWS:
-            sheet = book.add_worksheet(name if part == 1 else f"{name} {part}")
-            sheet.write_row(0, 0, header)
-            part, index = part + 1, 1
-        for col, value in enumerate(row):
-            if isinstance(value, str):
-                if value:
-                    sheet.write_string(index, col, value)
-            else:
-                sheet.write_number(index, col, value)
-        index += 1
-    if sheet is None:  # no note: the header alone
-        book.add_worksheet(name).write_row(0, 0, header)
-    book.close()
+    try:
+        for row in rows(notes):
+            if header is None:
+                header = row
+                continue
+            if index >= MAX_ROWS:
+                sheet = book.add_sheet(name if part == 1 else f"{name} {part}", len(header))
+                sheet.write_row(header, bold=True)
+                part, index = part + 1, 1
+            sheet.write_row(row)
+            index += 1
+        if sheet is None:  # no note: the header alone
+            book.add_sheet(name, len(header)).write_row(header, bold=True)
+    finally:
+        book.close()
     target.seek(0)
     return FileResponse(
         target, as_attachment=True, filename=_filename(XLSX), content_type=XLSX_TYPE

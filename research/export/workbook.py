@@ -1,5 +1,5 @@
 """The research workbook: what goes in each sheet (rows streamed from research.export.selectors and
-de-identified on the way), and `write_workbook`, which hands them to research.export.xlsx.
+de-identified on the way), and `write_workbook`, which hands them to spheres.xlsx.
 
 `export_sections(spec, summary)` yields the sheets as (name, header, rows) with lazy rows;
 `write_workbook(path, sections)` writes them. The benchmark feeds the same writer the same rows
@@ -24,7 +24,7 @@ from followups.models import (
 )
 from followups.rules import monday_of
 from referrals.rules import age_on
-from research.export import selectors, xlsx
+from research.export import selectors
 from research.export.deidentify import (
     QUASI_IDENTIFIERS,
     gender_code,
@@ -33,6 +33,7 @@ from research.export.deidentify import (
     research_id,
     worker_codes,
 )
+from spheres import xlsx
 from spheres.models import Sector
 from spheres.spreadsheets import neutralise
 
@@ -465,7 +466,7 @@ def write_workbook(
     max_rows: int | None = None,
 ) -> int:
     """Write the sections to an .xlsx file at `path` with flat memory: each row is written as it
-    comes (research.export.xlsx: to the sheet's temporary file in `tmpdir`, compressed into the
+    comes (spheres.xlsx: to the sheet's temporary file in `tmpdir`, compressed into the
     workbook when the sheet is done), every text as text (never a formula, number or link),
     neutralised besides. Returns the number of data rows written."""
     limit = max_rows or MAX_ROWS

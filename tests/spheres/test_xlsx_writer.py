@@ -7,7 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from research.export import xlsx
+from spheres import xlsx
 
 
 def write(path, sheets, **options):

@@ -1,5 +1,6 @@
-"""A minimal streaming .xlsx writer for the research export: rows of text and numbers, one
-bold header row per sheet, nothing else (no formulas, styles, shared strings or dates).
+"""A minimal streaming .xlsx writer for the big exports (the research export, the coordinator's
+weekly notes): rows of text and numbers, one bold header row per sheet, nothing else (no
+formulas, styles, shared strings or dates).
 
 Why not XlsxWriter: in constant_memory mode it spent about 80 % of the export's time on its
 per-cell bookkeeping (a cell object per value, dimension checks, one regular-expression pass
