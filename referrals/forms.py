@@ -10,6 +10,7 @@ from referrals.models import (
     SCREENING_FIELDS,
     Consent,
     InitialMeeting,
+    Participant,
     RecruiterRiskAssessment,
     Referral,
     ReferralStatus,
@@ -73,6 +74,15 @@ class IdentityForm(ReferralForm):
 
     class Meta(ReferralForm.Meta):
         fields = [f for f in CANDIDATE_FIELDS if f != "reasons"]
+
+
+class ImportedIdentityForm(forms.ModelForm):
+    """The identity a participant imported without a referral carries: date of birth, gender."""
+
+    class Meta:
+        model = Participant
+        fields = ["date_of_birth", "gender_identity"]
+        widgets = {"date_of_birth": DateInput()}
 
 
 class PartnerReferralForm(ReferralForm):

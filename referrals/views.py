@@ -15,6 +15,7 @@ from referrals.forms import (
     AssignmentForm,
     DuplicateConfirmForm,
     IdentityForm,
+    ImportedIdentityForm,
     InitialMeetingForm,
     ParticipantFilterForm,
     ParticipantSearchForm,
@@ -320,12 +321,21 @@ def participant_identity(request, public_id):
         request.user, public_id, write=True, view_name="participant_identity"
     )
     referral = participant.referral
-    if referral is None:  # imported: no referral holds contacts to update
-        raise Http404
-    form = IdentityForm(post_data(request), instance=selectors.fresh_referral(referral))
-    if submit(
-        request, form, services.referral_update_identity, referral=referral, actor=request.user
-    ):
+    if referral is None:  # imported: the participant holds its date of birth and gender
+        form = ImportedIdentityForm(post_data(request), instance=participant)
+        done = submit(
+            request,
+            form,
+            services.participant_update_identity,
+            participant=participant,
+            actor=request.user,
+        )
+    else:
+        form = IdentityForm(post_data(request), instance=selectors.fresh_referral(referral))
+        done = submit(
+            request, form, services.referral_update_identity, referral=referral, actor=request.user
+        )
+    if done:
         messages.success(request, _("Identity and contacts updated."))
         return redirect("referrals:participant_detail", public_id=participant.public_id)
     context = {"participant": participant, "form": form, "title": _("Identity and contacts")}

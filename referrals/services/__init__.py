@@ -14,6 +14,7 @@ from referrals.services.consents import (
 from referrals.services.imported import imported_consent_confirm
 from referrals.services.intake import (
     initial_meeting_record,
+    participant_update_identity,
     recruiter_risk_assessment_record,
     referral_correct,
     referral_create,
@@ -36,6 +37,7 @@ __all__ = [
     "referral_create",
     "referral_set_status",
     "referral_submit",
+    "participant_update_identity",
     "referral_update_identity",
     "screening_record",
     "sharing_set",

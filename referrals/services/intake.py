@@ -108,6 +108,27 @@ def referral_update_identity(*, referral: Referral, actor: User, **data) -> Refe
 
 
 @transaction.atomic
+def participant_update_identity(
+    *, participant: Participant, actor: User, date_of_birth, gender_identity: str
+) -> Participant:
+    """A participant imported from a legacy workbook has no referral: the identity the file
+    needs (date of birth, gender) is corrected on the participant itself. The coordinator or a
+    worker who may change the file; history is in the audit."""
+    if participant.referral_id is not None:
+        raise ValidationError(_("This participant's identity is updated on the referral."))
+    if not (is_coordinator(actor) or may_change(actor, participant)):
+        raise PermissionDenied
+    if date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": _("The date cannot be in the future.")})
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    participant.date_of_birth = date_of_birth
+    participant.gender_identity = gender_identity.strip()
+    participant.full_clean()
+    participant.save(update_fields=["date_of_birth", "gender_identity"])
+    return participant
+
+
+@transaction.atomic
 def referral_correct(*, referral: Referral, actor: User, **data) -> Referral:
     """Before admission, the coordinator corrects what the referral says (a misspelt name, the
     wrong date of birth, the referrer's contact). The audit log keeps every version: who, when,

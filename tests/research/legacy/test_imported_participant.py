@@ -59,10 +59,31 @@ def test_the_file_renders_without_a_referral(imported, personas, login):
     for persona in ("coordinator", "worker_ccsmtl"):
         page = html(login(personas[persona]), "referrals:participant_detail", imported.public_id)
         assert "#2024-77" in page and "Femme" in page
-    # The identity page edits a referral's contacts: there is none.
-    client = login(personas["coordinator"])
+
+
+def test_its_date_of_birth_and_gender_are_corrected_on_the_participant(
+    imported, personas, login
+):
+    # No referral holds contacts: the identity page corrects what the participant carries.
     url = reverse("referrals:participant_identity", args=[imported.public_id])
-    assert client.get(url).status_code == 404
+    client = login(personas["worker_ccsmtl"])
+    page = client.get(url).content.decode()
+    assert 'name="date_of_birth"' in page and 'name="phone"' not in page
+    born = imported.date_of_birth - datetime.timedelta(days=400)
+    response = client.post(url, {"date_of_birth": born.isoformat(), "gender_identity": "Homme"})
+    assert response.status_code == 302
+    imported.refresh_from_db()
+    assert (imported.date_of_birth, imported.gender_identity) == (born, "Homme")
+    # A date in the future is refused beside the field; nothing changes.
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(url, {"date_of_birth": tomorrow.isoformat(), "gender_identity": "X"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["date_of_birth"]
+    imported.refresh_from_db()
+    assert imported.gender_identity == "Homme"
+    # Someone who may not change the file: 404, as for any file.
+    other = login(personas["worker_enmarge"])
+    assert other.post(url, {"date_of_birth": born.isoformat()}).status_code == 404
 
 
 def test_caseload_list_search_and_timeline_show_it(imported, personas, login):
