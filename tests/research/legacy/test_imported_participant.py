@@ -61,9 +61,7 @@ def test_the_file_renders_without_a_referral(imported, personas, login):
         assert "#2024-77" in page and "Femme" in page
 
 
-def test_its_date_of_birth_and_gender_are_corrected_on_the_participant(
-    imported, personas, login
-):
+def test_its_date_of_birth_and_gender_are_corrected_on_the_participant(imported, personas, login):
     # No referral holds contacts: the identity page corrects what the participant carries.
     url = reverse("referrals:participant_identity", args=[imported.public_id])
     client = login(personas["worker_ccsmtl"])
