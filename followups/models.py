@@ -191,6 +191,9 @@ class WeeklyNote(models.Model):
         verbose_name = _("weekly progress note")
         verbose_name_plural = _("weekly progress notes")
         ordering = ["-week"]
+        # By week: the dashboard reads the notes of the part-months at the edges of a period
+        # (its whole months come from research.notemonths).
+        indexes = [models.Index(fields=["week"], name="weeklynote_week")]
         constraints = [
             models.UniqueConstraint(fields=["participant", "week"], name="weeklynote_one_per_week"),
             models.CheckConstraint(

@@ -42,6 +42,7 @@ from django.db.models.functions import (
     TruncDate,
     TruncMonth,
 )
+from django.db.models.lookups import Exact, GreaterThan, LessThan
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -70,7 +71,11 @@ from referrals.models import (
 )
 from research.dashboards.scope import Level, Scope, add_months, month_starts, start_of_day
 from research.dashboards.tables import MeasureTable, Table
+from research.models import NoteMonth
+from research.notemonths import columns as notemonth_columns
 from spheres.models import Membership, Role, Sector
+
+ONE_DAY = datetime.timedelta(days=1)
 
 # --- Who is counted ------------------------------------------------------------------------------
 
@@ -620,24 +625,25 @@ def _dropout_parts(scope: Scope) -> tuple[dict, dict]:
         .annotate(first=Min("changed_at"))
         .values("first")
     )
-    drop_day = TruncDate(first_drop)
-    annotations = {
-        "drop_day": drop_day,
-        "elapsed": (ExtractYear("drop_day") - ExtractYear("admitted_on")) * 12
+    annotations = {"drop_day": TruncDate(first_drop)}
+    # Computed in the outer aggregate from the inner column: as an annotation of its own, the
+    # subquery would be repeated in the SQL for every reference to drop_day.
+    elapsed = (
+        (ExtractYear("drop_day") - ExtractYear("admitted_on")) * 12
         + ExtractMonth("drop_day")
         - ExtractMonth("admitted_on")
         - Case(
-            When(Q(drop_day__day__lt=ExtractDay("admitted_on")), then=Value(1)),
+            When(LessThan(ExtractDay("drop_day"), ExtractDay("admitted_on")), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
-        ),
-    }
+        )
+    )
     admitted = Q(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
     aggregates = {}
     for h in HORIZONS:
         eligible = admitted & Q(admitted_on__lte=add_months(scope.as_of, -h))
         aggregates[f"e{h}"] = Count("pk", filter=eligible)
-        aggregates[f"d{h}"] = Count("pk", filter=eligible & Q(elapsed__lt=h))
+        aggregates[f"d{h}"] = Count("pk", filter=eligible & Q(LessThan(elapsed, h)))
     return annotations, aggregates
 
 
@@ -710,16 +716,37 @@ def followup_length(scope: Scope) -> MeasureTable:
 # --- 3 and 4. Intensity and experience (one query over the notes) --------------------------------
 
 
+def _in_scope(qs: QuerySet, scope: Scope, field: str = "participant") -> QuerySet:
+    """Rows of the participants in scope. Unfiltered, everyone is in scope: no semi-join."""
+    if scope.level != Level.CASELOAD and not scope.organisations:
+        return qs
+    return qs.filter(**{f"{field}__in": participants_in_scope(scope).values("pk")})
+
+
 def _notes_in_scope(scope: Scope, start: datetime.date, end: datetime.date):
-    return WeeklyNote.objects.filter(
-        participant__in=participants_in_scope(scope).values("pk"), week__gte=start, week__lte=end
-    )
+    return _in_scope(WeeklyNote.objects.filter(week__gte=start, week__lte=end), scope)
 
 
-def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
-    """Every weekly-note figure from one grouped query (by month of the week's Monday)."""
+def _note_months(scope: Scope, start: datetime.date, end: datetime.date) -> list[dict]:
+    """The note measures by month (of the note's Monday) for the notes whose week is in
+    start..end, from the per-participant monthly summary (research.notemonths) rather than the
+    notes. A month cut by start or end is read from the summary too for every participant with
+    no note in the part cut off (usually everyone: the period ends today and no note is written
+    ahead); the others' notes of that month are counted one by one. One query (UNION ALL); a
+    month may come in two rows over disjoint participants, which add up."""
+    first, last = start.replace(day=1), end.replace(day=1)
+    edges = {m for m, cut in ((first, start.day != 1), (last, end.month == (end + ONE_DAY).month))
+             if cut}  # fmt: skip
+    outside = Q(week__lt=start) | Q(week__gt=end)
+    whole = NoteMonth.objects.filter(month__gte=first, month__lte=last)
+    counted = WeeklyNote.objects.none()
+    for month in edges:
+        in_month = Q(week__gte=month, week__lt=add_months(month, 1))
+        cut_off = WeeklyNote.objects.filter(in_month & outside).values("participant")
+        whole = whole.exclude(month=month, participant__in=cut_off)
+        counted |= WeeklyNote.objects.filter(in_month, participant__in=cut_off)
     no_contact = Q(meetings=0) & Q(other_channels=[])
-    aggregates = {
+    raw = {
         "notes": Count("pk"),
         "people": Count("participant", distinct=True),
         "meetings_sum": Sum("meetings"),
@@ -728,27 +755,45 @@ def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
         "other_only": Count("pk", filter=Q(meetings=0) & ~Q(other_channels=[])),
     }
     for value in NoContactReason.values:
-        aggregates[f"why_{value}"] = Count("pk", filter=no_contact & Q(no_contact_reason=value))
-    aggregates["why_blank"] = Count("pk", filter=no_contact & Q(no_contact_reason=""))
+        raw[f"why_{value}"] = Count("pk", filter=no_contact & Q(no_contact_reason=value))
+    raw["why_blank"] = Count("pk", filter=no_contact & Q(no_contact_reason=""))
     for value in (c.value for c in NOTE_CHANNELS):
         # The list is stored as JSON text: match the quoted value (portable to SQLite).
-        aggregates[f"ch_{value}"] = Count("pk", filter=Q(other_channels__icontains=f'"{value}"'))
+        raw[f"ch_{value}"] = Count("pk", filter=Q(other_channels__icontains=f'"{value}"'))
     for value in TargetedNeed.values:
-        aggregates[f"need_{value}"] = Count("pk", filter=Q(targeted_need=value))
+        raw[f"need_{value}"] = Count("pk", filter=Q(targeted_need=value))
     for value in Satisfaction.values:
-        aggregates[f"ws_{value}"] = Count("pk", filter=Q(worker_satisfaction=value))
-        aggregates[f"ps_{value}"] = Count("pk", filter=Q(participant_satisfaction=value))
+        raw[f"ws_{value}"] = Count("pk", filter=Q(worker_satisfaction=value))
+        raw[f"ps_{value}"] = Count("pk", filter=Q(participant_satisfaction=value))
+    # The same columns in the same order on both sides: each summary column is named after the
+    # measure it counts (a mismatch fails as an unknown field).
+    summed = {name: Sum(name) for name in raw} | {"people": Count("pk")}
+    rows = _in_scope(whole, scope).values("month").annotate(**summed).order_by()
+    if edges:
+        one_by_one = (
+            _in_scope(counted.filter(week__gte=start, week__lte=end), scope)
+            .annotate(month=TruncMonth("week"))
+            .values("month")
+            .annotate(**raw)
+            .order_by()
+        )
+        rows = rows.union(one_by_one, all=True)
+    by_month: dict[datetime.date, dict] = {}
+    for row in rows:
+        month = _month_key(row.pop("month"))
+        if month in by_month:
+            by_month[month] = {k: (v or 0) + (row[k] or 0) for k, v in by_month[month].items()}
+        else:
+            by_month[month] = row
+    return by_month
+
+
+def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
+    """Every weekly-note figure from one grouped query (by month of the week's Monday)."""
     start = scope.previous_start if scope.compare else scope.start
-    rows = list(
-        _notes_in_scope(scope, start, scope.end)
-        .annotate(month=TruncMonth("week"))
-        .values("month")
-        .annotate(**aggregates)
-        .order_by("month")
-    )
+    by_month = _note_months(scope, start, scope.end)
     months = month_starts(scope.start, scope.end)
-    by_month = {_month_key(r["month"]): r for r in rows}
-    empty = dict.fromkeys(aggregates, 0)
+    empty = dict.fromkeys(["people", *notemonth_columns()], 0)
 
     def month_row(m):
         return by_month.get(m, empty)
@@ -1207,10 +1252,12 @@ def _missing_notes_parts(scope: Scope) -> tuple[dict, dict]:
             .order_by("-changed_at", "-pk")
             .values("to_status")[:1]
         )
-        annotations |= {f"s{k}": status, f"n{k}": F("noted").bitand(1 << k)}
+        annotations[f"s{k}"] = status
+        # The bit is taken in the outer aggregate (see _dropout_parts).
+        bit = F("noted").bitand(1 << k)
         expected = Q(**{f"s{k}": FollowUpStatus.ACTIVE}, admitted_on__lte=week)
-        aggregates[f"w{k}"] = Count("pk", filter=expected & Q(**{f"n{k}__gt": 0}))
-        aggregates[f"m{k}"] = Count("pk", filter=expected & Q(**{f"n{k}": 0}))
+        aggregates[f"w{k}"] = Count("pk", filter=expected & Q(GreaterThan(bit, 0)))
+        aggregates[f"m{k}"] = Count("pk", filter=expected & Q(Exact(bit, 0)))
     return annotations, aggregates
 
 
