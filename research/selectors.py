@@ -31,7 +31,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import (
-    Coalesce,
     ExtractDay,
     ExtractMonth,
     ExtractYear,
@@ -42,7 +41,7 @@ from django.db.models.functions import (
     TruncDate,
     TruncMonth,
 )
-from django.db.models.lookups import Exact, GreaterThan, LessThan
+from django.db.models.lookups import LessThan
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -517,10 +516,19 @@ def _events():
 
 
 def followup_statuses(scope: Scope) -> tuple[Table, Table]:
+    """Follow-ups by status at the end of each month, and the changes of status."""
+    status_table, events_table, _missing = _status_history(scope)
+    return status_table, events_table
+
+
+def _status_history(scope: Scope) -> tuple[Table, Table, Table]:
     """Status at the end of each month, from the status history: each change holds until the
-    next one (LEAD over the follow-up's changes), counted once per month; and the changes of
-    the period and the previous one (breaks, inactivity, completions, reactivations). One
-    query, grouped by kind of change."""
+    next one (LEAD over the follow-up's changes), counted once per month; the changes of
+    the period and the previous one (breaks, inactivity, completions, reactivations); and, for
+    the last weeks of the period, the follow-ups active at the end of the week with and
+    without that week's note. One query over the history, grouped by kind of change: the
+    status at a given time comes from the same window as the monthly counts, instead of one
+    lookup per participant and week."""
     months = month_starts(scope.start, scope.end)
     ends = [min(add_months(m, 1), scope.end + datetime.timedelta(1)) for m in months]
     changes = (
@@ -534,7 +542,15 @@ def followup_statuses(scope: Scope) -> tuple[Table, Table]:
                 order_by=[F("changed_at").asc(), F("pk").asc()],
             )
         )
-        .values("to_status", "from_status", "reason", "changed_at", "next_at")
+        .values(
+            "to_status",
+            "from_status",
+            "reason",
+            "changed_at",
+            "next_at",
+            pid=F("followup__participant_id"),
+            admitted=F("followup__participant__admitted_on"),
+        )
     )
     inner, params = changes.query.sql_with_params()
     adapt = connection.ops.adapt_datetimefield_value
@@ -553,18 +569,62 @@ def followup_statuses(scope: Scope) -> tuple[Table, Table]:
             f"SUM(CASE WHEN t.changed_at >= %s AND t.changed_at < %s THEN 1 ELSE 0 END) AS p{k}"
         )
         column_params += [adapt(start_of_day(start)), adapt(start_of_day(end))]
+    weeks = _missing_weeks(scope)
+    joined, joined_params = "", []
+    if weeks:
+        # Which of these weeks have a note, as bits of one number per participant.
+        noted = (
+            WeeklyNote.objects.filter(week__in=weeks)
+            .order_by()
+            .values("participant")
+            .annotate(
+                bits=Sum(
+                    Case(
+                        *[When(week=week, then=Value(1 << k)) for k, week in enumerate(weeks)],
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    )
+                )
+            )
+            .values("participant", "bits")
+        )
+        noted_sql, joined_params = noted.query.sql_with_params()
+        joined = f" LEFT JOIN ({noted_sql}) n ON n.participant = t.pid"
+        for k, week in enumerate(weeks):
+            instant = adapt(start_of_day(week + datetime.timedelta(days=7)))
+            active = (
+                "t.to_status = %s AND t.changed_at < %s "
+                "AND (t.next_at IS NULL OR t.next_at >= %s) AND t.admitted <= %s"
+            )
+            active_params = [
+                FollowUpStatus.ACTIVE.value,
+                instant,
+                instant,
+                connection.ops.adapt_datefield_value(week),
+            ]
+            for name, test in (("w", "<>"), ("n", "=")):
+                columns.append(
+                    f"SUM(CASE WHEN {active} AND (COALESCE(n.bits, 0) & {1 << k}) {test} 0 "
+                    f"THEN 1 ELSE 0 END) AS {name}{k}"
+                )
+                column_params += active_params
     sql = (
         f"SELECT t.to_status, t.from_status, t.reason, {', '.join(columns)} "  # noqa: S608
-        f"FROM ({inner}) t GROUP BY t.to_status, t.from_status, t.reason"
+        f"FROM ({inner}) t{joined} GROUP BY t.to_status, t.from_status, t.reason"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*column_params, *params])
+        cursor.execute(sql, [*column_params, *params, *joined_params])
         found = cursor.fetchall()
     groups, events = _status_groups(), _events()
     cells = [[0] * len(months) for _g in groups]
     changes_by_period = [[0, 0] for _e in events]
+    notes_by_week = [[0, 0] for _w in weeks]
     for status, from_status, reason, *counts in found:
-        *at_month_end, previous, this = (int(v or 0) for v in counts)
+        counts = [int(v or 0) for v in counts]
+        *at_month_end, previous, this = counts[: len(months) + 2]
+        for k, _week in enumerate(weeks):
+            notes_by_week[k][0] += counts[len(months) + 2 + 2 * k]
+            notes_by_week[k][1] += counts[len(months) + 3 + 2 * k]
         for k, (_l, wanted, reasons) in enumerate(groups):
             if status == wanted and (reasons is None or reason in reasons):
                 for j, value in enumerate(at_month_end):
@@ -603,7 +663,7 @@ def followup_statuses(scope: Scope) -> tuple[Table, Table]:
         grand_total=False,
         chart="stacked_by_column",
     )
-    return status_table, events_table
+    return status_table, events_table, _missing_notes_table(scope, notes_by_week)
 
 
 DROPOUT_REASONS = [InactiveReason.UNREACHABLE, InactiveReason.WITHDRAWAL]
@@ -1178,16 +1238,17 @@ def workload(scope: Scope) -> list[Table | MeasureTable]:
 
 
 def participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
-    """Admissions by age and gender, dropout, risk transitions, questionnaire completion and
-    missing notes: one aggregate over participants (conditional counts)."""
+    """Admissions by age and gender, dropout, risk transitions, questionnaire completion (one
+    aggregate over participants) and missing notes (from the status history)."""
+    _status, _events, missing_notes = _status_history(scope)
+    return _participant_counts(scope) | {"missing_notes": missing_notes}
+
+
+def _participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
+    """Admissions by age and gender, dropout, risk transitions and questionnaire completion:
+    one aggregate over participants (conditional counts)."""
     annotations, aggregates = {}, {}
-    parts_of = (
-        _age_gender_parts,
-        _dropout_parts,
-        _risk_parts,
-        _questionnaire_parts,
-        _missing_notes_parts,
-    )
+    parts_of = (_age_gender_parts, _dropout_parts, _risk_parts, _questionnaire_parts)
     for parts in parts_of:
         more_annotations, more_aggregates = parts(scope)
         annotations |= more_annotations
@@ -1206,7 +1267,6 @@ def participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
         "dropout": _dropout_table(found),
         "risk": _risk_tables(found),
         "questionnaires": _questionnaire_table(found),
-        "missing_notes": _missing_notes_table(scope, found),
     }
 
 
@@ -1219,49 +1279,7 @@ def _missing_weeks(scope: Scope) -> list[datetime.date]:
     return sorted(w for w in weeks if w >= scope.start - datetime.timedelta(days=6))
 
 
-def _missing_notes_parts(scope: Scope) -> tuple[dict, dict]:
-    """For each of the last weeks of the period: follow-ups active at the end of the week
-    (from the status history) with and without that week's note."""
-    weeks = _missing_weeks(scope)
-    # Which of these weeks have a note, as bits of one number: one index range scan per
-    # participant instead of one lookup per week.
-    weeks_noted = Subquery(
-        WeeklyNote.objects.filter(participant=OuterRef("pk"), week__in=weeks)
-        .order_by()
-        .values("participant")
-        .annotate(
-            bits=Sum(
-                Case(
-                    *[When(week=week, then=Value(1 << k)) for k, week in enumerate(weeks)],
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-            )
-        )
-        .values("bits"),
-        output_field=IntegerField(),
-    )
-    annotations: dict = {"noted": Coalesce(weeks_noted, Value(0))}
-    aggregates = {}
-    for k, week in enumerate(weeks):
-        week_end = start_of_day(week + datetime.timedelta(days=7))
-        status = Subquery(
-            FollowUpStatusChange.objects.filter(
-                followup_id=OuterRef("followup__id"), changed_at__lt=week_end
-            )
-            .order_by("-changed_at", "-pk")
-            .values("to_status")[:1]
-        )
-        annotations[f"s{k}"] = status
-        # The bit is taken in the outer aggregate (see _dropout_parts).
-        bit = F("noted").bitand(1 << k)
-        expected = Q(**{f"s{k}": FollowUpStatus.ACTIVE}, admitted_on__lte=week)
-        aggregates[f"w{k}"] = Count("pk", filter=expected & Q(GreaterThan(bit, 0)))
-        aggregates[f"m{k}"] = Count("pk", filter=expected & Q(Exact(bit, 0)))
-    return annotations, aggregates
-
-
-def _missing_notes_table(scope: Scope, found: dict) -> Table:
+def _missing_notes_table(scope: Scope, counts: list[list[int]]) -> Table:
     weeks = _missing_weeks(scope)
     return Table(
         key="missing_notes",
@@ -1273,7 +1291,7 @@ def _missing_notes_table(scope: Scope, found: dict) -> Table:
         row_header=_("Week of"),
         rows=[date_format(w, "j M Y") for w in weeks],
         columns=[_("Written"), _("Missing")],
-        cells=[[found[f"w{k}"], found[f"m{k}"]] for k in range(len(weeks))],
+        cells=counts,
         percent="row",
         chart="stacked",
     )
@@ -1285,7 +1303,8 @@ def _missing_notes_table(scope: Scope, found: dict) -> Table:
 def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
     """Every figure the viewer's level allows, in sections. A fixed number of queries."""
     sections = []
-    counts = participant_counts(scope)
+    counts = _participant_counts(scope)
+    status, events, counts["missing_notes"] = _status_history(scope)
     if scope.level != Level.CASELOAD:
         by_month, by_organisation, outcomes, reasons = recruitment(scope)
         sections.append(
@@ -1301,7 +1320,6 @@ def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
                 ],
             )
         )
-    status, events = followup_statuses(scope)
     sections.append((_("Follow-ups"), [status, counts["dropout"], followup_length(scope), events]))
     contact, intensity, channels, needs, worker_sat, participant_sat = intensity_and_experience(
         scope

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from research import views
 from research.export import views as export_views
@@ -8,6 +8,11 @@ app_name = "research"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/figures.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    re_path(
+        r"^dashboard/charts/(?P<key>[0-9a-f]{64})/(?P<figure>[-\w]+)\.svg$",
+        views.dashboard_chart,
+        name="dashboard_chart",
+    ),
     path("research/export/", export_views.export_request, name="export_request"),
     path("research/export/<uuid:public_id>/", export_views.export_status, name="export_status"),
     path(

@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         ('referrals', '0005_referral_search_text'),
         ('research', '0001_export_register'),
         # The triggers are on the notes table: after the followups migrations that shape it.
-        ('followups', '0009_weeklynote_week_index'),
+        ('followups', '0009_weeklynote_dashboard_indexes'),
     ]
 
     operations = [
