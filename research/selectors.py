@@ -361,7 +361,8 @@ def recruitment(scope: Scope) -> tuple[Table, Table, Table, Table]:
 
 def first_assignment_at():
     """When a worker was first assigned to the candidate: workers are assigned to the referral
-    (before the initial meeting), and the row stays linked to the referral after admission."""
+    (before the initial meeting), and the row stays linked to the referral after admission.
+    Not null exactly when the referral has an assignment (recruitment_delays relies on it)."""
     return Subquery(
         Assignment.objects.filter(referral=OuterRef("pk"))
         .order_by("started_at", "pk")
@@ -374,8 +375,12 @@ def recruitment_delays(scope: Scope) -> MeasureTable:
     base = referrals_in_scope(scope, scope.previous_start, scope.end).annotate(
         period=_period_key("created_at", scope)
     )
+    # Filtered with semi-joins: `first__isnull=False` would run each subquery a second time
+    # per referral.
     assigned = quartiles(
-        base.annotate(first=first_assignment_at()).filter(first__isnull=False),
+        base.filter(Exists(Assignment.objects.filter(referral=OuterRef("pk")))).annotate(
+            first=first_assignment_at()
+        ),
         _days_between(F("first"), F("created_at")),
         F("period"),
     )
@@ -383,7 +388,9 @@ def recruitment_delays(scope: Scope) -> MeasureTable:
         InitialMeeting.objects.filter(referral=OuterRef("pk")).order_by("met_on").values("met_on")
     )
     met = quartiles(
-        base.annotate(met=Subquery(first_meeting[:1])).filter(met__isnull=False),
+        base.filter(Exists(InitialMeeting.objects.filter(referral=OuterRef("pk")))).annotate(
+            met=Subquery(first_meeting[:1])
+        ),
         _days_between(F("met"), TruncDate("created_at")),
         F("period"),
     )
@@ -991,10 +998,13 @@ def main_activities(scope: Scope, *, limit: int = 10) -> Table:
         .exclude(main_activity="")
         .annotate(a=activity)
         .values("a")
-        .annotate(weeks=Count("pk"), people=Count("participant", distinct=True))
+        .annotate(weeks=Count("pk"))
     )
     if not scope.exact:
-        qs = qs.filter(people__gte=scope.threshold)
+        # Counting distinct participants sorts every note of the period: only where it filters.
+        qs = qs.annotate(people=Count("participant", distinct=True)).filter(
+            people__gte=scope.threshold
+        )
     rows = list(qs.order_by("-weeks", "a")[:limit])
     return Table(
         key="main_activities",
