@@ -794,7 +794,9 @@ def _notes_in_scope(scope: Scope, start: datetime.date, end: datetime.date):
     return _in_scope(WeeklyNote.objects.filter(week__gte=start, week__lte=end), scope)
 
 
-def _note_months(scope: Scope, start: datetime.date, end: datetime.date) -> list[dict]:
+def _note_months(
+    scope: Scope, start: datetime.date, end: datetime.date
+) -> dict[datetime.date, dict]:
     """The note measures by month (of the note's Monday) for the notes whose week is in
     start..end, from the per-participant monthly summary (research.notemonths) rather than the
     notes. A month cut by start or end is read from the summary too for every participant with
@@ -802,8 +804,8 @@ def _note_months(scope: Scope, start: datetime.date, end: datetime.date) -> list
     ahead); the others' notes of that month are counted one by one. One query (UNION ALL); a
     month may come in two rows over disjoint participants, which add up."""
     first, last = start.replace(day=1), end.replace(day=1)
-    edges = {m for m, cut in ((first, start.day != 1), (last, end.month == (end + ONE_DAY).month))
-             if cut}  # fmt: skip
+    cut_at_start, cut_at_end = start.day != 1, (end + ONE_DAY).month == end.month
+    edges = {m for m, cut in ((first, cut_at_start), (last, cut_at_end)) if cut}
     outside = Q(week__lt=start) | Q(week__gt=end)
     whole = NoteMonth.objects.filter(month__gte=first, month__lte=last)
     counted = WeeklyNote.objects.none()

@@ -36,10 +36,9 @@ def published_sections(scope: Scope):
     return sections
 
 
-CACHE_SECONDS = 15 * 60
-# Longer than the figures: a page served from the cache just before they expire still finds
-# its charts' figures when the browser asks for the images.
-CHART_SECONDS = 2 * CACHE_SECONDS
+# The figures stay as long as a page may wait before the browser asks for its chart images;
+# a change of data makes a new key at once (the data version), so this is never staleness.
+CACHE_SECONDS = 30 * 60
 
 
 @dataclass
@@ -56,7 +55,7 @@ def cached_sections(scope: Scope) -> Dashboard:
     """The published figures, cached per filters, viewer level, language and data version (one
     cheap query), so a change shows at once. The charts are not drawn here: pygal costs 10 to
     30 ms a chart, so each is an image the browser asks for (chart_svg), drawn from these
-    cached figures and cached by its content."""
+    cached figures (and kept per process by what it draws)."""
     key = "|".join(
         str(part)
         for part in (
@@ -76,7 +75,7 @@ def cached_sections(scope: Scope) -> Dashboard:
     found = cache.get(_sections_key(key))
     if found is None:
         found = (_owner(scope), published_sections(scope))
-        cache.set(_sections_key(key), found, CHART_SECONDS)
+        cache.set(_sections_key(key), found, CACHE_SECONDS)
     return Dashboard(key, found[1])
 
 
