@@ -121,7 +121,7 @@ def measure(requests: int) -> list[dict]:
 
     def clear():
         cache.clear()  # the benchmark's own cache (bench.env); sessions live in the database
-        charts._DRAWN.clear()  # the charts drawn in this process
+        charts.forget_drawn()  # the charts drawn in this process
 
     people = personas()
     clients = {}

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from research import views
 from research.export import views as export_views
@@ -8,8 +8,8 @@ app_name = "research"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/figures.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
-    re_path(
-        r"^dashboard/charts/(?P<key>[0-9a-f]{64})/(?P<figure>[-\w]+)\.svg$",
+    path(
+        "dashboard/charts/<str:key>/<slug:figure>.svg",
         views.dashboard_chart,
         name="dashboard_chart",
     ),

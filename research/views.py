@@ -1,5 +1,7 @@
-"""Program dashboards: one page of figures and their Excel download. Thin: the level of detail
-comes from the viewer's role, the figures from research.selectors."""
+"""Program dashboards: one page of figures, their charts (images) and their Excel download. Thin:
+the level of detail comes from the viewer's role, the figures from research.selectors."""
+
+import re
 
 from csp.constants import NONE, UNSAFE_INLINE
 from csp.decorators import csp_replace
@@ -76,6 +78,9 @@ def dashboard_xlsx(request):
     return response
 
 
+CHARTS_KEY = re.compile(r"[0-9a-f]{64}")  # research.dashboards.page.cached_sections
+
+
 # The SVG is shown as an image (never run as a document): its own <style> is all it needs.
 @csp_replace({"default-src": [NONE], "style-src": [UNSAFE_INLINE], "script-src": [NONE]})
 @require_GET
@@ -85,6 +90,8 @@ def dashboard_chart(request, key, figure):
     level = level_of(request.user)
     if level is None:
         raise PermissionDenied
+    if not CHARTS_KEY.fullmatch(key):
+        raise Http404
     worker_id = request.user.pk if level == Level.CASELOAD else None
     content = chart_svg(key, figure, level=level, worker_id=worker_id)
     if content is None:

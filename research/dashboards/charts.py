@@ -123,3 +123,9 @@ def drawn(published: Published) -> bytes | None:
         while len(_DRAWN) > _DRAWN_MAX:
             _DRAWN.popitem(last=False)
     return content
+
+
+def forget_drawn() -> None:
+    """Forget the charts drawn in this process (the benchmark draws them afresh)."""
+    with _LOCK:
+        _DRAWN.clear()
