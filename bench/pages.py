@@ -4,6 +4,7 @@ python -m bench.pages DB REQUESTS  -> JSON on stdout."""
 
 import contextlib
 import json
+import re
 import statistics
 import sys
 import time
@@ -44,8 +45,16 @@ def personas():
     }
 
 
+UNCACHED = " (uncached)"
+# The dashboard's charts are images asked for after the page: this row times all of them
+# together (the page itself untimed), drawn afresh each time.
+CHARTS = "dashboard's charts, all"
+CHART = re.compile(r'<img class="dashboard-chart" src="([^"]+)"')
+
+
 def pages(people) -> list[tuple[str, str, str]]:
-    """(persona, page label, URL)."""
+    """(persona, page label, URL). A label ending in UNCACHED is measured with the cache
+    cleared before every request: the first view after a change of data."""
     from django.urls import NoReverseMatch, reverse
 
     from followups.selectors import caseload
@@ -91,7 +100,10 @@ def pages(people) -> list[tuple[str, str, str]]:
     # Pages of features that may not exist in this checkout yet.
     for persona, label, name in [
         ("steering", "dashboard", "research:dashboard"),
+        ("steering", "dashboard" + UNCACHED, "research:dashboard"),
         ("coordinator", "dashboard", "research:dashboard"),
+        ("coordinator", "dashboard" + UNCACHED, "research:dashboard"),
+        ("steering", CHARTS + UNCACHED, "research:dashboard"),
         ("coordinator", "next Clinical agenda", "committees:next_agenda"),
     ]:
         with contextlib.suppress(NoReverseMatch):
@@ -100,9 +112,16 @@ def pages(people) -> list[tuple[str, str, str]]:
 
 
 def measure(requests: int) -> list[dict]:
+    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+
+    from research.dashboards import charts
+
+    def clear():
+        cache.clear()  # the benchmark's own cache (bench.env); sessions live in the database
+        charts.forget_drawn()  # the charts drawn in this process
 
     people = personas()
     clients = {}
@@ -114,16 +133,41 @@ def measure(requests: int) -> list[dict]:
                 people[persona], backend="allauth.account.auth_backends.AuthenticationBackend"
             )
         client = clients[persona]
-        for _ in range(3):  # warm caches, first-request work, the session row
-            client.get(url)
-        with CaptureQueriesContext(connection) as queries:
+        bust = clear if label.endswith(UNCACHED) else lambda: None
+
+        def get(client=client, url=url, label=label):
+            """The response timed, and its time in ms."""
+            if label.startswith(CHARTS):
+                images = CHART.findall(client.get(url).content.decode())
+                started = time.perf_counter()
+                responses = [client.get(image) for image in images]
+                elapsed = time.perf_counter() - started
+                response = responses[-1]
+                response.content = b"".join(r.content for r in responses)
+                return response, elapsed * 1000
+            started = time.perf_counter()
             response = client.get(url)
-        count = len(queries)  # now: the next request clears the connection's query log
+            return response, (time.perf_counter() - started) * 1000
+
+        for _ in range(3):  # warm caches, first-request work, the session row
+            bust()
+            get()
+        bust()
+        if label.startswith(CHARTS):
+            images = CHART.findall(client.get(url).content.decode())
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(images[0])
+            count = len(queries)  # of one chart (the row times them all)
+            bust()
+            response, _ms = get()
+        else:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            count = len(queries)  # now: the next request clears the connection's query log
         times = []
         for _ in range(requests):
-            started = time.perf_counter()
-            client.get(url)
-            times.append((time.perf_counter() - started) * 1000)
+            bust()
+            times.append(get()[1])
         rows.append(
             {
                 "persona": persona,

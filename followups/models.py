@@ -191,6 +191,13 @@ class WeeklyNote(models.Model):
         verbose_name = _("weekly progress note")
         verbose_name_plural = _("weekly progress notes")
         ordering = ["-week"]
+        # For the dashboard: the notes of a few weeks (the edges of a period, whose whole months
+        # come from research.notemonths; the last weeks' missing notes), and the latest change
+        # (its data version, read on every view).
+        indexes = [
+            models.Index(fields=["week"], name="weeklynote_week"),
+            models.Index(fields=["updated_at"], name="weeklynote_updated_at"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["participant", "week"], name="weeklynote_one_per_week"),
             models.CheckConstraint(

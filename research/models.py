@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from referrals.models import Participant
+from research.notemonths import columns as notemonth_columns
 from spheres.models import Organisation
 
 # --- De-identified research export (issue 13) ----------------------------------------------------
@@ -187,3 +189,26 @@ class LegacyImport(models.Model):
 
     def __str__(self):
         return f"legacy import #{self.pk} ({self.status})"
+
+
+# --- Dashboard summary (research.notemonths) -----------------------------------------------------
+
+
+class NoteMonth(models.Model):
+    """The weekly notes of one participant in one month (the month of the note's Monday),
+    counted by measure. Written only by database triggers on the notes (research.notemonths):
+    never by the application, so it cannot drift from the notes."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    for _name in notemonth_columns():
+        vars()[_name] = models.IntegerField(default=0)
+    del _name
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["participant", "month"], name="notemonth_one_per_month")
+        ]
+
+    def __str__(self):
+        return f"notes {self.month:%Y-%m} #{self.participant_id}"

@@ -31,7 +31,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import (
-    Coalesce,
     ExtractDay,
     ExtractMonth,
     ExtractYear,
@@ -42,6 +41,7 @@ from django.db.models.functions import (
     TruncDate,
     TruncMonth,
 )
+from django.db.models.lookups import LessThan
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -70,7 +70,11 @@ from referrals.models import (
 )
 from research.dashboards.scope import Level, Scope, add_months, month_starts, start_of_day
 from research.dashboards.tables import MeasureTable, Table
+from research.models import NoteMonth
+from research.notemonths import columns as notemonth_columns
 from spheres.models import Membership, Role, Sector
+
+ONE_DAY = datetime.timedelta(days=1)
 
 # --- Who is counted ------------------------------------------------------------------------------
 
@@ -357,7 +361,8 @@ def recruitment(scope: Scope) -> tuple[Table, Table, Table, Table]:
 
 def first_assignment_at():
     """When a worker was first assigned to the candidate: workers are assigned to the referral
-    (before the initial meeting), and the row stays linked to the referral after admission."""
+    (before the initial meeting), and the row stays linked to the referral after admission.
+    Not null exactly when the referral has an assignment (recruitment_delays relies on it)."""
     return Subquery(
         Assignment.objects.filter(referral=OuterRef("pk"))
         .order_by("started_at", "pk")
@@ -370,8 +375,12 @@ def recruitment_delays(scope: Scope) -> MeasureTable:
     base = referrals_in_scope(scope, scope.previous_start, scope.end).annotate(
         period=_period_key("created_at", scope)
     )
+    # Filtered with semi-joins: `first__isnull=False` would run each subquery a second time
+    # per referral.
     assigned = quartiles(
-        base.annotate(first=first_assignment_at()).filter(first__isnull=False),
+        base.filter(Exists(Assignment.objects.filter(referral=OuterRef("pk")))).annotate(
+            first=first_assignment_at()
+        ),
         _days_between(F("first"), F("created_at")),
         F("period"),
     )
@@ -379,7 +388,9 @@ def recruitment_delays(scope: Scope) -> MeasureTable:
         InitialMeeting.objects.filter(referral=OuterRef("pk")).order_by("met_on").values("met_on")
     )
     met = quartiles(
-        base.annotate(met=Subquery(first_meeting[:1])).filter(met__isnull=False),
+        base.filter(Exists(InitialMeeting.objects.filter(referral=OuterRef("pk")))).annotate(
+            met=Subquery(first_meeting[:1])
+        ),
         _days_between(F("met"), TruncDate("created_at")),
         F("period"),
     )
@@ -510,10 +521,19 @@ def _events():
 
 
 def followup_statuses(scope: Scope) -> tuple[Table, Table]:
+    """Follow-ups by status at the end of each month, and the changes of status."""
+    status_table, events_table, _missing = _status_history(scope)
+    return status_table, events_table
+
+
+def _status_history(scope: Scope) -> tuple[Table, Table, Table]:
     """Status at the end of each month, from the status history: each change holds until the
-    next one (LEAD over the follow-up's changes), counted once per month; and the changes of
-    the period and the previous one (breaks, inactivity, completions, reactivations). One
-    query, grouped by kind of change."""
+    next one (LEAD over the follow-up's changes), counted once per month; the changes of
+    the period and the previous one (breaks, inactivity, completions, reactivations); and, for
+    the last weeks of the period, the follow-ups active at the end of the week with and
+    without that week's note. One query over the history, grouped by kind of change: the
+    status at a given time comes from the same window as the monthly counts, instead of one
+    lookup per participant and week."""
     months = month_starts(scope.start, scope.end)
     ends = [min(add_months(m, 1), scope.end + datetime.timedelta(1)) for m in months]
     changes = (
@@ -527,7 +547,15 @@ def followup_statuses(scope: Scope) -> tuple[Table, Table]:
                 order_by=[F("changed_at").asc(), F("pk").asc()],
             )
         )
-        .values("to_status", "from_status", "reason", "changed_at", "next_at")
+        .values(
+            "to_status",
+            "from_status",
+            "reason",
+            "changed_at",
+            "next_at",
+            pid=F("followup__participant_id"),
+            admitted=F("followup__participant__admitted_on"),
+        )
     )
     inner, params = changes.query.sql_with_params()
     adapt = connection.ops.adapt_datetimefield_value
@@ -546,18 +574,62 @@ def followup_statuses(scope: Scope) -> tuple[Table, Table]:
             f"SUM(CASE WHEN t.changed_at >= %s AND t.changed_at < %s THEN 1 ELSE 0 END) AS p{k}"
         )
         column_params += [adapt(start_of_day(start)), adapt(start_of_day(end))]
+    weeks = _missing_weeks(scope)
+    joined, joined_params = "", []
+    if weeks:
+        # Which of these weeks have a note, as bits of one number per participant.
+        noted = (
+            WeeklyNote.objects.filter(week__in=weeks)
+            .order_by()
+            .values("participant")
+            .annotate(
+                bits=Sum(
+                    Case(
+                        *[When(week=week, then=Value(1 << k)) for k, week in enumerate(weeks)],
+                        default=Value(0),
+                        output_field=IntegerField(),
+                    )
+                )
+            )
+            .values("participant", "bits")
+        )
+        noted_sql, joined_params = noted.query.sql_with_params()
+        joined = f" LEFT JOIN ({noted_sql}) n ON n.participant = t.pid"
+        for k, week in enumerate(weeks):
+            instant = adapt(start_of_day(week + datetime.timedelta(days=7)))
+            active = (
+                "t.to_status = %s AND t.changed_at < %s "
+                "AND (t.next_at IS NULL OR t.next_at >= %s) AND t.admitted <= %s"
+            )
+            active_params = [
+                FollowUpStatus.ACTIVE.value,
+                instant,
+                instant,
+                connection.ops.adapt_datefield_value(week),
+            ]
+            for name, test in (("w", "<>"), ("n", "=")):
+                columns.append(
+                    f"SUM(CASE WHEN {active} AND (COALESCE(n.bits, 0) & {1 << k}) {test} 0 "
+                    f"THEN 1 ELSE 0 END) AS {name}{k}"
+                )
+                column_params += active_params
     sql = (
         f"SELECT t.to_status, t.from_status, t.reason, {', '.join(columns)} "  # noqa: S608
-        f"FROM ({inner}) t GROUP BY t.to_status, t.from_status, t.reason"
+        f"FROM ({inner}) t{joined} GROUP BY t.to_status, t.from_status, t.reason"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*column_params, *params])
+        cursor.execute(sql, [*column_params, *params, *joined_params])
         found = cursor.fetchall()
     groups, events = _status_groups(), _events()
     cells = [[0] * len(months) for _g in groups]
     changes_by_period = [[0, 0] for _e in events]
+    notes_by_week = [[0, 0] for _w in weeks]
     for status, from_status, reason, *counts in found:
-        *at_month_end, previous, this = (int(v or 0) for v in counts)
+        counts = [int(v or 0) for v in counts]
+        *at_month_end, previous, this = counts[: len(months) + 2]
+        for k, _week in enumerate(weeks):
+            notes_by_week[k][0] += counts[len(months) + 2 + 2 * k]
+            notes_by_week[k][1] += counts[len(months) + 3 + 2 * k]
         for k, (_l, wanted, reasons) in enumerate(groups):
             if status == wanted and (reasons is None or reason in reasons):
                 for j, value in enumerate(at_month_end):
@@ -596,7 +668,7 @@ def followup_statuses(scope: Scope) -> tuple[Table, Table]:
         grand_total=False,
         chart="stacked_by_column",
     )
-    return status_table, events_table
+    return status_table, events_table, _missing_notes_table(scope, notes_by_week)
 
 
 DROPOUT_REASONS = [InactiveReason.UNREACHABLE, InactiveReason.WITHDRAWAL]
@@ -618,24 +690,25 @@ def _dropout_parts(scope: Scope) -> tuple[dict, dict]:
         .annotate(first=Min("changed_at"))
         .values("first")
     )
-    drop_day = TruncDate(first_drop)
-    annotations = {
-        "drop_day": drop_day,
-        "elapsed": (ExtractYear("drop_day") - ExtractYear("admitted_on")) * 12
+    annotations = {"drop_day": TruncDate(first_drop)}
+    # Computed in the outer aggregate from the inner column: as an annotation of its own, the
+    # subquery would be repeated in the SQL for every reference to drop_day.
+    elapsed = (
+        (ExtractYear("drop_day") - ExtractYear("admitted_on")) * 12
         + ExtractMonth("drop_day")
         - ExtractMonth("admitted_on")
         - Case(
-            When(Q(drop_day__day__lt=ExtractDay("admitted_on")), then=Value(1)),
+            When(LessThan(ExtractDay("drop_day"), ExtractDay("admitted_on")), then=Value(1)),
             default=Value(0),
             output_field=IntegerField(),
-        ),
-    }
+        )
+    )
     admitted = Q(admitted_on__gte=scope.start, admitted_on__lte=scope.end)
     aggregates = {}
     for h in HORIZONS:
         eligible = admitted & Q(admitted_on__lte=add_months(scope.as_of, -h))
         aggregates[f"e{h}"] = Count("pk", filter=eligible)
-        aggregates[f"d{h}"] = Count("pk", filter=eligible & Q(elapsed__lt=h))
+        aggregates[f"d{h}"] = Count("pk", filter=eligible & Q(LessThan(elapsed, h)))
     return annotations, aggregates
 
 
@@ -708,16 +781,39 @@ def followup_length(scope: Scope) -> MeasureTable:
 # --- 3 and 4. Intensity and experience (one query over the notes) --------------------------------
 
 
+def _in_scope(qs: QuerySet, scope: Scope, field: str = "participant") -> QuerySet:
+    """Rows of the participants in scope. Unfiltered, everyone is in scope: no semi-join."""
+    if scope.level != Level.CASELOAD and not scope.organisations:
+        return qs
+    return qs.filter(**{f"{field}__in": participants_in_scope(scope).values("pk")})
+
+
 def _notes_in_scope(scope: Scope, start: datetime.date, end: datetime.date):
-    return WeeklyNote.objects.filter(
-        participant__in=participants_in_scope(scope).values("pk"), week__gte=start, week__lte=end
-    )
+    return _in_scope(WeeklyNote.objects.filter(week__gte=start, week__lte=end), scope)
 
 
-def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
-    """Every weekly-note figure from one grouped query (by month of the week's Monday)."""
+def _note_months(
+    scope: Scope, start: datetime.date, end: datetime.date
+) -> dict[datetime.date, dict]:
+    """The note measures by month (of the note's Monday) for the notes whose week is in
+    start..end, from the per-participant monthly summary (research.notemonths) rather than the
+    notes. A month cut by start or end is read from the summary too for every participant with
+    no note in the part cut off (usually everyone: the period ends today and no note is written
+    ahead); the others' notes of that month are counted one by one. One query (UNION ALL); a
+    month may come in two rows over disjoint participants, which add up."""
+    first, last = start.replace(day=1), end.replace(day=1)
+    cut_at_start, cut_at_end = start.day != 1, (end + ONE_DAY).month == end.month
+    edges = {m for m, cut in ((first, cut_at_start), (last, cut_at_end)) if cut}
+    outside = Q(week__lt=start) | Q(week__gt=end)
+    whole = NoteMonth.objects.filter(month__gte=first, month__lte=last)
+    counted = WeeklyNote.objects.none()
+    for month in edges:
+        in_month = Q(week__gte=month, week__lt=add_months(month, 1))
+        cut_off = WeeklyNote.objects.filter(in_month & outside).values("participant")
+        whole = whole.exclude(month=month, participant__in=cut_off)
+        counted |= WeeklyNote.objects.filter(in_month, participant__in=cut_off)
     no_contact = Q(meetings=0) & Q(other_channels=[])
-    aggregates = {
+    raw = {
         "notes": Count("pk"),
         "people": Count("participant", distinct=True),
         "meetings_sum": Sum("meetings"),
@@ -726,27 +822,45 @@ def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
         "other_only": Count("pk", filter=Q(meetings=0) & ~Q(other_channels=[])),
     }
     for value in NoContactReason.values:
-        aggregates[f"why_{value}"] = Count("pk", filter=no_contact & Q(no_contact_reason=value))
-    aggregates["why_blank"] = Count("pk", filter=no_contact & Q(no_contact_reason=""))
+        raw[f"why_{value}"] = Count("pk", filter=no_contact & Q(no_contact_reason=value))
+    raw["why_blank"] = Count("pk", filter=no_contact & Q(no_contact_reason=""))
     for value in (c.value for c in NOTE_CHANNELS):
         # The list is stored as JSON text: match the quoted value (portable to SQLite).
-        aggregates[f"ch_{value}"] = Count("pk", filter=Q(other_channels__icontains=f'"{value}"'))
+        raw[f"ch_{value}"] = Count("pk", filter=Q(other_channels__icontains=f'"{value}"'))
     for value in TargetedNeed.values:
-        aggregates[f"need_{value}"] = Count("pk", filter=Q(targeted_need=value))
+        raw[f"need_{value}"] = Count("pk", filter=Q(targeted_need=value))
     for value in Satisfaction.values:
-        aggregates[f"ws_{value}"] = Count("pk", filter=Q(worker_satisfaction=value))
-        aggregates[f"ps_{value}"] = Count("pk", filter=Q(participant_satisfaction=value))
+        raw[f"ws_{value}"] = Count("pk", filter=Q(worker_satisfaction=value))
+        raw[f"ps_{value}"] = Count("pk", filter=Q(participant_satisfaction=value))
+    # The same columns in the same order on both sides: each summary column is named after the
+    # measure it counts (a mismatch fails as an unknown field).
+    summed = {name: Sum(name) for name in raw} | {"people": Count("pk")}
+    rows = _in_scope(whole, scope).values("month").annotate(**summed).order_by()
+    if edges:
+        one_by_one = (
+            _in_scope(counted.filter(week__gte=start, week__lte=end), scope)
+            .annotate(month=TruncMonth("week"))
+            .values("month")
+            .annotate(**raw)
+            .order_by()
+        )
+        rows = rows.union(one_by_one, all=True)
+    by_month: dict[datetime.date, dict] = {}
+    for row in rows:
+        month = _month_key(row.pop("month"))
+        if month in by_month:
+            by_month[month] = {k: (v or 0) + (row[k] or 0) for k, v in by_month[month].items()}
+        else:
+            by_month[month] = row
+    return by_month
+
+
+def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
+    """Every weekly-note figure from one grouped query (by month of the week's Monday)."""
     start = scope.previous_start if scope.compare else scope.start
-    rows = list(
-        _notes_in_scope(scope, start, scope.end)
-        .annotate(month=TruncMonth("week"))
-        .values("month")
-        .annotate(**aggregates)
-        .order_by("month")
-    )
+    by_month = _note_months(scope, start, scope.end)
     months = month_starts(scope.start, scope.end)
-    by_month = {_month_key(r["month"]): r for r in rows}
-    empty = dict.fromkeys(aggregates, 0)
+    empty = dict.fromkeys(["people", *notemonth_columns()], 0)
 
     def month_row(m):
         return by_month.get(m, empty)
@@ -884,10 +998,13 @@ def main_activities(scope: Scope, *, limit: int = 10) -> Table:
         .exclude(main_activity="")
         .annotate(a=activity)
         .values("a")
-        .annotate(weeks=Count("pk"), people=Count("participant", distinct=True))
+        .annotate(weeks=Count("pk"))
     )
     if not scope.exact:
-        qs = qs.filter(people__gte=scope.threshold)
+        # Counting distinct participants sorts every note of the period: only where it filters.
+        qs = qs.annotate(people=Count("participant", distinct=True)).filter(
+            people__gte=scope.threshold
+        )
     rows = list(qs.order_by("-weeks", "a")[:limit])
     return Table(
         key="main_activities",
@@ -1131,16 +1248,17 @@ def workload(scope: Scope) -> list[Table | MeasureTable]:
 
 
 def participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
-    """Admissions by age and gender, dropout, risk transitions, questionnaire completion and
-    missing notes: one aggregate over participants (conditional counts)."""
+    """Admissions by age and gender, dropout, risk transitions, questionnaire completion (one
+    aggregate over participants) and missing notes (from the status history)."""
+    _status, _events, missing_notes = _status_history(scope)
+    return _participant_counts(scope) | {"missing_notes": missing_notes}
+
+
+def _participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
+    """Admissions by age and gender, dropout, risk transitions and questionnaire completion:
+    one aggregate over participants (conditional counts)."""
     annotations, aggregates = {}, {}
-    parts_of = (
-        _age_gender_parts,
-        _dropout_parts,
-        _risk_parts,
-        _questionnaire_parts,
-        _missing_notes_parts,
-    )
+    parts_of = (_age_gender_parts, _dropout_parts, _risk_parts, _questionnaire_parts)
     for parts in parts_of:
         more_annotations, more_aggregates = parts(scope)
         annotations |= more_annotations
@@ -1159,7 +1277,6 @@ def participant_counts(scope: Scope) -> dict[str, Table | list[Table]]:
         "dropout": _dropout_table(found),
         "risk": _risk_tables(found),
         "questionnaires": _questionnaire_table(found),
-        "missing_notes": _missing_notes_table(scope, found),
     }
 
 
@@ -1172,47 +1289,7 @@ def _missing_weeks(scope: Scope) -> list[datetime.date]:
     return sorted(w for w in weeks if w >= scope.start - datetime.timedelta(days=6))
 
 
-def _missing_notes_parts(scope: Scope) -> tuple[dict, dict]:
-    """For each of the last weeks of the period: follow-ups active at the end of the week
-    (from the status history) with and without that week's note."""
-    weeks = _missing_weeks(scope)
-    # Which of these weeks have a note, as bits of one number: one index range scan per
-    # participant instead of one lookup per week.
-    weeks_noted = Subquery(
-        WeeklyNote.objects.filter(participant=OuterRef("pk"), week__in=weeks)
-        .order_by()
-        .values("participant")
-        .annotate(
-            bits=Sum(
-                Case(
-                    *[When(week=week, then=Value(1 << k)) for k, week in enumerate(weeks)],
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-            )
-        )
-        .values("bits"),
-        output_field=IntegerField(),
-    )
-    annotations: dict = {"noted": Coalesce(weeks_noted, Value(0))}
-    aggregates = {}
-    for k, week in enumerate(weeks):
-        week_end = start_of_day(week + datetime.timedelta(days=7))
-        status = Subquery(
-            FollowUpStatusChange.objects.filter(
-                followup_id=OuterRef("followup__id"), changed_at__lt=week_end
-            )
-            .order_by("-changed_at", "-pk")
-            .values("to_status")[:1]
-        )
-        annotations |= {f"s{k}": status, f"n{k}": F("noted").bitand(1 << k)}
-        expected = Q(**{f"s{k}": FollowUpStatus.ACTIVE}, admitted_on__lte=week)
-        aggregates[f"w{k}"] = Count("pk", filter=expected & Q(**{f"n{k}__gt": 0}))
-        aggregates[f"m{k}"] = Count("pk", filter=expected & Q(**{f"n{k}": 0}))
-    return annotations, aggregates
-
-
-def _missing_notes_table(scope: Scope, found: dict) -> Table:
+def _missing_notes_table(scope: Scope, counts: list[list[int]]) -> Table:
     weeks = _missing_weeks(scope)
     return Table(
         key="missing_notes",
@@ -1224,7 +1301,7 @@ def _missing_notes_table(scope: Scope, found: dict) -> Table:
         row_header=_("Week of"),
         rows=[date_format(w, "j M Y") for w in weeks],
         columns=[_("Written"), _("Missing")],
-        cells=[[found[f"w{k}"], found[f"m{k}"]] for k in range(len(weeks))],
+        cells=counts,
         percent="row",
         chart="stacked",
     )
@@ -1236,7 +1313,8 @@ def _missing_notes_table(scope: Scope, found: dict) -> Table:
 def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
     """Every figure the viewer's level allows, in sections. A fixed number of queries."""
     sections = []
-    counts = participant_counts(scope)
+    counts = _participant_counts(scope)
+    status, events, counts["missing_notes"] = _status_history(scope)
     if scope.level != Level.CASELOAD:
         by_month, by_organisation, outcomes, reasons = recruitment(scope)
         sections.append(
@@ -1252,7 +1330,6 @@ def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
                 ],
             )
         )
-    status, events = followup_statuses(scope)
     sections.append((_("Follow-ups"), [status, counts["dropout"], followup_length(scope), events]))
     contact, intensity, channels, needs, worker_sat, participant_sat = intensity_and_experience(
         scope

@@ -9,6 +9,11 @@ app_name = "research"
 urlpatterns = [
     path("dashboard/", views.dashboard, name="dashboard"),
     path("dashboard/figures.xlsx", views.dashboard_xlsx, name="dashboard_xlsx"),
+    path(
+        "dashboard/charts/<str:key>/<slug:figure>.svg",
+        views.dashboard_chart,
+        name="dashboard_chart",
+    ),
     path("research/export/", export_views.export_request, name="export_request"),
     path("research/export/<uuid:public_id>/", export_views.export_status, name="export_status"),
     path(

@@ -19,10 +19,10 @@ from research.dashboards.tables import MeasureTable, Published, publish, publish
 @dataclass
 class Figure:
     published: Published
-    chart: str | None  # data: URI of the SVG
+    chart: bool  # whether it has a chart, drawn on request (chart_svg)
 
 
-def published_sections(scope: Scope, *, with_charts: bool = True):
+def published_sections(scope: Scope):
     sections = []
     for title, tables in selectors.dashboard(scope):
         figures = []
@@ -31,17 +31,31 @@ def published_sections(scope: Scope, *, with_charts: bool = True):
                 shown = publish_measures(table, threshold=scope.threshold)
             else:
                 shown = publish(table, threshold=scope.threshold)
-            figures.append(Figure(shown, charts.data_uri(shown) if with_charts else None))
+            figures.append(Figure(shown, charts.drawable(shown)))
         sections.append((title, figures))
     return sections
 
 
-CACHE_SECONDS = 15 * 60
+# The figures stay as long as a page may wait before the browser asks for its chart images;
+# a change of data makes a new key at once (the data version), so this is never staleness.
+CACHE_SECONDS = 30 * 60
 
 
-def cached_sections(scope: Scope):
-    """Charts cost about 20 ms each: the published figures are cached per filters, viewer
-    level, language and data version (one cheap query), so a change shows at once."""
+@dataclass
+class Dashboard:
+    key: str  # of the published figures in the cache; the charts are asked for by it
+    sections: list
+
+
+def _owner(scope: Scope) -> tuple:
+    return (scope.level, scope.worker_id)
+
+
+def cached_sections(scope: Scope) -> Dashboard:
+    """The published figures, cached per filters, viewer level, language and data version (one
+    cheap query), so a change shows at once. The charts are not drawn here: pygal costs 10 to
+    30 ms a chart, so each is an image the browser asks for (chart_svg), drawn from these
+    cached figures (and kept per process by what it draws)."""
     key = "|".join(
         str(part)
         for part in (
@@ -57,12 +71,32 @@ def cached_sections(scope: Scope):
             selectors.data_version(),
         )
     )
-    key = "research:dashboard:" + hashlib.sha256(key.encode()).hexdigest()
-    sections = cache.get(key)
-    if sections is None:
-        sections = published_sections(scope)
-        cache.set(key, sections, CACHE_SECONDS)
-    return sections
+    key = hashlib.sha256(key.encode()).hexdigest()
+    found = cache.get(_sections_key(key))
+    if found is None:
+        found = (_owner(scope), published_sections(scope))
+        cache.set(_sections_key(key), found, CACHE_SECONDS)
+    return Dashboard(key, found[1])
+
+
+def _sections_key(key: str) -> str:
+    # v2: (owner, sections) without the charts; the entries of before must not be read back.
+    return "research:dashboard:v2:" + key
+
+
+def chart_svg(key: str, figure: str, *, level: str, worker_id: int | None) -> bytes | None:
+    """The SVG of one figure of the dashboard cached under `key`, for a viewer of this level
+    (and worker, for a caseload): None if the figures are gone from the cache, are another
+    viewer's, or the figure has no chart."""
+    found = cache.get(_sections_key(key))
+    if found is None or found[0] != (level, worker_id):
+        return None
+    shown = next(
+        (f.published for _t, figs in found[1] for f in figs if f.published.key == figure), None
+    )
+    if shown is None or not charts.drawable(shown):
+        return None
+    return charts.drawn(shown)
 
 
 def period_text(scope: Scope) -> str:

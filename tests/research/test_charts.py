@@ -1,0 +1,74 @@
+"""The dashboard's charts are images the browser asks for after the page: drawn from the figures
+the page just published for that viewer, and for nobody else."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.research.test_views import bulk_followups
+
+pytestmark = pytest.mark.django_db
+
+CHART = re.compile(r'<img class="dashboard-chart" src="([^"]+)"')
+
+
+@pytest.fixture
+def program(bulk_participants, personas):
+    """Twelve participants of worker_ccsmtl with eight weeks of notes: enough for a Steering
+    member to see counts, hence charts."""
+    participants = bulk_participants(12)
+    bulk_followups(participants, personas["worker_ccsmtl"])
+    return participants
+
+
+def chart_urls(client) -> list[str]:
+    response = client.get(reverse("research:dashboard"))
+    assert response.status_code == 200
+    urls = CHART.findall(response.content.decode())
+    assert urls  # there is something to draw
+    return urls
+
+
+@pytest.mark.parametrize("persona", ["coordinator", "steering", "worker_ccsmtl"])
+def test_every_chart_of_the_page_is_an_svg_image(persona, login, personas, program):
+    client = login(personas[persona])
+    for url in chart_urls(client):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/svg+xml"
+        assert response.content.startswith(b"<svg")
+        # The image keeps its own style and never runs a script.
+        assert "script-src 'none'" in response["Content-Security-Policy"]
+
+
+def test_a_steering_chart_shows_no_name(login, personas, program):
+    client = login(personas["steering"])
+    names = [p.referral.last_name for p in program] + [p.youth_id for p in program]
+    names += [personas[w].last_name for w in ("worker_ccsmtl", "worker_codim", "worker_enmarge")]
+    for url in chart_urls(client):
+        svg = client.get(url).content.decode()
+        for name in names:
+            assert name not in svg
+
+
+@pytest.mark.parametrize(
+    ("owner", "other", "status"),
+    [
+        ("coordinator", "steering", 404),  # another level: the coordinator's exact figures
+        ("worker_ccsmtl", "worker_codim", 404),  # another worker's caseload
+        ("steering", "police", 403),  # no dashboard at all
+    ],
+)
+def test_nobody_else_gets_a_viewers_charts(owner, other, status, login, personas, program):
+    url = chart_urls(login(personas[owner]))[0]
+    assert login(personas[other]).get(url).status_code == status
+
+
+def test_an_unknown_chart_is_not_found(login, personas, program):
+    client = login(personas["steering"])
+    url = chart_urls(client)[0]
+    figure = url.rsplit("/", 1)[1]
+    assert client.get(url.replace(figure, "nothing.svg")).status_code == 404
+    unknown = reverse("research:dashboard_chart", args=["0" * 64, figure.removesuffix(".svg")])
+    assert client.get(unknown).status_code == 404
