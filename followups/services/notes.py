@@ -84,8 +84,9 @@ def note_save(
     note = WeeklyNote(participant=participant, week=week, author=actor, updated_by=actor, **data)
     note.full_clean(**TRUSTED)
     try:
-        with transaction.atomic():
-            note.save()
+        # No savepoint around it (two round trips per save): after a failed insert the whole
+        # save is refused and this function's transaction rolls back.
+        note.save()
     except IntegrityError as exc:  # created by someone else at the same moment
         raise NoteConflict(
             _(
