@@ -154,7 +154,7 @@ def test_one_note_per_week_and_edits_need_the_current_version(participant, perso
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
 @pytest.mark.django_db(transaction=True)
 def test_two_first_saves_of_the_same_week_at_once_keep_one_note(participant, personas):
-    """Both workers found the week empty and save at the same moment: one note is saved with its
+    """Both workers opened the empty week and save at the same moment: one note is saved with its
     history row; the other person is told of the conflict, and nothing of theirs is kept."""
     import threading
 
