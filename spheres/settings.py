@@ -145,7 +145,7 @@ except (ValueError, KeyError) as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections: a new PostgreSQL connection per request costs a server process and cold
-# catalogue caches — measured, more database CPU than a weekly-note save's own ten queries. The
+# catalogue caches — measured, more database CPU than all of a weekly-note save's queries. The
 # health check (one round trip at a request's first query) replaces a connection the server
 # closed (restart, idle timeout) instead of failing that request. 0 closes after each request.
 DATABASES["default"]["CONN_MAX_AGE"] = _int("DATABASE_CONN_MAX_AGE", 60)
