@@ -5,7 +5,8 @@ python -m bench [--participants 1000 --weeks 52] [--small-participants 100 --sma
 
 Seeds two PostgreSQL databases through the bulk path (reused while their scale is unchanged),
 runs ANALYZE, then measures pages (query counts at both scales, p50/p95 at the large one), the
-inactivity job, and the load on gunicorn; prints a table and writes bench/results/<time>.json.
+inactivity job, the CPU of a note save (bench.notecpu), and the load on gunicorn; prints a table
+and writes bench/results/<time>.json.
 Every figure comes from this run, side by side (the machines are shared and noisy)."""
 
 import argparse
@@ -75,6 +76,8 @@ def main() -> None:
     if importlib.util.find_spec("bench.importer"):
         print("Legacy import…", flush=True)
         report["legacy_import"] = in_process("bench.importer", large_db)
+    print("CPU per note save (in-process)…", flush=True)
+    report["note_save_cpu"] = in_process("bench.notecpu", large_db, "200")
     if not args.skip_load:
         print("Load (gunicorn + wrk)…", flush=True)
         report["load"] = load.run_load(large_db, args.load_seconds)
@@ -132,6 +135,12 @@ def main() -> None:
     print(f"ratios: {export['ratios']}")
     if "legacy_import" in report:
         print(f"\nLegacy import: {report['legacy_import']}")
+    cpu = report["note_save_cpu"]
+    print(
+        f"\nNote save in-process ({cpu['saves']} saves, whole middleware stack): "
+        f"{cpu['queries']} queries, {cpu['python_cpu_ms_p50']} ms of Python CPU (median), "
+        f"{cpu['database_cpu_ms_mean']} ms of PostgreSQL CPU (mean), {cpu['wall_ms_p50']} ms wall"
+    )
     if report.get("load") and "skipped" not in report["load"]:
         print(f"\nUnder load ({args.load_seconds} s per run, gunicorn 2 workers per instance, "
               "10 connections):")  # fmt: skip

@@ -36,6 +36,17 @@ class NoteConflict(ValidationError):
     """Someone else saved this week's note since the form was opened."""
 
 
+def _conflict() -> str:  # translated when raised, in the language of the request
+    return _(
+        "Someone else saved the note of this week while you were writing. "
+        "Your text is kept below: compare and save again."
+    )
+
+
+def _week_taken() -> str:
+    return _("That week already has a note: open it from the timeline.")
+
+
 @transaction.atomic
 def note_save(
     *,
@@ -58,22 +69,22 @@ def note_save(
     errors = note_errors(participant.admitted_on, week, data)
     if errors:
         raise ValidationError(errors)
-    existing = (
-        WeeklyNote.objects.select_for_update().filter(participant=participant, week=week).first()
-    )
-    if existing is not None and opened_week is not None and week != monday_of(opened_week):
-        raise ValidationError(
-            {"week": _("That week already has a note: open it from the timeline.")}
+    moved = opened_week is not None and week != monday_of(opened_week)
+    # A form opened on an empty week (no version) goes straight to the insert: the
+    # one-note-a-week constraint says whether someone saved that week meanwhile (a lookup first
+    # would cost a query on every new note and lock nothing, there being no row yet).
+    existing = None
+    if version is not None:
+        existing = (
+            WeeklyNote.objects.select_for_update()
+            .filter(participant=participant, week=week)
+            .first()
         )
     if existing is not None:
-        if version is None or version != existing.version:
-            raise NoteConflict(
-                _(
-                    "Someone else saved the note of this week while you were writing. "
-                    "Your text is kept below: compare and save again."
-                ),
-                code="conflict",
-            )
+        if moved:
+            raise ValidationError({"week": _week_taken()})
+        if version != existing.version:
+            raise NoteConflict(_conflict(), code="conflict")
         for name, value in data.items():
             setattr(existing, name, value)
         existing.version += 1
@@ -84,16 +95,13 @@ def note_save(
     note = WeeklyNote(participant=participant, week=week, author=actor, updated_by=actor, **data)
     note.full_clean(**TRUSTED)
     try:
-        with transaction.atomic():
-            note.save()
-    except IntegrityError as exc:  # created by someone else at the same moment
-        raise NoteConflict(
-            _(
-                "Someone else saved the note of this week while you were writing. "
-                "Your text is kept below: compare and save again."
-            ),
-            code="conflict",
-        ) from exc
+        # No savepoint around it (two round trips per save): after a failed insert the whole
+        # save is refused and this function's transaction rolls back.
+        note.save()
+    except IntegrityError as exc:  # the week has its note (saved by someone else meanwhile)
+        if moved:
+            raise ValidationError({"week": _week_taken()}) from exc
+        raise NoteConflict(_conflict(), code="conflict") from exc
     return note
 
 

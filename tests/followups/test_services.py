@@ -151,6 +151,52 @@ def test_one_note_per_week_and_edits_need_the_current_version(participant, perso
     assert WeeklyNote.objects.get().meetings == 2
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
+@pytest.mark.django_db(transaction=True)
+def test_two_first_saves_of_the_same_week_at_once_keep_one_note(participant, personas):
+    """Both workers opened the empty week and save at the same moment: one note is saved with its
+    history row; the other person is told of the conflict, and nothing of theirs is kept."""
+    import threading
+
+    from auditlog.models import LogEntry
+    from django.db import connections
+    from django.db.models.signals import pre_save
+
+    both_checked = threading.Barrier(2)
+    saved, conflicts, errors = [], [], []
+
+    def wait_for_the_other(sender, **kwargs):
+        both_checked.wait(timeout=10)  # each save has looked for the week's note: none yet
+
+    def run(worker, minutes):
+        try:
+            saved.append(save(participant, personas[worker], meetings=1, meetings_minutes=minutes))
+        except services.NoteConflict:
+            conflicts.append(worker)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    pre_save.connect(wait_for_the_other, sender=WeeklyNote)
+    try:
+        threads = [
+            threading.Thread(target=run, args=("worker_ccsmtl", 60)),
+            threading.Thread(target=run, args=("worker_codim", 90)),
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    finally:
+        pre_save.disconnect(wait_for_the_other, sender=WeeklyNote)
+    assert errors == []
+    assert (len(saved), len(conflicts)) == (1, 1)
+    note = WeeklyNote.objects.get()
+    assert (note.pk, note.meetings_minutes) == (saved[0].pk, saved[0].meetings_minutes)
+    assert LogEntry.objects.get_for_model(WeeklyNote).count() == 1
+
+
 def test_edits_keep_history(participant, personas):
     from auditlog.models import LogEntry
 
