@@ -3,7 +3,9 @@ import json
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -421,6 +423,38 @@ class RiskForm(forms.Form):
     )
 
 
+class SharedOptionsSelect(forms.Select):
+    """A select whose options are rendered once per selected value and shared by every select of
+    the form built on the same choices: the handover page has two selects per follow-up, and a
+    departing worker may hold hundreds (Django renders each option through a template, which
+    took seconds on such a page). The same markup as forms.Select."""
+
+    def __init__(self, rendered: dict, choices, attrs=None):
+        super().__init__(attrs, choices)
+        self._rendered = rendered  # selected value -> the options' HTML, shared
+
+    def _options(self, value) -> str:
+        selected = "" if value in (None, "") else str(value)
+        html = self._rendered.get(selected)
+        if html is None:
+            html = format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (key, " selected" if str(key) == selected else "", label)
+                    for key, label in self.choices
+                ),
+            )
+            self._rendered[selected] = html
+        return html
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        return format_html(
+            '<select name="{}"{}>{}</select>', name, flatatt(attrs), self._options(value)
+        )
+
+
 class HandoverForm(forms.Form):
     """One successor and one transition summary per follow-up (or candidate) of the departing
     worker, and a new second worker when the successor is already on the case. The workers are
@@ -430,7 +464,8 @@ class HandoverForm(forms.Form):
     def __init__(self, *args, assignments, workers, suggestions, **kwargs):
         super().__init__(*args, **kwargs)
         self.workers = {w.pk: w for w in workers}
-        choices = [(w.pk, worker_label(w)) for w in workers]
+        choices = [("", "—"), *((w.pk, worker_label(w)) for w in workers)]
+        rendered: dict[str, str] = {}
         self.rows = []
         for assignment in assignments:
             key = assignment.case_key
@@ -442,13 +477,15 @@ class HandoverForm(forms.Form):
             suggested = suggestions.get(assignment.pk, (None, None))
             self.fields[f"successor_{key}"] = forms.TypedChoiceField(
                 label=_("Successor for %(id)s") % {"id": case},
-                choices=[("", "—"), *choices],
+                choices=choices,
+                widget=SharedOptionsSelect(rendered, choices),
                 coerce=int,
                 initial=suggested[0],
             )
             self.fields[f"second_{key}"] = forms.TypedChoiceField(
                 label=_("New second worker for %(id)s") % {"id": case},
-                choices=[("", "—"), *choices],
+                choices=choices,
+                widget=SharedOptionsSelect(rendered, choices),
                 coerce=int,
                 empty_value=None,
                 required=False,

@@ -499,3 +499,24 @@ def test_the_handover_page_runs_a_fixed_number_of_queries(
     # The worker who wrote notes is suggested for every row, from one list of choices.
     html = response.content.decode()
     assert html.count(f'<option value="{personas["worker_codim"].pk}" selected>') == size
+
+
+def test_the_shared_select_offers_what_djangos_select_offers():
+    """The handover's selects render their options once per selected value; the options, their
+    order, the selection and the escaping are Django's own."""
+    import re
+
+    from django import forms
+
+    from followups.forms import SharedOptionsSelect
+
+    choices = [("", "—"), (3, "Ana <b> & Cie"), (7, "Bé — CODIM — 2 suivis")]
+    rendered = {}
+    option = re.compile(r'<option value="([^"]*)"( selected)?>([^<]*)</option>')
+    for value in (None, 3, "7"):
+        ours = SharedOptionsSelect(rendered, choices).render("s", value, {"id": "id_s"})
+        django = forms.Select(choices=choices).render("s", value, {"id": "id_s"})
+        assert option.findall(ours) == option.findall(django)
+        assert ours.startswith('<select name="s" id="id_s">')
+    assert "Ana &lt;b&gt; &amp; Cie" in ours
+    assert set(rendered) == {"", "3", "7"}  # one rendering per selected value, shared
