@@ -7,32 +7,14 @@ document.addEventListener("DOMContentLoaded", () => {
   const done = box.querySelector("[data-legacy-done]");
   const total = box.querySelector("[data-legacy-total]");
 
-  async function poll() {
-    let data;
-    try {
-      const response = await fetch(box.dataset.legacyProgress, {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-        cache: "no-store",
-      });
-      if (!response.ok) throw new Error(String(response.status));
-      data = await response.json();
-    } catch (error) {
-      window.setTimeout(poll, 3000);
-      return;
-    }
+  window.spheresFollow(box.dataset.legacyProgress, (data) => {
     bar.max = Math.max(data.total, 1);
     bar.value = data.running ? Math.min(data.done, bar.max) : bar.max;
     bar.textContent = `${data.done}`;
     done.textContent = data.running ? data.done : data.total;
     total.textContent = data.total;
-    if (data.running) {
-      window.setTimeout(poll, 1000);
-    } else {
-      // Finished: the page itself shows the preview or the result.
-      window.location.reload();
-    }
-  }
-
-  poll();
+    // Finished: the page itself shows the preview or the result.
+    if (!data.running) window.location.reload();
+    return data.running;
+  });
 });

@@ -16,20 +16,8 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 
-  async function poll() {
-    let data;
-    try {
-      const response = await fetch(box.dataset.exportProgress, {
-        headers: { Accept: "application/json" },
-        credentials: "same-origin",
-        cache: "no-store",
-      });
-      if (!response.ok) throw new Error(String(response.status));
-      data = await response.json();
-    } catch (error) {
-      window.setTimeout(poll, 3000);
-      return;
-    }
+  if (!OPEN.includes(box.dataset.exportStatus)) return;
+  window.spheresFollow(box.dataset.exportProgress, (data) => {
     const max = Math.max(data.rows_total, 1);
     bar.max = max;
     bar.value = data.status === "done" ? max : Math.min(data.rows_written, max);
@@ -38,8 +26,6 @@ document.addEventListener("DOMContentLoaded", () => {
     total.textContent = data.rows_total;
     if (data.download_url) link.href = data.download_url;
     show(data.status);
-    if (OPEN.includes(data.status)) window.setTimeout(poll, 1000);
-  }
-
-  if (OPEN.includes(box.dataset.exportStatus)) poll();
+    return OPEN.includes(data.status);
+  });
 });
