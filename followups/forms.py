@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -508,6 +509,13 @@ class HandoverForm(forms.Form):
     def service_data(self) -> dict:
         return {"items": self.items()}
 
+    def display_rows(self):
+        """(assignment, successor, second, summary) as rendered field groups: the markup of
+        templates/forms/field.html, composed here because rendering that template three times
+        per follow-up took seconds for a worker with hundreds of them."""
+        for assignment, *fields in self.rows:
+            yield assignment, *(field_group(bf) for bf in fields)
+
     def items(self):
         data, workers = self.cleaned_data, self.workers
         return [
@@ -519,6 +527,31 @@ class HandoverForm(forms.Form):
             )
             for a, *_fields in self.rows
         ]
+
+
+def field_group(bf) -> str:
+    """What templates/forms/field.html renders for a single-widget field (label, widget with
+    its aria attributes, help text, errors), without the template engine."""
+    star = mark_safe(' <span aria-hidden="true">*</span>') if bf.field.required else ""
+    help_text = (
+        format_html('<div class="form-text" id="{}_helptext">{}</div>', bf.auto_id, bf.help_text)
+        if bf.help_text
+        else ""
+    )
+    errors = (
+        format_html('<div class="invalid-feedback d-block">{}</div>', bf.errors)
+        if bf.errors
+        else ""
+    )
+    return format_html(
+        '<div class="mb-3"><label for="{}" class="form-label">{}{}</label>{}{}{}</div>',
+        bf.id_for_label,
+        bf.label,
+        star,
+        bf.as_widget(),
+        help_text,
+        errors,
+    )
 
 
 def worker_label(worker) -> str:

@@ -520,3 +520,33 @@ def test_the_shared_select_offers_what_djangos_select_offers():
         assert ours.startswith('<select name="s" id="id_s">')
     assert "Ana &lt;b&gt; &amp; Cie" in ours
     assert set(rendered) == {"", "3", "7"}  # one rendering per selected value, shared
+
+
+@pytest.mark.parametrize("bound", [False, True])
+def test_the_handover_field_groups_are_the_projects_field_template(
+    cases, personas, departing, bound
+):
+    """The handover page composes its field groups without the template engine (hundreds of
+    rows); the markup, errors and aria attributes included, is that of forms/field.html."""
+    import re
+
+    from followups.forms import HandoverForm, field_group
+
+    assignments = selectors.departing_assignments(departing)
+    form = HandoverForm(
+        {"departing": departing.pk} if bound else None,  # bound and empty: every row in error
+        assignments=assignments,
+        workers=selectors.successors_for(departing),
+        suggestions=selectors.handover_suggestions(assignments),
+    )
+    if bound:
+        assert not form.is_valid()
+
+    def squeeze(html):
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(html))).strip()
+
+    for _assignment, *fields in form.rows:
+        for bf in fields:
+            assert squeeze(field_group(bf)) == squeeze(bf.as_field_group())
+    if bound:
+        assert 'aria-invalid="true"' in str(field_group(form.rows[0][3]))
