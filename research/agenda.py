@@ -11,16 +11,15 @@ has none.
 from __future__ import annotations
 
 import datetime
-import hashlib
 
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from committees.models import Meeting
 from research import selectors
-from research.dashboards.page import CACHE_SECONDS
+from research.dashboards.page import CACHE_SECONDS, versioned_key
 from research.dashboards.scope import Level, Scope, add_months
 from research.dashboards.tables import Published, Shown, publish
 
@@ -30,8 +29,7 @@ def agenda_period(meeting) -> tuple[datetime.date, datetime.date]:
     of this meeting: what happened between two meetings is what a meeting reviews."""
     day = timezone.localdate(meeting.starts_at)
     previous = (
-        type(meeting)
-        .objects.filter(committee_id=meeting.committee_id, starts_at__lt=meeting.starts_at)
+        Meeting.objects.filter(committee_id=meeting.committee_id, starts_at__lt=meeting.starts_at)
         .order_by("-starts_at")
         .values_list("starts_at", flat=True)
         .first()
@@ -89,10 +87,7 @@ def agenda_figures(*, meeting) -> list[tuple[str, str]]:
     scope = Scope(
         start=start, end=end, level=Level.PROGRAM, compare=False, today=timezone.localdate()
     )
-    key = "|".join(
-        str(p) for p in (start, end, scope.as_of, get_language(), selectors.data_version())
-    )
-    key = "research:agenda-figures:" + hashlib.sha256(key.encode()).hexdigest()
+    key = "research:agenda-figures:" + versioned_key(start, end, scope.as_of)
     rows = cache.get(key)
     if rows is None:
         period = _("%(start)s to %(end)s") % {

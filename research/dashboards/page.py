@@ -51,27 +51,28 @@ def _owner(scope: Scope) -> tuple:
     return (scope.level, scope.worker_id)
 
 
+def versioned_key(*parts) -> str:
+    """A cache key for figures computed from these parts: with the language and the data
+    version (one cheap query), so a change of data or of language makes a new key."""
+    text = "|".join(str(part) for part in (*parts, get_language(), selectors.data_version()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def cached_sections(scope: Scope) -> Dashboard:
     """The published figures, cached per filters, viewer level, language and data version (one
     cheap query), so a change shows at once. The charts are not drawn here: pygal costs 10 to
     30 ms a chart, so each is an image the browser asks for (chart_svg), drawn from these
     cached figures (and kept per process by what it draws)."""
-    key = "|".join(
-        str(part)
-        for part in (
-            scope.level,
-            scope.worker_id,
-            scope.start,
-            scope.end,
-            scope.organisations,
-            scope.compare,
-            scope.threshold,
-            scope.as_of,
-            get_language(),
-            selectors.data_version(),
-        )
+    key = versioned_key(
+        scope.level,
+        scope.worker_id,
+        scope.start,
+        scope.end,
+        scope.organisations,
+        scope.compare,
+        scope.threshold,
+        scope.as_of,
     )
-    key = hashlib.sha256(key.encode()).hexdigest()
     found = cache.get(_sections_key(key))
     if found is None:
         found = (_owner(scope), published_sections(scope))
