@@ -65,21 +65,19 @@ def with_failed_attempts(qs, *, participant: str, period: str):
 
     `participant` and `period` name the participant id and the period start as seen from the
     queryset's model."""
+    # Latest-first with LIMIT 1 rather than MAX … GROUP BY: PostgreSQL then walks the
+    # (participant, at) and (participant, week) indexes backwards and stops at the first match.
     last_reached = (
         ContactAttempt.objects.filter(
             participant_id=OuterRef(participant), outcome=AttemptOutcome.REACHED
         )
-        .order_by()
-        .values("participant_id")
-        .annotate(last=Max("at"))
-        .values("last")
+        .order_by("-at")
+        .values("at")[:1]
     )
     last_met_week = (
         WeeklyNote.objects.filter(participant_id=OuterRef(participant), meetings__gt=0)
-        .order_by()
-        .values("participant_id")
-        .annotate(last=Max("week"))
-        .values("last")
+        .order_by("-week")
+        .values("week")[:1]
     )
     failed = (
         ContactAttempt.objects.annotate(
@@ -103,21 +101,43 @@ def with_failed_attempts(qs, *, participant: str, period: str):
     ).annotate(failed_since_contact=Coalesce(Subquery(failed), 0))
 
 
+def _failed_after_last_reached() -> QuerySet:
+    """Ids of participants whose last failed attempt is later than their last reached one: a
+    superset of those with failed attempts since their last contact, found in one pass over the
+    attempts, so the per-follow-up count (with_failed_attempts) runs on these only."""
+    return (
+        ContactAttempt.objects.order_by()
+        .values("participant_id")
+        .annotate(
+            last_failed=Max("at", filter=Q(outcome__in=FAILED_OUTCOMES)),
+            last_reached=Max("at", filter=Q(outcome=AttemptOutcome.REACHED)),
+        )
+        .filter(
+            Q(last_reached=None) | Q(last_failed__gt=F("last_reached")), last_failed__isnull=False
+        )
+        .values("participant_id")
+    )
+
+
+def _active_with_failed_attempts() -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(
+        status=FollowUpStatus.ACTIVE, participant_id__in=_failed_after_last_reached()
+    )
+
+
 def unreachable_candidates(threshold: int):
     """Active follow-ups with at least `threshold` failed attempts since the last successful
     contact (or the start of the current active period). One query."""
-    active = FollowUp.objects.filter(status=FollowUpStatus.ACTIVE)
     return with_failed_attempts(
-        active, participant="participant_id", period="period_started_at"
+        _active_with_failed_attempts(), participant="participant_id", period="period_started_at"
     ).filter(failed_since_contact__gte=threshold)
 
 
 def one_attempt_from_inactive() -> QuerySet[FollowUp]:
     """Active follow-ups that one more failed attempt would make inactive."""
     threshold = settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS
-    active = FollowUp.objects.filter(status=FollowUpStatus.ACTIVE)
     return with_failed_attempts(
-        active, participant="participant_id", period="period_started_at"
+        _active_with_failed_attempts(), participant="participant_id", period="period_started_at"
     ).filter(failed_since_contact=threshold - 1, failed_since_contact__gte=1)
 
 
@@ -281,18 +301,15 @@ def with_followup_state(qs: QuerySet[Participant]) -> QuerySet[Participant]:
     failed = attempts.filter(outcome__in=FAILED_OUTCOMES).order_by("-at", "-pk")
     qs = with_failed_attempts(
         qs.annotate(
+            # Latest first, LIMIT 1: a backward walk of the (participant, …) index.
             last_reached_at=Subquery(
-                attempts.filter(outcome=AttemptOutcome.REACHED)
-                .values("participant_id")
-                .annotate(m=Max("at"))
-                .values("m")
+                attempts.filter(outcome=AttemptOutcome.REACHED).order_by("-at").values("at")[:1]
             ),
             last_meeting_week=Subquery(
                 _by_participant(WeeklyNote.objects)
                 .filter(meetings__gt=0)
-                .values("participant_id")
-                .annotate(m=Max("week"))
-                .values("m")
+                .order_by("-week")
+                .values("week")[:1]
             ),
             last_failed_at=Subquery(failed.values("at")[:1]),
             last_failed_outcome=Subquery(failed.values("outcome")[:1]),
@@ -302,10 +319,7 @@ def with_followup_state(qs: QuerySet[Participant]) -> QuerySet[Participant]:
     )
     return qs.annotate(
         last_note_week=Subquery(
-            _by_participant(WeeklyNote.objects)
-            .values("participant_id")
-            .annotate(m=Max("week"))
-            .values("m")
+            _by_participant(WeeklyNote.objects).order_by("-week").values("week")[:1]
         ),
         risk_level=Subquery(
             _by_participant(RiskAssessment.objects).order_by("-time_point").values("level")[:1]
@@ -576,17 +590,29 @@ def departing_workers() -> QuerySet[User]:
     )
 
 
-def departing_assignments(departing: User) -> list[Assignment]:
-    """Every open assignment of the worker: participants by youth ID, then candidates."""
-    return list(
+# A departure is handed over this many cases at a time: each is a transition summary to write,
+# and a page of two thousand (a province-scale caseload) was megabytes of form and seconds of work.
+HANDOVER_BATCH = 50
+
+
+def departing_assignments(departing: User, *, limit: int | None = None) -> list[Assignment]:
+    """The worker's open assignments, participants by youth ID, then candidates (the first
+    `limit` of them: the next batch of a handover)."""
+    qs = (
         Assignment.objects.filter(worker=departing, ended_at__isnull=True)
         .select_related("participant", "referral")
         .order_by(
             F("participant__youth_id_year").asc(nulls_last=True),
             "participant__youth_id_number",
             "referral__created_at",
+            "pk",
         )
     )
+    return list(qs if limit is None else qs[:limit])
+
+
+def open_assignment_count(worker: User) -> int:
+    return Assignment.objects.filter(worker=worker, ended_at__isnull=True).count()
 
 
 def successors_for(departing: User) -> list[User]:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -53,9 +54,13 @@ def _back(request, participant):
 CASELOAD_PAGE_SIZE = 50
 
 
-def _logged_page(request, participants, view_name):
-    """One page of a caseload-like list, its rows annotated, and the files it shows read-logged."""
-    page = Paginator(participants, CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+def _logged_page(request, participants, view_name, *, count: int | None = None):
+    """One page of a caseload-like list, its rows annotated, and the files it shows read-logged.
+    `count`, when the caller already knows it, spares the paginator its COUNT query."""
+    paginator = Paginator(participants, CASELOAD_PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is never computed
+    page = paginator.get_page(request.GET.get("page"))
     rows = selectors.caseload_rows(page.object_list)
     core_services.read_log_record_listed(
         user=request.user,
@@ -73,12 +78,13 @@ def caseload(request):
     view = request.GET.get("view")
     view = view if view in selectors.CASELOAD_VIEWS else ""
     participants = selectors.caseload(request.user, view=view or None)
-    page, rows = _logged_page(request, participants, "caseload")
+    counts = selectors.caseload_counts(request.user)
+    page, rows = _logged_page(request, participants, "caseload", count=counts[view or "all"])
     context = {
         "participants": rows,
         "page": page,
         "view": view,
-        "counts": selectors.caseload_counts(request.user),
+        "counts": counts,
         "candidates": selectors.candidates(request.user),
         "this_week": monday_of(timezone.localdate()),
     }
@@ -414,7 +420,9 @@ def handover(request):
     if departing is None:
         context = {"workers": selectors.departing_workers()}
         return render(request, "followups/handover_pick.html", context)
-    assignments = selectors.departing_assignments(departing)
+    # One batch at a time (HANDOVER_BATCH): the page costs the same whatever the caseload.
+    assignments = selectors.departing_assignments(departing, limit=selectors.HANDOVER_BATCH)
+    remaining = selectors.open_assignment_count(departing)
     successors = selectors.successors_for(departing)
     suggestions = selectors.handover_suggestions(assignments)
     form = HandoverForm(
@@ -425,8 +433,17 @@ def handover(request):
             "Handover recorded: %(n)s follow-up moved.",
             "Handover recorded: %(n)s follow-ups moved.",
             len(assignments),
-        )
-        messages.success(request, moved % {"n": len(assignments)})
+        ) % {"n": len(assignments)}
+        left = remaining - len(assignments)
+        if left > 0:
+            moved += " " + ngettext(
+                "%(n)s follow-up remains to be handed over.",
+                "%(n)s follow-ups remain to be handed over.",
+                left,
+            ) % {"n": left}
+            messages.success(request, moved)
+            return redirect(reverse("followups:handover") + f"?worker={departing.pk}")
+        messages.success(request, moved)
         return redirect("referrals:participant_list")
     # The page lists the departing worker's participants and candidates: a list page, logged.
     for object_type, ids in (
@@ -437,7 +454,13 @@ def handover(request):
             core_services.read_log_record_listed(
                 user=request.user, object_type=object_type, object_ids=ids, view_name="handover"
             )
-    context = {"departing": departing, "form": form, "successors": successors}
+    context = {
+        "departing": departing,
+        "form": form,
+        "successors": successors,
+        "remaining": remaining,
+        "after_batch": max(0, remaining - len(assignments)),
+    }
     return render(request, "followups/handover.html", context)
 
 

@@ -70,25 +70,35 @@ def _pair_after(current: dict, choice: HandoverChoice, errors: dict, key: str):
 
 @transaction.atomic
 def handover_perform(*, departing: User, actor: User, items) -> Handover:
-    """DOMAIN.md (Departure of a youth worker): every follow-up of the departing worker — and
-    every candidate assigned to them, not yet admitted — goes to a successor who takes the
+    """DOMAIN.md (Departure of a youth worker): each follow-up of the departing worker — and
+    each candidate assigned to them, not yet admitted — goes to a successor who takes the
     departing worker's place in the pair, with a transition summary for the Clinical Committee,
     in one transaction that also moves the permissions. Successors are told (a notice, and an
-    e-mail that says how many). The departing worker returns their access: they lose their
-    youth-worker and Clinical Committee roles, so nobody suggests or assigns them again. They
-    may already be gone (account deactivated): the coordinator hands over what they left.
-    Notes they wrote stay theirs."""
+    e-mail that says how many). A worker with a large caseload is handed over in batches (the
+    page shows HANDOVER_BATCH at a time): the batch moves whole or not at all. Once nothing is
+    left, the departing worker returns their access: they lose their youth-worker and Clinical
+    Committee roles, so nobody suggests or assigns them again. They may already be gone
+    (account deactivated): the coordinator hands over what they left. Notes they wrote stay
+    theirs."""
     if not is_coordinator(actor):
         raise PermissionDenied
     items = [HandoverChoice(*item) for item in items]
-    active = {
-        a.pk: a
-        for a in Assignment.objects.select_for_update().filter(
-            worker=departing, ended_at__isnull=True
+    active = set(
+        Assignment.objects.select_for_update()
+        .filter(worker=departing, ended_at__isnull=True)
+        .values_list("pk", flat=True)
+    )
+    chosen = [choice.assignment.pk for choice in items]
+    if not chosen:
+        raise ValidationError(_("Choose a successor for at least one follow-up."))
+    if len(set(chosen)) != len(chosen) or not set(chosen) <= active:
+        # Another handover or reassignment moved some of them since the page was opened.
+        raise ValidationError(
+            _(
+                "The departing worker's follow-ups changed since this page was opened: "
+                "check the list and submit again."
+            )
         )
-    }
-    if {choice.assignment.pk for choice in items} != set(active):
-        raise ValidationError(_("Every follow-up of the departing worker needs a successor."))
     eligible = set(
         people_with_role(Role.YOUTH_WORKER).exclude(pk=departing.pk).values_list("pk", flat=True)
     )
@@ -153,10 +163,11 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
         received.append((choice.successor.pk, assignment.participant_id, 0))
         if choice.new_second is not None:
             received.append((choice.new_second.pk, assignment.participant_id, 0))
-    for membership in departing.memberships.filter(
-        is_active=True, roles__role__in=DEPARTURE_ROLES
-    ).distinct():
-        membership_revoke_roles(membership=membership, roles=DEPARTURE_ROLES, actor=actor)
+    if set(chosen) == active:  # the last batch: the departure is complete
+        for membership in departing.memberships.filter(
+            is_active=True, roles__role__in=DEPARTURE_ROLES
+        ).distinct():
+            membership_revoke_roles(membership=membership, roles=DEPARTURE_ROLES, actor=actor)
     notifications_send(
         kind=Notification.Kind.HANDOVER,
         items=received,

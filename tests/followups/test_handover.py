@@ -222,23 +222,49 @@ def test_notes_written_by_the_departing_worker_stay_theirs(cases, personas, depa
     assert WeeklyNote.objects.filter(author=departing).count() == 1
 
 
-@pytest.mark.parametrize("missing", ["summary", "successor"])
-def test_an_incomplete_handover_changes_nothing(cases, personas, departing, missing):
+@pytest.mark.parametrize("fault", ["summary", "nothing", "moved meanwhile", "twice"])
+def test_an_incomplete_or_stale_handover_changes_nothing(cases, personas, departing, fault):
     before = active_assignments()
     items = items_for(departing, lambda a: (personas["worker_ccsmtl"], "Résumé."))
-    if missing == "summary":
+    if fault == "summary":
         assignment, successor, _summary = items[1]
         items[1] = (assignment, successor, "   ")
+    elif fault == "nothing":
+        items = []
+    elif fault == "moved meanwhile":  # e.g. another coordinator's handover of the same case
+        Assignment.objects.filter(pk=items[0][0].pk).update(ended_at=timezone.now())
+        before = active_assignments()
     else:
-        items = items[1:]  # one follow-up left without a successor
+        items.append(items[0])
     with pytest.raises(ValidationError) as exc:
         services.handover_perform(departing=departing, actor=personas["coordinator"], items=items)
-    if missing == "summary":
+    if fault == "summary":
         assert f"summary_{items[1][0].participant.public_id.hex}" in exc.value.error_dict
     assert active_assignments() == before
     assert not Handover.objects.exists() and not HandoverItem.objects.exists()
     for participant in cases.values():
         assert access.may_change(departing, participant)
+
+
+def test_a_departure_is_handed_over_in_batches_and_completes_with_the_last(
+    cases, personas, departing
+):
+    """A batch moves whole; the departing worker keeps their roles (and what is left) until the
+    last follow-up is moved."""
+    ccsmtl = personas["worker_ccsmtl"]
+    items = items_for(departing, lambda a: (ccsmtl, "Résumé.", None))
+    services.handover_perform(departing=departing, actor=personas["coordinator"], items=items[:1])
+    left = Assignment.objects.filter(worker=departing, ended_at__isnull=True)
+    assert left.count() == 2
+    assert Role.YOUTH_WORKER in roles_of(departing, fresh=True)
+    moved = items[0][0].participant or items[0][0].referral
+    assert not access.may_change(departing, moved) and access.may_change(ccsmtl, moved)
+    for a in left:
+        assert access.may_change(departing, a.participant)
+    services.handover_perform(departing=departing, actor=personas["coordinator"], items=items[1:])
+    assert not left.all().exists()
+    assert not ({Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE} & roles_of(departing, fresh=True))
+    assert Handover.objects.count() == 2 and HandoverItem.objects.count() == 3
 
 
 def test_a_successor_who_is_not_a_youth_worker_is_refused_and_nothing_moves(
@@ -495,10 +521,45 @@ def test_the_handover_page_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(16):
         response = client.get(url)
     assert response.status_code == 200
-    assert len(response.context["form"].rows) == size
+    shown = min(size, selectors.HANDOVER_BATCH)  # one batch at a time, whatever the caseload
+    assert len(response.context["form"].rows) == shown
     # The worker who wrote notes is suggested for every row, from one list of choices.
     html = response.content.decode()
-    assert html.count(f'<option value="{personas["worker_codim"].pk}" selected>') == size
+    assert html.count(f'<option value="{personas["worker_codim"].pk}" selected>') == shown
+    assert ('id="handover-batches"' in html) == (size > shown)
+
+
+def test_a_large_caseload_is_handed_over_from_the_page_batch_after_batch(
+    bulk_participants, personas, login, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    worker, successor = personas["worker_ccsmtl"], personas["worker_codim"]
+    participants = bulk_participants(selectors.HANDOVER_BATCH + 3)
+    client = login(personas["coordinator"])
+    url = reverse("followups:handover") + f"?worker={worker.pk}"
+    for expected_rows, more in ((selectors.HANDOVER_BATCH, 3), (3, 0)):
+        response = client.get(url)
+        html = response.content.decode()
+        rows = response.context["form"].rows
+        assert len(rows) == expected_rows
+        if more:
+            assert "once these are moved, 3 more will be shown" in html
+        data = {"departing": worker.pk}
+        for assignment, *_fields in rows:
+            data[f"successor_{assignment.case_key}"] = successor.pk
+            data[f"summary_{assignment.case_key}"] = "Relais prévu."
+        response = client.post(url, data, follow=True)
+        if more:
+            assert response.redirect_chain[-1][0] == url
+            assert "3 follow-ups remain to be handed over" in response.content.decode()
+            assert Role.YOUTH_WORKER in roles_of(worker, fresh=True)
+        else:
+            assert response.redirect_chain[-1][0] == reverse("referrals:participant_list")
+    assert not Assignment.objects.filter(worker=worker, ended_at__isnull=True).exists()
+    assert Assignment.objects.filter(
+        worker=successor, participant__in=participants, ended_at__isnull=True
+    ).count() == len(participants)
+    assert Role.YOUTH_WORKER not in roles_of(worker, fresh=True)
 
 
 def test_the_shared_select_offers_what_djangos_select_offers():
