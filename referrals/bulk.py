@@ -270,6 +270,25 @@ class ImportedParticipant:
 
 
 @transaction.atomic
+def _counters_past(participants: list[Participant]) -> None:
+    """Move each year's youth-ID counter past the numbers imported participants brought, so a
+    later admission (youth_id_allocate, one at a time) never hands out a number in use."""
+    last: dict[int, int] = {}
+    for p in participants:
+        last[p.youth_id_year] = max(last.get(p.youth_id_year, 0), p.youth_id_number)
+    YouthIdCounter.objects.bulk_create(
+        [YouthIdCounter(year=year) for year in last], ignore_conflicts=True
+    )
+    behind = [
+        c
+        for c in YouthIdCounter.objects.select_for_update().filter(year__in=last)
+        if c.last_number < last[c.year]
+    ]
+    for counter in behind:
+        counter.last_number = last[counter.year]
+    YouthIdCounter.objects.bulk_update(behind, ["last_number"])
+
+
 def participants_import_bulk(*, rows: list[ImportedParticipant], actor: User) -> list[Participant]:
     """Participants brought in from a legacy workbook, with their worker assigned (no referral)
     and the derived permissions, marked as imported. A fixed number of queries."""
@@ -296,6 +315,7 @@ def participants_import_bulk(*, rows: list[ImportedParticipant], actor: User) ->
         for row in rows
     ]
     Participant.objects.bulk_create(participants, batch_size=BATCH_SIZE)
+    _counters_past(participants)
     Assignment.objects.bulk_create(
         [
             Assignment(

@@ -205,3 +205,18 @@ def test_its_worker_can_be_handed_over_and_reassigned(imported, personas):
         second=personas["worker_enmarge"],
     )
     assert Assignment.objects.filter(participant=imported, ended_at__isnull=True).count() == 2
+
+
+def test_an_admission_after_an_import_never_reuses_an_imported_youth_id(workbook_file, personas):
+    """Youth IDs of this year typed in the old workbooks move the year's counter past them."""
+    from referrals.services.admission import youth_id_allocate
+
+    year = timezone.localdate().year
+    spec = SheetSpec(
+        name="J",
+        youth_id=f"#{year}-03",
+        entry=timezone.localdate().replace(day=1),
+        weeks=[],
+    )
+    assert workbook_import(path=workbook_file([spec]), worker=personas["worker_ccsmtl"]).saved
+    assert youth_id_allocate(year) == (4, f"#{year}-04")
