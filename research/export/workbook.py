@@ -263,51 +263,58 @@ def prepare(spec: ExportSpec, summary: Summary):
     return participants, lookup, rows
 
 
+class _ChannelCodes(dict):
+    """The channels' JSON text -> "code;code", each combination decoded once."""
+
+    def __missing__(self, raw):
+        codes = self[raw] = channel_codes(raw)
+        return codes
+
+
 def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
     authors = selectors.export_note_authors(participants, spec.period_start, spec.period_end)
     codes = worker_codes(spec.id_key, spec.salt, authors)
     sectors = selectors.worker_sectors(authors)
+    sectors = {pk: sectors.get(pk, "") for pk in codes}
+    channel_lists = _ChannelCodes()
     count = 0
-    current, rid, monday = None, "", 0
-    channel_lists: dict[str | None, str] = {}  # a few combinations, over and over
-    for (
-        pk,
-        week,
-        author,
-        meetings,
-        minutes,
-        channels,
-        no_contact,
-        activity,
-        need,
-        worker_sat,
-        participant_sat,
-    ) in selectors.export_note_rows(list(lookup), spec.period_start, spec.period_end):
-        if pk != current:  # rows come grouped by participant
-            current = pk
-            known = lookup.get(pk)
-            if known is not None:
-                rid, monday = known[0], known[1].toordinal()
-        if known is None:
-            continue
-        count += 1
-        channel_list = channel_lists.get(channels)
-        if channel_list is None:
-            channel_list = channel_lists[channels] = channel_codes(channels)
-        yield (
-            rid,
-            (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
-            codes[author],
-            sectors.get(author, ""),
-            meetings,
-            minutes,
-            channel_list,
-            no_contact,
-            activity,
-            need,
-            worker_sat,
-            participant_sat,
-        )
+    batches = selectors.export_note_batches(list(lookup), spec.period_start, spec.period_end)
+    for batch in selectors.read_ahead(batches):
+        rows = []
+        for pk, notes in batch:
+            rid, monday = lookup[pk]
+            monday = monday.toordinal()
+            rows += [
+                (
+                    rid,
+                    (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
+                    codes[author],
+                    sectors[author],
+                    meetings,
+                    minutes,
+                    channel_lists[channels],
+                    no_contact,
+                    activity,
+                    need,
+                    worker_sat,
+                    participant_sat,
+                )
+                for (
+                    _pk,
+                    week,
+                    author,
+                    meetings,
+                    minutes,
+                    channels,
+                    no_contact,
+                    activity,
+                    need,
+                    worker_sat,
+                    participant_sat,
+                ) in notes
+            ]
+        count += len(rows)
+        yield from rows
     summary.row_counts["weekly_notes"] = count
 
 
@@ -472,6 +479,7 @@ def write_workbook(
     limit = max_rows or MAX_ROWS
     workbook = xlsx.Workbook(path, transform=neutralise, tmpdir=tmpdir)
     written = 0
+    rows = ()
     try:
         for name, header, rows in sections:
             part = 1
@@ -496,5 +504,7 @@ def write_workbook(
                 if progress is not None and written % PROGRESS_EVERY == 0:
                     progress(written)
     finally:
+        if hasattr(rows, "close"):  # a sheet left half-read stops its read-ahead thread now
+            rows.close()
         workbook.close()
     return written
