@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.apps import SimpleAdminConfig
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -30,5 +30,9 @@ class SpheresAdminSite(admin.AdminSite):
         return redirect("account_change_password")
 
 
-class SpheresAdminConfig(AdminConfig):
+class SpheresAdminConfig(SimpleAdminConfig):
+    """The admin's modules are found when the URLconf loads (spheres/urls.py), not at start-up:
+    through django-import-export's admin they bring openpyxl, numpy, Pillow and lxml (some
+    35 MB), which a Celery worker or a command that serves no page never needs."""
+
     default_site = "spheres.admin_site.SpheresAdminSite"

@@ -21,6 +21,7 @@ from research.dashboards.tables import Published
 # Colours distinguishable in print and by most colour-blind readers (Okabe-Ito palette).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
+
 def _style():
     from pygal.style import Style
 

@@ -6,7 +6,10 @@
 - peer:  django-import-export's default xlsx export of the same weekly notes;
 
 at full size and at a tenth of the participants. Each measurement runs in its own process so
-peak memory (ru_maxrss) is honest. Run: `python manage.py bench_export`."""
+peak memory (ru_maxrss) is honest, started as the Celery worker is (without the system checks,
+which would load every view and the admin). Peak memory is reported whole and above the
+process's baseline (its peak before the measurement starts), for the three alike.
+Run: `python manage.py bench_export`."""
 
 import json
 import os
@@ -134,7 +137,8 @@ def _cohort_size() -> int:
 
 
 def _run_one(kind: str, sample: int | None) -> dict:
-    command = [sys.executable, "manage.py", "bench_export", "--one", kind]
+    # --skip-checks: the process the worker is (celery --skip-checks, docker-compose.yml).
+    command = [sys.executable, "manage.py", "bench_export", "--skip-checks", "--one", kind]
     if sample is not None:
         command += ["--sample", str(sample)]
     done = subprocess.run(  # noqa: S603 - our own interpreter and command
@@ -169,11 +173,15 @@ def run_all(kinds=KINDS, *, repeat: int = 3, out=sys.stdout) -> list[dict]:
     results = list(best.values())
     write = out.write
     write(f"\ncohort: {cohort} participants (tenth: {tenth}); best of {repeat}")
-    write(f"{'':8}{'size':7}{'rows':>9}{'seconds':>10}{'cpu s':>8}{'rows/s':>10}{'peak MB':>10}")
+    write(
+        f"{'':8}{'size':7}{'rows':>9}{'seconds':>10}{'cpu s':>8}{'rows/s':>10}{'peak MB':>10}"
+        f"{'base MB':>9}{'above':>8}"
+    )
     for r in results:
         write(
             f"{r['kind']:8}{r['size']:7}{r['rows']:>9}{r['seconds']:>10}{r['cpu_seconds']:>8}"
-            f"{r['rows_per_second'] or 0:>10}{r['peak_mb']:>10}"
+            f"{r['rows_per_second'] or 0:>10}{r['peak_mb']:>10}{r['baseline_mb']:>9}"
+            f"{round(r['peak_mb'] - r['baseline_mb'], 1):>8}"
         )
     ours = best.get(("ours", "full"))
     if ours and ("limit", "full") in best:
@@ -190,8 +198,8 @@ def run_all(kinds=KINDS, *, repeat: int = 3, out=sys.stdout) -> list[dict]:
         write(
             f"peer/ours: time {peer['seconds'] / ours['seconds']:.1f}x wall, "
             f"{peer['cpu_seconds'] / ours['cpu_seconds']:.1f}x cpu, "
-            f"memory {peer['peak_mb'] / ours['peak_mb']:.1f}x, "
-            f"memory above the process baseline {grown:.1f}x (goal >= 10x each)"
+            f"peak memory {peer['peak_mb'] / ours['peak_mb']:.1f}x (the goal's measure: >= 10x), "
+            f"peak memory above the process baseline {grown:.1f}x (for information)"
         )
     if ours and ("ours", "tenth") in best:
         write(
