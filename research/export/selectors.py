@@ -5,9 +5,10 @@ the participant's random public id, so the order of rows says nothing about admi
 import datetime
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import groupby
 from operator import itemgetter
+from typing import TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
@@ -19,6 +20,7 @@ from research.models import EXPORT_OPEN_STATUSES, ExportStatus, ResearchExport
 from spheres.models import Membership, Organisation, Role, User
 
 CHUNK = 2000
+T = TypeVar("T")
 
 
 def export_cohort(on: datetime.date) -> QuerySet[Participant]:
@@ -161,14 +163,56 @@ def export_note_batches(participant_ids: list[int], start, end) -> Iterator[list
 _DONE = object()
 
 
-def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
-    """The batches of `batches`, each read by a thread while the caller uses the one before:
-    the database works (and psycopg2 waits for it without holding the GIL) while the workbook is
-    written. The thread uses this thread's connection (Django allows the sharing explicitly, as
-    its live-server tests do): same transaction, same test data, queries counted alike. At most
-    `depth` batches wait in memory. Closing this generator (or an error on either side) stops
-    the thread before it returns."""
+def _thread_on_this_connection(target, name: str) -> tuple[threading.Thread, Callable[[], None]]:
+    """A started thread running `target` on this thread's database connection (Django allows the
+    sharing explicitly, as its live-server tests do): same transaction, same test data, queries
+    counted alike; psycopg2 runs one query at a time on it and waits for PostgreSQL without
+    holding the GIL. Call the returned `release` once the thread is joined."""
     connection = connections[DEFAULT_DB_ALIAS]
+
+    def run():
+        connections[DEFAULT_DB_ALIAS] = connection
+        target()
+
+    connection.inc_thread_sharing()
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread, connection.dec_thread_sharing
+
+
+def in_background(function: Callable[..., T], *args) -> Callable[[], T]:
+    """Start function(*args) in a thread on this connection; the returned callable waits for
+    its result (or raises its error). For reads whose result is needed later."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append((True, function(*args)))
+        except BaseException as error:  # raised to the caller
+            outcome.append((False, error))
+
+    thread, release = _thread_on_this_connection(run, "export-background")
+
+    joined: list[bool] = []
+
+    def result() -> T:
+        if not joined:  # however often asked, joined and released once
+            thread.join()
+            release()
+            joined.append(True)
+        done, value = outcome[0]
+        if not done:
+            raise value
+        return value
+
+    return result
+
+
+def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """The batches of `batches`, each read by a thread on this connection while the caller uses
+    the one before: PostgreSQL works while the workbook is written. At most `depth` batches
+    wait in memory. Closing this generator (or an error on either side) stops the thread before
+    it returns."""
     waiting: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -182,7 +226,6 @@ def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
         return False
 
     def read():
-        connections[DEFAULT_DB_ALIAS] = connection
         try:
             for batch in batches:
                 if not hand_over(batch):
@@ -191,9 +234,7 @@ def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
         except BaseException as error:  # handed to the caller, raised there
             hand_over(error)
 
-    connection.inc_thread_sharing()
-    reader = threading.Thread(target=read, name="export-read-ahead", daemon=True)
-    reader.start()
+    reader, release = _thread_on_this_connection(read, "export-read-ahead")
     try:
         while True:
             item = waiting.get()
@@ -205,7 +246,7 @@ def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
     finally:
         stop.set()
         reader.join()
-        connection.dec_thread_sharing()
+        release()
 
 
 def export_note_authors(participants, start, end) -> list[int]:

@@ -404,3 +404,20 @@ def test_leaving_a_read_half_way_stops_the_thread():
     assert next(read) == [0]
     read.close()
     assert not _reader_threads()
+
+
+def test_a_background_read_gives_its_result_or_its_error_to_the_caller(research_participant):
+    participant = research_participant(notes=2)
+    notes = selectors.in_background(
+        lambda: WeeklyNote.objects.filter(participant=participant).count()
+    )
+    assert notes() == 2
+    assert notes() == 2  # asked again: the same answer, the thread long gone
+
+    def unreadable():
+        raise LookupError("gone")
+
+    failed = selectors.in_background(unreadable)
+    with pytest.raises(LookupError, match="gone"):
+        failed()
+    assert not [t for t in threading.enumerate() if t.name == "export-background"]
