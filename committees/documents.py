@@ -15,8 +15,6 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, Event
-from xhtml2pdf import pisa
 
 from committees import figures, selectors
 from committees.models import PRESENTATION_FIELDS, ItemKind, Meeting
@@ -45,6 +43,8 @@ def ics_filename(meeting: Meeting) -> str:
 def meeting_ics(meeting: Meeting) -> bytes:
     """The invitation members add to their calendar: the committee, when, where, the link. No
     participant data and no attendee list."""
+    from icalendar import Calendar, Event  # imported when used: see render_pdf
+
     calendar = Calendar()
     calendar.add("prodid", "-//Spheres//Committees//FR")
     calendar.add("version", "2.0")
@@ -118,6 +118,10 @@ def _static_path(uri: str, rel) -> str:
 
 
 def render_pdf(html: str) -> bytes:
+    # Imported when a PDF is asked for: xhtml2pdf (reportlab and the rest) adds some 50 MB to
+    # every process that imports the views, Celery workers and commands included.
+    from xhtml2pdf import pisa
+
     out = io.BytesIO()
     result = pisa.CreatePDF(html, dest=out, link_callback=_static_path, encoding="utf-8")
     if result.err:

@@ -1,5 +1,7 @@
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
+from django.contrib.admin.apps import SimpleAdminConfig
+from django.contrib.admin.checks import check_admin_app, check_dependencies
+from django.core import checks
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 
@@ -30,5 +32,20 @@ class SpheresAdminSite(admin.AdminSite):
         return redirect("account_change_password")
 
 
-class SpheresAdminConfig(AdminConfig):
+def _check_admin_app(app_configs, **kwargs):
+    # The system checks see every registration, whichever of them runs first.
+    admin.autodiscover()
+    return check_admin_app(app_configs, **kwargs)
+
+
+class SpheresAdminConfig(SimpleAdminConfig):
+    """The admin's modules are found when the URLconf loads (spheres/urls.py) or the system
+    checks run, not at start-up: through django-import-export's admin they bring openpyxl,
+    numpy, Pillow and lxml (some 35 MB), which a Celery worker or a command that serves no page
+    never needs."""
+
     default_site = "spheres.admin_site.SpheresAdminSite"
+
+    def ready(self):
+        checks.register(check_dependencies, checks.Tags.admin)
+        checks.register(_check_admin_app, checks.Tags.admin)

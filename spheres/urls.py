@@ -6,6 +6,8 @@ from django.views.i18n import set_language
 
 from spheres import views
 
+# The admin's registrations load with the URLconf (spheres.admin_site.SpheresAdminConfig).
+admin.autodiscover()
 # The admin signs in through allauth (rate limits, MFA), never through its own login form.
 admin.site.login = secure_admin_login(admin.site.login)
 

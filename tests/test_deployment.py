@@ -114,6 +114,9 @@ def test_worker_runs_a_celery_worker(services):
     assert words[0] == "celery"
     assert "worker" in words
     assert "--beat" not in words and "-B" not in words  # beat runs once, in its own service
+    # No system checks in the worker: they load every view and the admin (docs/research-export.md);
+    # the migrate service runs them on each deployment.
+    assert words.index("--skip-checks") < words.index("worker")
 
 
 def test_beat_runs_celery_beat_with_a_writable_schedule(services):

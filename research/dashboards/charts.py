@@ -14,37 +14,43 @@ import hashlib
 import threading
 from collections import OrderedDict
 
-import pygal
 from django.utils.translation import get_language
-from pygal.style import Style
 
 from research.dashboards.tables import Published
 
 # Colours distinguishable in print and by most colour-blind readers (Okabe-Ito palette).
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
-STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#212529",
-    foreground_strong="#212529",
-    foreground_subtle="#6c757d",
-    colors=PALETTE,
-    font_family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
-    label_font_size=12,
-    major_label_font_size=12,
-    legend_font_size=12,
-    value_font_size=11,
-    title_font_size=14,
-)
 
+def _style():
+    from pygal.style import Style
+
+    return Style(
+        background="white",
+        plot_background="white",
+        foreground="#212529",
+        foreground_strong="#212529",
+        foreground_subtle="#6c757d",
+        colors=PALETTE,
+        font_family="system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif",
+        label_font_size=12,
+        major_label_font_size=12,
+        legend_font_size=12,
+        value_font_size=11,
+        title_font_size=14,
+    )
+
+
+# pygal is imported when the first chart is drawn, not with the dashboard: the agenda figures
+# (registered at start-up) and the processes that never draw (Celery workers, commands) would
+# otherwise carry it.
 KINDS = {
-    "bar": pygal.Bar,
-    "stacked": pygal.StackedBar,
-    "hbar": pygal.HorizontalBar,
-    "hbar_stacked": pygal.HorizontalStackedBar,
-    "line": pygal.Line,
-    "stacked_by_column": pygal.StackedBar,
+    "bar": "Bar",
+    "stacked": "StackedBar",
+    "hbar": "HorizontalBar",
+    "hbar_stacked": "HorizontalStackedBar",
+    "line": "Line",
+    "stacked_by_column": "StackedBar",
 }
 
 
@@ -72,8 +78,10 @@ def svg(published: Published) -> bytes | None:
     """The chart's SVG, or None when there is nothing to draw."""
     if not drawable(published):
         return None
-    chart = KINDS[published.chart](
-        style=STYLE,
+    import pygal
+
+    chart = getattr(pygal, KINDS[published.chart])(
+        style=_style(),
         js=[],
         disable_xml_declaration=True,
         width=760,

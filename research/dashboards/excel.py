@@ -6,7 +6,6 @@ import io
 import re
 
 from django.utils.translation import gettext as _
-from openpyxl import Workbook
 
 from research.dashboards.tables import Published
 from spheres.spreadsheets import neutralise
@@ -19,6 +18,8 @@ def _cell(shown):
 
 
 def workbook(figures: list[Published], *, period: str, notice: str) -> bytes:
+    from openpyxl import Workbook  # imported when asked for: not in every process's baseline
+
     book = Workbook(write_only=True)
     used: set[str] = set()
     for figure in figures:

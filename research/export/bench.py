@@ -6,7 +6,10 @@
 - peer:  django-import-export's default xlsx export of the same weekly notes;
 
 at full size and at a tenth of the participants. Each measurement runs in its own process so
-peak memory (ru_maxrss) is honest. Run: `python manage.py bench_export`."""
+peak memory (VmHWM) is honest, started as the Celery worker is (without the system checks,
+which would load every view and the admin). Peak memory is reported whole and above the
+process's baseline (its peak before the measurement starts), for the three alike.
+Run: `python manage.py bench_export`."""
 
 import json
 import os
@@ -44,6 +47,16 @@ def _cpu_seconds() -> float:
 
 
 def _peak_mb() -> float:
+    """This process's peak resident memory. On Linux VmHWM, not ru_maxrss: ru_maxrss carries over
+    the peak of the process that forked this one (the measuring parent, some 130 MB), so a
+    lighter child would report its parent's size."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024  # kB
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
@@ -134,7 +147,8 @@ def _cohort_size() -> int:
 
 
 def _run_one(kind: str, sample: int | None) -> dict:
-    command = [sys.executable, "manage.py", "bench_export", "--one", kind]
+    # --skip-checks: the process the worker is (celery --skip-checks, docker-compose.yml).
+    command = [sys.executable, "manage.py", "bench_export", "--skip-checks", "--one", kind]
     if sample is not None:
         command += ["--sample", str(sample)]
     done = subprocess.run(  # noqa: S603 - our own interpreter and command
@@ -169,11 +183,15 @@ def run_all(kinds=KINDS, *, repeat: int = 3, out=sys.stdout) -> list[dict]:
     results = list(best.values())
     write = out.write
     write(f"\ncohort: {cohort} participants (tenth: {tenth}); best of {repeat}")
-    write(f"{'':8}{'size':7}{'rows':>9}{'seconds':>10}{'cpu s':>8}{'rows/s':>10}{'peak MB':>10}")
+    write(
+        f"{'':8}{'size':7}{'rows':>9}{'seconds':>10}{'cpu s':>8}{'rows/s':>10}{'peak MB':>10}"
+        f"{'base MB':>9}{'above':>8}"
+    )
     for r in results:
         write(
             f"{r['kind']:8}{r['size']:7}{r['rows']:>9}{r['seconds']:>10}{r['cpu_seconds']:>8}"
-            f"{r['rows_per_second'] or 0:>10}{r['peak_mb']:>10}"
+            f"{r['rows_per_second'] or 0:>10}{r['peak_mb']:>10}{r['baseline_mb']:>9}"
+            f"{round(r['peak_mb'] - r['baseline_mb'], 1):>8}"
         )
     ours = best.get(("ours", "full"))
     if ours and ("limit", "full") in best:
@@ -190,8 +208,8 @@ def run_all(kinds=KINDS, *, repeat: int = 3, out=sys.stdout) -> list[dict]:
         write(
             f"peer/ours: time {peer['seconds'] / ours['seconds']:.1f}x wall, "
             f"{peer['cpu_seconds'] / ours['cpu_seconds']:.1f}x cpu, "
-            f"memory {peer['peak_mb'] / ours['peak_mb']:.1f}x, "
-            f"memory above the process baseline {grown:.1f}x (goal >= 10x each)"
+            f"peak memory {peer['peak_mb'] / ours['peak_mb']:.1f}x (the goal's measure: >= 10x), "
+            f"peak memory above the process baseline {grown:.1f}x (for information)"
         )
     if ours and ("ours", "tenth") in best:
         write(

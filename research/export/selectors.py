@@ -3,7 +3,14 @@ cursors, `iterator(chunk_size=…)`, or the notes a batch of participants at a t
 the participant's random public id, so the order of rows says nothing about admission order."""
 
 import datetime
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from operator import itemgetter
+from typing import TypeVar
 
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
@@ -13,6 +20,7 @@ from research.models import EXPORT_OPEN_STATUSES, ExportStatus, ResearchExport
 from spheres.models import Membership, Organisation, Role, User
 
 CHUNK = 2000
+T = TypeVar("T")
 
 
 def export_cohort(on: datetime.date) -> QuerySet[Participant]:
@@ -116,22 +124,24 @@ def export_row_counts(participants, start, end) -> dict[str, dict[int, int]]:
 NOTE_BATCH = 100  # participants per query for the notes (about 50 notes each a year)
 
 
-def export_note_rows(participant_ids: list[int], start, end):
+def export_note_batches(participant_ids: list[int], start, end) -> Iterator[list]:
     """Every weekly-note field but the three qualitative notes and the "other reason" text, for
-    the participants given, in their order (their public ids'), then by week.
+    the participants given: per batch of participants, a list of (participant id, their notes
+    by week), in the order given (the public ids').
 
-    A query per batch of participants: each is an index scan on (participant, week) and a sort
-    in memory. One query over everyone made PostgreSQL sort every note on disk and, as Django
-    opens server-side cursors WITH HOLD outside a transaction, copy the whole result before
-    handing over the first row; memory here stays bounded by a batch.
-    The channels come as the JSON list's text: decoding it row by row would cost more than the
-    rest of the row (research.export.workbook.channel_codes reads it)."""
+    A query per batch: an index scan on the participant, the notes sorted by (participant, week)
+    in memory, grouped here and put in the batch's order (ordering by the public id in SQL
+    would join every participant to every batch). One query over everyone made PostgreSQL sort
+    every note on disk and, as Django opens server-side cursors WITH HOLD outside a transaction,
+    copy the whole result before handing over the first row; memory here stays bounded by a
+    batch (read_ahead keeps two). The channels come as the JSON list's text: decoding it row by
+    row would cost more than the rest of the row (research.export.workbook.channel_codes)."""
     for first in range(0, len(participant_ids), NOTE_BATCH):
         batch = participant_ids[first : first + NOTE_BATCH]
-        yield from (
+        notes = (
             _in_period(WeeklyNote.objects.filter(participant_id__in=batch), "week", start, end)
             .annotate(channels_text=Cast("other_channels", TextField()))
-            .order_by("participant__public_id", "week")
+            .order_by("participant_id", "week")
             .values_list(
                 "participant_id",
                 "week",
@@ -146,6 +156,97 @@ def export_note_rows(participant_ids: list[int], start, end):
                 "participant_satisfaction",
             )
         )
+        by_participant = {pk: list(rows) for pk, rows in groupby(notes, itemgetter(0))}
+        yield [(pk, by_participant[pk]) for pk in batch if pk in by_participant]
+
+
+_DONE = object()
+
+
+def _thread_on_this_connection(target, name: str) -> tuple[threading.Thread, Callable[[], None]]:
+    """A started thread running `target` on this thread's database connection (Django allows the
+    sharing explicitly, as its live-server tests do): same transaction, same test data, queries
+    counted alike; psycopg2 runs one query at a time on it and waits for PostgreSQL without
+    holding the GIL. Call the returned `release` once the thread is joined."""
+    connection = connections[DEFAULT_DB_ALIAS]
+
+    def run():
+        connections[DEFAULT_DB_ALIAS] = connection
+        target()
+
+    connection.inc_thread_sharing()
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread, connection.dec_thread_sharing
+
+
+def in_background(function: Callable[..., T], *args) -> Callable[[], T]:
+    """Start function(*args) in a thread on this connection; the returned callable waits for
+    its result (or raises its error). For reads whose result is needed later."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append((True, function(*args)))
+        except BaseException as error:  # raised to the caller
+            outcome.append((False, error))
+
+    thread, release = _thread_on_this_connection(run, "export-background")
+
+    joined: list[bool] = []
+
+    def result() -> T:
+        if not joined:  # however often asked, joined and released once
+            thread.join()
+            release()
+            joined.append(True)
+        done, value = outcome[0]
+        if not done:
+            raise value
+        return value
+
+    return result
+
+
+def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
+    """The batches of `batches`, each read by a thread on this connection while the caller uses
+    the one before: PostgreSQL works while the workbook is written. At most `depth` batches
+    wait in memory. Closing this generator (or an error on either side) stops the thread before
+    it returns."""
+    waiting: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand_over(item) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read():
+        try:
+            for batch in batches:
+                if not hand_over(batch):
+                    return
+            hand_over(_DONE)
+        except BaseException as error:  # handed to the caller, raised there
+            hand_over(error)
+
+    reader, release = _thread_on_this_connection(read, "export-read-ahead")
+    try:
+        while True:
+            item = waiting.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+        release()
 
 
 def export_note_authors(participants, start, end) -> list[int]:

@@ -208,7 +208,8 @@ def channel_codes(raw: str | None) -> str:
 def prepare(spec: ExportSpec, summary: Summary):
     """The participant sheet in memory (one small row per participant: the k-anonymity decision
     needs them all) and the lookup the other sheets use: internal id -> (research ID, Monday of
-    the admission week). Suppressed participants are absent from every sheet."""
+    the admission week), and the notes' authors. Suppressed participants are absent from every
+    sheet."""
     participants = selectors.export_participants(
         on=spec.on,
         period_end=spec.period_end,
@@ -243,6 +244,14 @@ def prepare(spec: ExportSpec, summary: Summary):
                 },
             )
         )
+    # Read in the meantime, as they need the cohort but not the decision: the row counts (for
+    # the progress bar) and the notes' authors (their codes come before the first note).
+    counted = selectors.in_background(
+        lambda: (
+            selectors.export_row_counts(participants, spec.period_start, spec.period_end),
+            selectors.export_note_authors(participants, spec.period_start, spec.period_end),
+        )
+    )
     decision = k_anonymise(
         [r[4] for r in raw], k=spec.k, max_suppression_percent=spec.max_suppression_percent
     )
@@ -256,66 +265,72 @@ def prepare(spec: ExportSpec, summary: Summary):
         values = {**values, "research_id": rid, "followup_status": status}
         rows.append(tuple(values[column.name] for column in COLUMNS["participants"]))
     summary.row_counts["participants"] = len(rows)
-    counts = selectors.export_row_counts(participants, spec.period_start, spec.period_end)
+    counts, authors = counted()
     summary.rows_total = len(rows) + sum(
         n for per in counts.values() for pk, n in per.items() if pk in lookup
     )
-    return participants, lookup, rows
+    return participants, lookup, rows, authors
 
 
-def _note_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
-    authors = selectors.export_note_authors(participants, spec.period_start, spec.period_end)
+class _ChannelCodes(dict):
+    """The channels' JSON text -> "code;code", each combination decoded once."""
+
+    def __missing__(self, raw):
+        codes = self[raw] = channel_codes(raw)
+        return codes
+
+
+def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> Iterator[tuple]:
     codes = worker_codes(spec.id_key, spec.salt, authors)
     sectors = selectors.worker_sectors(authors)
+    sectors = {pk: sectors.get(pk, "") for pk in codes}
+    channel_lists = _ChannelCodes()
     count = 0
-    current, rid, monday = None, "", 0
-    channel_lists: dict[str | None, str] = {}  # a few combinations, over and over
-    for (
-        pk,
-        week,
-        author,
-        meetings,
-        minutes,
-        channels,
-        no_contact,
-        activity,
-        need,
-        worker_sat,
-        participant_sat,
-    ) in selectors.export_note_rows(list(lookup), spec.period_start, spec.period_end):
-        if pk != current:  # rows come grouped by participant
-            current = pk
-            known = lookup.get(pk)
-            if known is not None:
-                rid, monday = known[0], known[1].toordinal()
-        if known is None:
-            continue
-        count += 1
-        channel_list = channel_lists.get(channels)
-        if channel_list is None:
-            channel_list = channel_lists[channels] = channel_codes(channels)
-        yield (
-            rid,
-            (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
-            codes[author],
-            sectors.get(author, ""),
-            meetings,
-            minutes,
-            channel_list,
-            no_contact,
-            activity,
-            need,
-            worker_sat,
-            participant_sat,
-        )
+    batches = selectors.export_note_batches(list(lookup), spec.period_start, spec.period_end)
+    for batch in selectors.read_ahead(batches):
+        rows = []
+        for pk, notes in batch:
+            rid, monday = lookup[pk]
+            monday = monday.toordinal()
+            rows += [
+                (
+                    rid,
+                    (week.toordinal() - monday) // 7 + 1,  # notes are dated on Mondays
+                    codes[author],
+                    sectors[author],
+                    meetings,
+                    minutes,
+                    channel_lists[channels],
+                    no_contact,
+                    activity,
+                    need,
+                    worker_sat,
+                    participant_sat,
+                )
+                for (
+                    _pk,
+                    week,
+                    author,
+                    meetings,
+                    minutes,
+                    channels,
+                    no_contact,
+                    activity,
+                    need,
+                    worker_sat,
+                    participant_sat,
+                ) in notes
+            ]
+        count += len(rows)
+        yield from rows
     summary.row_counts["weekly_notes"] = count
+    if then is not None:
+        then()
 
 
-def _risk_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
+def _risk_rows(read, lookup, summary: Summary) -> Iterator[tuple]:
     count = 0
-    for pk, time_point, done, assessed_on, level in selectors.export_risk_rows(
-        participants, spec.period_start, spec.period_end
-    ):
+    for pk, time_point, done, assessed_on, level in read():
         known = lookup.get(pk)
         if known is not None:
             count += 1
@@ -323,7 +338,7 @@ def _risk_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
     summary.row_counts["risk_assessments"] = count
 
 
-def _status_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple]:
+def _status_rows(spec, read, lookup, summary: Summary) -> Iterator[tuple]:
     """Each status change opens a period that the next one closes; periods wholly outside the
     requested period are left out."""
     start = spec.period_start
@@ -347,7 +362,7 @@ def _status_rows(spec, participants, lookup, summary: Summary) -> Iterator[tuple
 
     def all_periods():
         current, changes = None, []
-        for pk, changed_at, status, reason in selectors.export_status_change_rows(participants):
+        for pk, changed_at, status, reason in read():
             if pk not in lookup:
                 continue
             if pk != current:
@@ -432,24 +447,47 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
     """The six sheets in order. The participants are read and de-identified now (so
     summary.rows_total is known on return); the other rows stay lazy, streamed from the database
     as they are written."""
-    participants, lookup, rows = prepare(spec, summary)
+    participants, lookup, rows, authors = prepare(spec, summary)
     names = selectors.organisation_names(spec.organisation_ids)
+    start, end = spec.period_start, spec.period_end
+
+    # The assessments and status changes (a few per participant) are read in the background
+    # once the notes are read, while the notes sheet is compressed; streamed otherwise.
+    read_later = {}
+
+    def read_the_rest():
+        read_later["rest"] = selectors.in_background(
+            lambda: (
+                list(selectors.export_risk_rows(participants, start, end)),
+                list(selectors.export_status_change_rows(participants)),
+            )
+        )
+
+    def risks():
+        if "rest" in read_later:
+            return read_later["rest"]()[0]
+        return selectors.export_risk_rows(participants, start, end)
+
+    def status_changes():
+        if "rest" in read_later:
+            return read_later["rest"]()[1]
+        return selectors.export_status_change_rows(participants)
 
     def header(sheet):
         return [c.name for c in COLUMNS[sheet]]
 
     return [
         ("participants", header("participants"), rows),
-        ("weekly_notes", header("weekly_notes"), _note_rows(spec, participants, lookup, summary)),
         (
-            "risk_assessments",
-            header("risk_assessments"),
-            _risk_rows(spec, participants, lookup, summary),
+            "weekly_notes",
+            header("weekly_notes"),
+            _note_rows(spec, authors, lookup, summary, then=read_the_rest),
         ),
+        ("risk_assessments", header("risk_assessments"), _risk_rows(risks, lookup, summary)),
         (
             "status_periods",
             header("status_periods"),
-            _status_rows(spec, participants, lookup, summary),
+            _status_rows(spec, status_changes, lookup, summary),
         ),
         ("dictionary", header("dictionary"), dictionary_rows()),
         ("manifest", header("manifest"), manifest_rows(spec, summary, names)),
@@ -472,6 +510,7 @@ def write_workbook(
     limit = max_rows or MAX_ROWS
     workbook = xlsx.Workbook(path, transform=neutralise, tmpdir=tmpdir)
     written = 0
+    rows = ()
     try:
         for name, header, rows in sections:
             part = 1
@@ -496,5 +535,7 @@ def write_workbook(
                 if progress is not None and written % PROGRESS_EVERY == 0:
                     progress(written)
     finally:
+        if hasattr(rows, "close"):  # a sheet left half-read stops its read-ahead thread now
+            rows.close()
         workbook.close()
     return written

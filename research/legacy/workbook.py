@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from openpyxl.utils import get_column_letter
 
 from followups.rules import monday_of, parse_duration
 from referrals.rules import youth_id_format
@@ -150,6 +149,9 @@ class ParsedWorkbook:
 
 def cell_ref(row: int, col: int) -> str:
     """A0-based (row, column) as Excel names it."""
+    # openpyxl's package imports the whole library (numpy too, when installed): only here.
+    from openpyxl.utils import get_column_letter
+
     return f"{get_column_letter(col + 1)}{row + 1}"
 
 

@@ -74,6 +74,7 @@ def test_the_superuser_sees_no_case_content_anywhere_in_the_admin(client, superu
     referral = named_case.referral
     secrets = (SECRET_LAST_NAME, referral.first_name, referral.reasons, named_case.youth_id)
     pages = 0
+    reverse("admin:index")  # the URLconf loads the admin's registrations
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")

@@ -3,6 +3,7 @@ person, no formula, every sheet even when empty, continuation sheets past the ro
 
 import datetime
 import re
+import threading
 
 import pytest
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from followups import services as followups
+from followups.models import WeeklyNote
 from referrals import services as referrals
 from referrals.models import ConsentKind
 from research import services
@@ -346,3 +348,76 @@ def test_the_dictionary_explains_every_column_in_french_and_english(tmp_path):
     level = next(r for r in dictionary if r["column"] == "level")
     assert "Rouge" in level["codes_fr"] and "Red" in level["codes_en"]
     assert all(r["meaning_fr"] and r["meaning_en"] for r in dictionary)
+
+
+def test_notes_follow_the_participants_order_across_batches_each_by_week(
+    tmp_path, research_participant, monkeypatch
+):
+    for _ in range(5):
+        research_participant(notes=3)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # three queries, read ahead by the thread
+    sheets = export(tmp_path)
+    order = [p["research_id"] for p in rows_of(sheets, "participants")]
+    notes = [(n["research_id"], n["week"]) for n in rows_of(sheets, "weekly_notes")]
+    assert len(notes) == 15
+    assert notes == sorted(notes, key=lambda n: (order.index(n[0]), n[1]))
+
+
+# --- Reading ahead ----------------------------------------------------------------------------
+
+
+def _reader_threads():
+    return [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+
+
+def test_reading_ahead_sees_the_callers_transaction_and_stops_when_done(research_participant):
+    # The test runs in a transaction nothing else can see: the thread reads through it.
+    participants = [research_participant(notes=1) for _ in range(3)]
+
+    def batches():
+        for participant in participants:
+            yield list(WeeklyNote.objects.filter(participant=participant).values_list("pk"))
+
+    got = list(selectors.read_ahead(batches()))
+    assert [len(batch) for batch in got] == [1, 1, 1]
+    assert not _reader_threads()
+
+
+def test_an_error_while_reading_ahead_is_raised_to_the_caller():
+    def batches():
+        yield [1]
+        raise ValueError("unreadable")
+
+    read = selectors.read_ahead(batches())
+    assert next(read) == [1]
+    with pytest.raises(ValueError, match="unreadable"):
+        next(read)
+    assert not _reader_threads()
+
+
+def test_leaving_a_read_half_way_stops_the_thread():
+    def batches():
+        for n in range(1000):
+            yield [n]
+
+    read = selectors.read_ahead(batches(), depth=1)
+    assert next(read) == [0]
+    read.close()
+    assert not _reader_threads()
+
+
+def test_a_background_read_gives_its_result_or_its_error_to_the_caller(research_participant):
+    participant = research_participant(notes=2)
+    notes = selectors.in_background(
+        lambda: WeeklyNote.objects.filter(participant=participant).count()
+    )
+    assert notes() == 2
+    assert notes() == 2  # asked again: the same answer, the thread long gone
+
+    def unreadable():
+        raise LookupError("gone")
+
+    failed = selectors.in_background(unreadable)
+    with pytest.raises(LookupError, match="gone"):
+        failed()
+    assert not [t for t in threading.enumerate() if t.name == "export-background"]
