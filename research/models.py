@@ -212,3 +212,24 @@ class NoteMonth(models.Model):
 
     def __str__(self):
         return f"notes {self.month:%Y-%m} #{self.participant_id}"
+
+
+class NoteActivity(models.Model):
+    """The weekly notes of one participant in one month with the same main activity (free
+    text, lower case, without surrounding spaces), counted. Written only by the triggers that
+    keep NoteMonth (research.notemonths)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    activity = models.TextField()
+    weeks = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "month", "activity"], name="noteactivity_one_per_activity"
+            )
+        ]
+
+    def __str__(self):
+        return f"activity {self.month:%Y-%m} #{self.participant_id}"

@@ -70,7 +70,7 @@ from referrals.models import (
 )
 from research.dashboards.scope import Level, Scope, add_months, month_starts, start_of_day
 from research.dashboards.tables import MeasureTable, Table
-from research.models import NoteMonth
+from research.models import NoteActivity, NoteMonth
 from research.notemonths import columns as notemonth_columns
 from spheres.models import Membership, Role, Sector
 
@@ -792,26 +792,45 @@ def _notes_in_scope(scope: Scope, start: datetime.date, end: datetime.date):
     return _in_scope(WeeklyNote.objects.filter(week__gte=start, week__lte=end), scope)
 
 
+def _cut_months(start: datetime.date, end: datetime.date):
+    """The months of start..end, for the per-participant monthly summaries: (first month, last
+    month, [(month cut by start or end, the participants with a note in the part cut off)])."""
+    first, last = start.replace(day=1), end.replace(day=1)
+    cut_at_start, cut_at_end = start.day != 1, (end + ONE_DAY).month == end.month
+    outside = Q(week__lt=start) | Q(week__gt=end)
+    edges = []
+    for month in {m for m, cut in ((first, cut_at_start), (last, cut_at_end)) if cut}:
+        in_month = Q(week__gte=month, week__lt=add_months(month, 1))
+        edges.append((month, WeeklyNote.objects.filter(in_month & outside).values("participant")))
+    return first, last, edges
+
+
+def _from_summary(summary: QuerySet, start: datetime.date, end: datetime.date):
+    """The rows of a per-participant monthly summary for start..end, and the notes to count
+    one by one instead (None if none): a month cut by start or end is read from the summary
+    for every participant with no note in the part cut off (usually everyone: the period ends
+    today and no note is written ahead), and from the notes of the others."""
+    first, last, edges = _cut_months(start, end)
+    whole = summary.filter(month__gte=first, month__lte=last)
+    if not edges:
+        return whole, None
+    counted = WeeklyNote.objects.none()
+    for month, cut_off in edges:
+        whole = whole.exclude(month=month, participant__in=cut_off)
+        counted |= WeeklyNote.objects.filter(
+            week__gte=month, week__lt=add_months(month, 1), participant__in=cut_off
+        )
+    return whole, counted.filter(week__gte=start, week__lte=end)
+
+
 def _note_months(
     scope: Scope, start: datetime.date, end: datetime.date
 ) -> dict[datetime.date, dict]:
     """The note measures by month (of the note's Monday) for the notes whose week is in
     start..end, from the per-participant monthly summary (research.notemonths) rather than the
-    notes. A month cut by start or end is read from the summary too for every participant with
-    no note in the part cut off (usually everyone: the period ends today and no note is written
-    ahead); the others' notes of that month are counted one by one. One query (UNION ALL); a
-    month may come in two rows over disjoint participants, which add up."""
-    first, last = start.replace(day=1), end.replace(day=1)
-    cut_at_start, cut_at_end = start.day != 1, (end + ONE_DAY).month == end.month
-    edges = {m for m, cut in ((first, cut_at_start), (last, cut_at_end)) if cut}
-    outside = Q(week__lt=start) | Q(week__gt=end)
-    whole = NoteMonth.objects.filter(month__gte=first, month__lte=last)
-    counted = WeeklyNote.objects.none()
-    for month in edges:
-        in_month = Q(week__gte=month, week__lt=add_months(month, 1))
-        cut_off = WeeklyNote.objects.filter(in_month & outside).values("participant")
-        whole = whole.exclude(month=month, participant__in=cut_off)
-        counted |= WeeklyNote.objects.filter(in_month, participant__in=cut_off)
+    notes (_from_summary). One query (UNION ALL); a month may come in two rows over disjoint
+    participants, which add up."""
+    whole, counted = _from_summary(NoteMonth.objects.all(), start, end)
     no_contact = Q(meetings=0) & Q(other_channels=[])
     raw = {
         "notes": Count("pk"),
@@ -836,9 +855,9 @@ def _note_months(
     # measure it counts (a mismatch fails as an unknown field).
     summed = {name: Sum(name) for name in raw} | {"people": Count("pk")}
     rows = _in_scope(whole, scope).values("month").annotate(**summed).order_by()
-    if edges:
+    if counted is not None:
         one_by_one = (
-            _in_scope(counted.filter(week__gte=start, week__lte=end), scope)
+            _in_scope(counted, scope)
             .annotate(month=TruncMonth("week"))
             .values("month")
             .annotate(**raw)
@@ -991,21 +1010,35 @@ def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
 def main_activities(scope: Scope, *, limit: int = 10) -> Table:
     """The most frequent main activities (free text, compared without case or spaces). Below
     the coordinator, only activities recorded for at least threshold participants are named:
-    free text could carry something personal."""
-    activity = Lower(Trim("main_activity"))
-    qs = (
-        _notes_in_scope(scope, scope.start, scope.end)
-        .exclude(main_activity="")
-        .annotate(a=activity)
-        .values("a")
-        .annotate(weeks=Count("pk"))
-    )
-    if not scope.exact:
-        # Counting distinct participants sorts every note of the period: only where it filters.
-        qs = qs.annotate(people=Count("participant", distinct=True)).filter(
-            people__gte=scope.threshold
+    free text could carry something personal. From the weeks counted by participant, month and
+    activity (research.notemonths), not the period's notes."""
+    whole, counted = _from_summary(NoteActivity.objects.all(), scope.start, scope.end)
+    parts = _in_scope(whole, scope).values_list("participant_id", "activity", "weeks").order_by()
+    if counted is not None:
+        one_by_one = (
+            _in_scope(counted.exclude(main_activity=""), scope)
+            .annotate(activity=Lower(Trim("main_activity")), weeks=Value(1))
+            .values_list("participant_id", "activity", "weeks")
+            .order_by()
         )
-    rows = list(qs.order_by("-weeks", "a")[:limit])
+        parts = parts.union(one_by_one, all=True)
+    rows_sql, params = parts.query.sql_with_params()
+    if scope.exact:
+        sql = (
+            "SELECT t.activity, SUM(t.weeks) AS w FROM ({}) t GROUP BY t.activity"  # noqa: S608
+        ).format(rows_sql)
+    else:
+        # Weeks per participant first: the people of an activity are then its rows.
+        sql = (
+            "SELECT p.activity, SUM(p.weeks) AS w FROM (SELECT t.participant_id, t.activity, "
+            "SUM(t.weeks) AS weeks FROM ({}) t GROUP BY t.participant_id, t.activity) p "
+            "GROUP BY p.activity HAVING COUNT(*) >= %s"  # noqa: S608
+        ).format(rows_sql)
+        params = (*params, scope.threshold)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " ORDER BY w DESC, 1 LIMIT %s", (*params, limit))
+        # int(): a sum of sums is a numeric on PostgreSQL.
+        rows = [{"a": activity, "weeks": int(weeks)} for activity, weeks in cursor.fetchall()]
     return Table(
         key="main_activities",
         title=_("Main activities"),
