@@ -751,7 +751,7 @@ def _cut_months(start: datetime.date, end: datetime.date):
     cut_at_start, cut_at_end = start.day != 1, (end + ONE_DAY).month == end.month
     outside = Q(week__lt=start) | Q(week__gt=end)
     edges = []
-    for month in {m for m, cut in ((first, cut_at_start), (last, cut_at_end)) if cut}:
+    for month in sorted({m for m, cut in ((first, cut_at_start), (last, cut_at_end)) if cut}):
         in_month = Q(week__gte=month, week__lt=add_months(month, 1))
         edges.append((month, WeeklyNote.objects.filter(in_month & outside).values("participant")))
     return first, last, edges
@@ -759,20 +759,24 @@ def _cut_months(start: datetime.date, end: datetime.date):
 
 def _from_summary(summary: QuerySet, start: datetime.date, end: datetime.date):
     """The rows of a per-participant monthly summary for start..end, and the notes to count
-    one by one instead (None if none): a month cut by start or end is read from the summary
-    for every participant with no note in the part cut off (usually everyone: the period ends
-    today and no note is written ahead), and from the notes of the others."""
+    one by one instead (a queryset per month cut): a month cut by start or end is read from
+    the summary for every participant with no note in the part cut off (usually everyone: the
+    period ends today and no note is written ahead), and from the notes of the others. One
+    queryset per month (not one with OR): PostgreSQL then starts from the few participants cut
+    off instead of reading every note of the month."""
     first, last, edges = _cut_months(start, end)
     whole = summary.filter(month__gte=first, month__lte=last)
-    if not edges:
-        return whole, None
-    counted = WeeklyNote.objects.none()
+    counted = []
     for month, cut_off in edges:
         whole = whole.exclude(month=month, participant__in=cut_off)
-        counted |= WeeklyNote.objects.filter(
-            week__gte=month, week__lt=add_months(month, 1), participant__in=cut_off
+        counted.append(
+            WeeklyNote.objects.filter(
+                week__gte=max(month, start),
+                week__lt=min(add_months(month, 1), end + ONE_DAY),
+                participant__in=cut_off,
+            )
         )
-    return whole, counted.filter(week__gte=start, week__lte=end)
+    return whole, counted
 
 
 def _note_months(
@@ -807,15 +811,18 @@ def _note_months(
     # measure it counts (a mismatch fails as an unknown field).
     summed = {name: Sum(name) for name in raw} | {"people": Count("pk")}
     rows = _in_scope(whole, scope).values("month").annotate(**summed).order_by()
-    if counted is not None:
-        one_by_one = (
-            _in_scope(counted, scope)
-            .annotate(month=TruncMonth("week"))
-            .values("month")
-            .annotate(**raw)
-            .order_by()
+    if counted:
+        rows = rows.union(
+            *(
+                _in_scope(notes, scope)
+                .annotate(month=TruncMonth("week"))
+                .values("month")
+                .annotate(**raw)
+                .order_by()
+                for notes in counted
+            ),
+            all=True,
         )
-        rows = rows.union(one_by_one, all=True)
     by_month: dict[datetime.date, dict] = {}
     for row in rows:
         month = _month_key(row.pop("month"))
@@ -966,14 +973,17 @@ def main_activities(scope: Scope, *, limit: int = 10) -> Table:
     activity (research.notemonths), not the period's notes."""
     whole, counted = _from_summary(NoteActivity.objects.all(), scope.start, scope.end)
     parts = _in_scope(whole, scope).values_list("participant_id", "activity", "weeks").order_by()
-    if counted is not None:
-        one_by_one = (
-            _in_scope(counted.exclude(main_activity=""), scope)
-            .annotate(activity=Lower(Trim("main_activity")), weeks=Value(1))
-            .values_list("participant_id", "activity", "weeks")
-            .order_by()
+    if counted:
+        parts = parts.union(
+            *(
+                _in_scope(notes.exclude(main_activity=""), scope)
+                .annotate(activity=Lower(Trim("main_activity")), weeks=Value(1))
+                .values_list("participant_id", "activity", "weeks")
+                .order_by()
+                for notes in counted
+            ),
+            all=True,
         )
-        parts = parts.union(one_by_one, all=True)
     rows_sql, params = parts.query.sql_with_params()
     if scope.exact:
         sql = f"SELECT t.activity, SUM(t.weeks) AS w FROM ({rows_sql}) t GROUP BY t.activity"  # noqa: S608
