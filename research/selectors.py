@@ -64,6 +64,7 @@ from referrals.models import (
     ReferralStatus,
     Screening,
 )
+from research import notemonths
 from research.dashboards.scope import Level, Scope, add_months, month_starts, start_of_day
 from research.dashboards.tables import MeasureTable, Table
 from research.models import NoteActivity, NoteMonth
@@ -136,6 +137,8 @@ def _month_label(month: datetime.date) -> str:
 
 
 def _month_key(value) -> datetime.date:
+    if isinstance(value, str):  # SQLite, read without the ORM
+        value = datetime.date.fromisoformat(value[:10])
     if isinstance(value, datetime.datetime):
         value = value.date()
     return value.replace(day=1)
@@ -792,57 +795,66 @@ def _from_summary(summary: QuerySet, start: datetime.date, end: datetime.date):
     return whole, counted
 
 
+# The note columns the summary's measures read (research.notemonths.measures).
+_MEASURED = [
+    "week",
+    "meetings",
+    "meetings_minutes",
+    "other_channels",
+    "no_contact_reason",
+    "targeted_need",
+    "worker_satisfaction",
+    "participant_satisfaction",
+]
+
+
 def _note_months(
     scope: Scope, start: datetime.date, end: datetime.date
 ) -> dict[datetime.date, dict]:
     """The note measures by month (of the note's Monday) for the notes whose week is in
     start..end, from the per-participant monthly summary (research.notemonths) rather than the
     notes (_from_summary). One query (UNION ALL); a month may come in two rows over disjoint
-    participants, which add up."""
+    participants, which add up. The notes of a month cut by the period are counted with the
+    very SQL the triggers keep the summary with (notemonths.measures): the same counts by
+    construction, and no ORM aggregate of 36 conditional counts to build."""
     whole, counted = _from_summary(NoteMonth.objects.all(), start, end)
-    no_contact = Q(meetings=0) & Q(other_channels=[])
-    raw = {
-        "notes": Count("pk"),
-        "people": Count("participant", distinct=True),
-        "meetings_sum": Sum("meetings"),
-        "minutes_sum": Sum("meetings_minutes"),
-        "met": Count("pk", filter=Q(meetings__gt=0)),
-        "other_only": Count("pk", filter=Q(meetings=0) & ~Q(other_channels=[])),
-    }
-    for value in NoContactReason.values:
-        raw[f"why_{value}"] = Count("pk", filter=no_contact & Q(no_contact_reason=value))
-    raw["why_blank"] = Count("pk", filter=no_contact & Q(no_contact_reason=""))
-    for value in (c.value for c in NOTE_CHANNELS):
-        # The list is stored as JSON text: match the quoted value (portable to SQLite).
-        raw[f"ch_{value}"] = Count("pk", filter=Q(other_channels__icontains=f'"{value}"'))
-    for value in TargetedNeed.values:
-        raw[f"need_{value}"] = Count("pk", filter=Q(targeted_need=value))
-    for value in Satisfaction.values:
-        raw[f"ws_{value}"] = Count("pk", filter=Q(worker_satisfaction=value))
-        raw[f"ps_{value}"] = Count("pk", filter=Q(participant_satisfaction=value))
-    # The same columns in the same order on both sides: each summary column is named after the
-    # measure it counts (a mismatch fails as an unknown field).
-    summed = {name: Sum(name) for name in raw} | {"people": Count("pk")}
-    rows = _in_scope(whole, scope).values("month").annotate(**summed).order_by()
-    if counted:
-        rows = rows.union(
-            *(
-                _in_scope(notes, scope)
-                .annotate(month=TruncMonth("week"))
-                .values("month")
-                .annotate(**raw)
-                .order_by()
-                for notes in counted
-            ),
-            all=True,
+    vendor = connection.vendor
+    measured = notemonths.measures(vendor)
+    names = [name for name, _sql in measured]
+    summary_sql, params = (
+        _in_scope(whole, scope).values("month", *names).order_by().query.sql_with_params()
+    )
+    sums = ", ".join(f"SUM(w.{name})" for name in names)
+    parts = [f"SELECT w.month, COUNT(*), {sums} FROM ({summary_sql}) w GROUP BY w.month"]  # noqa: S608
+    params = list(params)
+    month = notemonths.month_sql(vendor, "n")
+    # (% doubled: the query has parameters, and the channels are matched with LIKE '%...%'.)
+    counts = ", ".join(f"SUM({sql.format(n='n')})".replace("%", "%%") for _n, sql in measured)
+    for notes in counted:
+        notes_sql, notes_params = (
+            _in_scope(notes, scope)
+            .values("participant_id", *_MEASURED)
+            .order_by()
+            .query.sql_with_params()
         )
+        parts.append(
+            f"SELECT {month}, COUNT(DISTINCT n.participant_id), {counts} "  # noqa: S608
+            f"FROM ({notes_sql}) n GROUP BY {month}"
+        )
+        params += notes_params
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
     by_month: dict[datetime.date, dict] = {}
     for row in rows:
-        month = _month_key(row.pop("month"))
-        if month in by_month:
-            by_month[month] = {k: (v or 0) + (row[k] or 0) for k, v in by_month[month].items()}
+        month_of = _month_key(row[0])
+        found = dict(zip(["people", *names], row[1:], strict=True))
+        if month_of in by_month:
+            by_month[month_of] = {
+                k: (v or 0) + (found[k] or 0) for k, v in by_month[month_of].items()
+            }
         else:
-            by_month[month] = row
+            by_month[month_of] = found
     return by_month
 
 
