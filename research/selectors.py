@@ -529,9 +529,7 @@ def _status_history(scope: Scope) -> tuple[Table, Table, Table]:
     months = month_starts(scope.start, scope.end)
     ends = [min(add_months(m, 1), scope.end + datetime.timedelta(1)) for m in months]
     changes = (
-        FollowUpStatusChange.objects.filter(
-            followup__participant__in=participants_in_scope(scope).values("pk")
-        )
+        _in_scope(FollowUpStatusChange.objects.order_by(), scope, "followup__participant")
         .annotate(
             next_at=Window(
                 Lead("changed_at"),
