@@ -807,41 +807,24 @@ _MEASURED = [
 
 
 def _note_months(
-    scope: Scope,
-    start: datetime.date,
-    end: datetime.date,
-    *,
-    partial_before: datetime.date | None = None,
-    partial: tuple[str, ...] = (),
+    scope: Scope, start: datetime.date, end: datetime.date
 ) -> dict[datetime.date, dict]:
     """The note measures by month (of the note's Monday) for the notes whose week is in
     start..end, from the per-participant monthly summary (research.notemonths) rather than the
     notes (_from_summary). One query (UNION ALL); a month may come in two rows over disjoint
     participants, which add up. The notes of a month cut by the period are counted with the
     very SQL the triggers keep the summary with (notemonths.measures): the same counts by
-    construction, and no ORM aggregate of 36 conditional counts to build. The summary's
-    months before partial_before are summed only for the measures named in partial (the others
-    are None): the previous period needs a few."""
+    construction, and no ORM aggregate of 36 conditional counts to build."""
     whole, counted = _from_summary(NoteMonth.objects.all(), start, end)
     vendor = connection.vendor
     measured = notemonths.measures(vendor)
     names = [name for name, _sql in measured]
-    pieces = [(whole, names)]
-    if partial_before is not None and start < partial_before:
-        pieces = [
-            (whole.filter(month__gte=partial_before), names),
-            (whole.filter(month__lt=partial_before), partial),
-        ]
-    parts, params = [], []
-    for rows, summed in pieces:
-        summary_sql, summary_params = (
-            _in_scope(rows, scope).values("month", *summed).order_by().query.sql_with_params()
-        )
-        sums = ", ".join(f"SUM(w.{name})" if name in summed else "NULL" for name in names)
-        parts.append(
-            f"SELECT w.month, COUNT(*), {sums} FROM ({summary_sql}) w GROUP BY w.month"  # noqa: S608
-        )
-        params += summary_params
+    summary_sql, params = (
+        _in_scope(whole, scope).values("month", *names).order_by().query.sql_with_params()
+    )
+    sums = ", ".join(f"SUM(w.{name})" for name in names)
+    parts = [f"SELECT w.month, COUNT(*), {sums} FROM ({summary_sql}) w GROUP BY w.month"]  # noqa: S608
+    params = list(params)
     month = notemonths.month_sql(vendor, "n")
     # (% doubled: the query has parameters, and the channels are matched with LIKE '%...%'.)
     counts = ", ".join(f"SUM({sql.format(n='n')})".replace("%", "%%") for _n, sql in measured)
@@ -876,14 +859,8 @@ def _note_months(
 def intensity_and_experience(scope: Scope) -> list[Table | MeasureTable]:
     """Every weekly-note figure from one grouped query (by month of the week's Monday)."""
     start = scope.previous_start if scope.compare else scope.start
+    by_month = _note_months(scope, start, scope.end)
     months = month_starts(scope.start, scope.end)
-    # The months before this period's count only for the channels and needs (by_period).
-    by_period_only = tuple(
-        [f"ch_{c.value}" for c in NOTE_CHANNELS] + [f"need_{v}" for v in TargetedNeed.values]
-    )
-    by_month = _note_months(
-        scope, start, scope.end, partial_before=months[0], partial=by_period_only
-    )
     empty = dict.fromkeys(["people", *notemonth_columns()], 0)
 
     def month_row(m):
