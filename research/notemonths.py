@@ -175,7 +175,7 @@ def uninstall(connection) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_{event}")
 
 
-def rebuild(connection, *, activities: bool = True) -> None:
+def rebuild(connection, *, months: bool = True, activities: bool = True) -> None:
     """Count every note again (after install, or to check the triggers: the test does)."""
     vendor = connection.vendor
     found = measures(vendor)
@@ -183,12 +183,13 @@ def rebuild(connection, *, activities: bool = True) -> None:
     sums = ", ".join(f"SUM({sql.format(n='n')})" for _c, sql in found)
     month = month_sql(vendor, "n")
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608 - our own table names
-        cursor.execute(
-            f"INSERT INTO {TABLE} (participant_id, month, {names}) "  # noqa: S608
-            f"SELECT n.participant_id, {month}, {sums} FROM {NOTES} n "
-            f"GROUP BY n.participant_id, {month}"
-        )
+        if months:
+            cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608 - our own table names
+            cursor.execute(
+                f"INSERT INTO {TABLE} (participant_id, month, {names}) "  # noqa: S608
+                f"SELECT n.participant_id, {month}, {sums} FROM {NOTES} n "
+                f"GROUP BY n.participant_id, {month}"
+            )
         if not activities:
             return
         activity = ACTIVITY.format(n="n")

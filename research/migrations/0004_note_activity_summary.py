@@ -7,9 +7,10 @@ from research import notemonths
 
 
 def install(apps, schema_editor):
-    # The triggers now keep the activities too; count the notes already there.
+    # The triggers now keep the activities too; count the notes already there (the monthly
+    # counts are kept already: rewriting them would only leave dead rows behind).
     notemonths.install(schema_editor.connection)
-    notemonths.rebuild(schema_editor.connection)
+    notemonths.rebuild(schema_editor.connection, months=False)
 
 
 def back_to_months_only(apps, schema_editor):
