@@ -10,6 +10,7 @@ research.dashboards.tables.publish applies what the viewer may see.
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db import connection
 from django.db.models import (
@@ -1237,6 +1238,13 @@ def _date(day: datetime.date):
     return connection.ops.adapt_datefield_value(day)
 
 
+def _compose(template: str, **pieces) -> tuple[str, list]:
+    """_sql over a template naming its pieces ({name}), each (SQL, parameters); a piece may
+    appear several times (its parameters then do too)."""
+    found = re.split(r"\{(\w+)\}", template)
+    return _sql(*(pieces[text] if k % 2 else text for k, text in enumerate(found)))
+
+
 def _sql(*pieces) -> tuple[str, list]:
     """SQL text and its parameters from pieces: text, or (SQL, parameters) as the database
     operations give them (the same expression differs between PostgreSQL and SQLite)."""
@@ -1264,58 +1272,43 @@ def _participant_rows(scope: Scope) -> tuple[str, list]:
         return ops.date_extract_sql(part, sql, tuple(params))
 
     admitted_on, born_on = ("p.admitted_on", ()), ("p.date_of_birth", ())
-    ay, am, ad = (extract(x, admitted_on) for x in ("year", "month", "day"))
-    by, bm, bd = (extract(x, born_on) for x in ("year", "month", "day"))
-    # Age: the difference of years, minus one before the birthday.
-    age = _sql(
-        "(",
-        ay,
-        " - ",
-        by,
-        " - CASE WHEN ",
-        am,
-        " < ",
-        bm,
-        " OR (",
-        am,
-        " = ",
-        bm,
-        " AND ",
-        ad,
-        " < ",
-        bd,
-        ") THEN 1 ELSE 0 END)",
-    )
-    # Gender: the free text compared without case or spaces, in four groups.
-    groups = _gender_groups()
-    gender = ["CASE"]
-    for k, (_label, values) in enumerate(groups):
-        placeholders = ", ".join(["%s"] * len(values))
-        gender += [
-            (f" WHEN LOWER(TRIM(p.gender_identity)) IN ({placeholders})", values),
-            f" THEN {k}",
-        ]
-    gender.append(
-        f" WHEN LOWER(TRIM(p.gender_identity)) = '' THEN {len(groups) + 1} ELSE {len(groups)} END"
-    )
-    # Dropout: months from admission to the day (local, as TruncDate) of the first inactivity
-    # for an unreachable participant or a withdrawal, minus one before the day of the month.
+    parts = {f"a{x[0]}": extract(x, admitted_on) for x in ("year", "month", "day")}
+    parts |= {f"b{x[0]}": extract(x, born_on) for x in ("year", "month", "day")}
+    # Dropout: the day (local, as TruncDate) of the first inactivity for an unreachable
+    # participant or a withdrawal.
     drop_day = ops.datetime_cast_date_sql("d.first_at", (), timezone.get_current_timezone_name())
-    dy, dm, dd = (extract(x, drop_day) for x in ("year", "month", "day"))
-    dropped = _sql(
-        "((",
-        dy,
-        " - ",
-        ay,
-        ") * 12 + ",
-        dm,
-        " - ",
-        am,
-        " - CASE WHEN ",
-        dd,
-        " < ",
-        ad,
-        " THEN 1 ELSE 0 END)",
+    parts |= {f"d{x[0]}": extract(x, drop_day) for x in ("year", "month", "day")}
+    in_period = (
+        "p.admitted_on >= %s AND p.admitted_on <= %s",
+        (_date(scope.start), _date(scope.end)),
+    )
+    # Age at admission: the difference of years, minus one before the birthday. Only the
+    # participants admitted in the period are counted by age (and gender): the others are
+    # spared the date arithmetic.
+    age = _compose(
+        "CASE WHEN {in_period} THEN {ay} - {by} - CASE WHEN {am} < {bm} OR ({am} = {bm} AND "
+        "{ad} < {bd}) THEN 1 ELSE 0 END END",
+        in_period=in_period,
+        **parts,
+    )
+    # Months from admission to the dropout, minus one before the day of the month.
+    dropped = _compose(
+        "CASE WHEN d.first_at IS NOT NULL THEN ({dy} - {ay}) * 12 + {dm} - {am} - "
+        "CASE WHEN {dd} < {ad} THEN 1 ELSE 0 END END",
+        **parts,
+    )
+    # Gender: the free text compared without case or spaces, in four groups (a simple CASE:
+    # the text is lowered and trimmed once).
+    groups = _gender_groups()
+    whens = [
+        (f" WHEN %s THEN {k}", [value])
+        for k, (_label, values) in enumerate(groups)
+        for value in values
+    ]
+    gender = _sql(
+        "CASE LOWER(TRIM(p.gender_identity))",
+        *whens,
+        f" WHEN '' THEN {len(groups) + 1} ELSE {len(groups)} END",
     )
     quote = ops.quote_name
     tables = {
@@ -1327,7 +1320,7 @@ def _participant_rows(scope: Scope) -> tuple[str, list]:
         "SELECT p.admitted_on AS admitted, ",
         age,
         " AS age, ",
-        _sql(*gender),
+        gender,
         " AS gk, ",
         dropped,
         " AS dropped_after, ",
