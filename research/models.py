@@ -226,8 +226,9 @@ class NoteActivity(models.Model):
 
     class Meta:
         constraints = [
+            # Activity first: the dashboard asks, per activity, for the first few participants.
             models.UniqueConstraint(
-                fields=["participant", "month", "activity"], name="noteactivity_one_per_activity"
+                fields=["activity", "participant", "month"], name="noteactivity_one_per_activity"
             )
         ]
 

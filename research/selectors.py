@@ -764,11 +764,16 @@ def _cut_months(start: datetime.date, end: datetime.date):
     month, [(month cut by start or end, the participants with a note in the part cut off)])."""
     first, last = start.replace(day=1), end.replace(day=1)
     cut_at_start, cut_at_end = start.day != 1, (end + ONE_DAY).month == end.month
-    outside = Q(week__lt=start) | Q(week__gt=end)
     edges = []
     for month in sorted({m for m, cut in ((first, cut_at_start), (last, cut_at_end)) if cut}):
-        in_month = Q(week__gte=month, week__lt=add_months(month, 1))
-        edges.append((month, WeeklyNote.objects.filter(in_month & outside).values("participant")))
+        # The weeks of the month before start, after end: as narrow ranges, which the planner
+        # sees are short (usually empty: nothing is written ahead of today).
+        cut_off = Q()
+        if month < start:
+            cut_off |= Q(week__gte=month, week__lt=start)
+        if add_months(month, 1) > end + ONE_DAY:
+            cut_off |= Q(week__gt=end, week__lt=add_months(month, 1))
+        edges.append((month, WeeklyNote.objects.filter(cut_off).values("participant")))
     return first, last, edges
 
 
@@ -996,33 +1001,43 @@ def main_activities(scope: Scope, *, limit: int = 10) -> Table:
     free text could carry something personal. From the weeks counted by participant, month and
     activity (research.notemonths), not the period's notes."""
     whole, counted = _from_summary(NoteActivity.objects.all(), scope.start, scope.end)
-    parts = _in_scope(whole, scope).values_list("participant_id", "activity", "weeks").order_by()
-    if counted:
-        parts = parts.union(
-            *(
-                _in_scope(notes.exclude(main_activity=""), scope)
-                .annotate(activity=Lower(Trim("main_activity")), weeks=Value(1))
-                .values_list("participant_id", "activity", "weeks")
-                .order_by()
-                for notes in counted
-            ),
-            all=True,
+    summary = _in_scope(whole, scope).values_list("participant_id", "activity", "weeks").order_by()
+    notes = [
+        _in_scope(cut.exclude(main_activity=""), scope)
+        .annotate(activity=Lower(Trim("main_activity")), weeks=Value(1))
+        .values_list("participant_id", "activity", "weeks")
+        .order_by()
+        for cut in counted
+    ]
+    rows = summary.union(*notes, all=True) if notes else summary
+    rows_sql, params = rows.query.sql_with_params()
+    sql = f"SELECT t.activity, SUM(t.weeks) AS w FROM ({rows_sql}) t GROUP BY t.activity"  # noqa: S608
+    if not scope.exact:
+        # Enough participants? The first threshold distinct participants of the activity in
+        # the summary, found in its index (activity, participant, month), rather than every
+        # participant of every activity grouped; only if there are fewer, with those of the
+        # notes of the months cut by the period (the same participant may be in both).
+        summary_sql, summary_params = summary.query.sql_with_params()
+        first_few = (
+            "(SELECT COUNT(*) FROM (SELECT DISTINCT s.participant_id "  # noqa: S608
+            f"FROM ({summary_sql}) s WHERE s.activity = a.activity "
+            "ORDER BY s.participant_id LIMIT %s) f) >= %s"
         )
-    rows_sql, params = parts.query.sql_with_params()
-    if scope.exact:
-        sql = f"SELECT t.activity, SUM(t.weeks) AS w FROM ({rows_sql}) t GROUP BY t.activity"  # noqa: S608
-    else:
-        # Weeks per participant first: the people of an activity are then its rows.
-        sql = (
-            "SELECT p.activity, SUM(p.weeks) AS w FROM (SELECT t.participant_id, t.activity, "  # noqa: S608
-            f"SUM(t.weeks) AS weeks FROM ({rows_sql}) t GROUP BY t.participant_id, t.activity) p "
-            "GROUP BY p.activity HAVING COUNT(*) >= %s"
-        )
-        params = (*params, scope.threshold)
+        check, check_params = first_few, [*summary_params, scope.threshold, scope.threshold]
+        if notes:
+            notes_sql, notes_params = notes[0].union(*notes[1:], all=True).query.sql_with_params()
+            check = (
+                f"CASE WHEN {first_few} THEN 1 WHEN (SELECT COUNT(*) FROM ("  # noqa: S608
+                f"SELECT s.participant_id FROM ({summary_sql}) s WHERE s.activity = a.activity "
+                f"UNION SELECT n.participant_id FROM ({notes_sql}) n "
+                "WHERE n.activity = a.activity) e) >= %s THEN 1 ELSE 0 END = 1"
+            )
+            check_params += [*summary_params, *notes_params, scope.threshold]
+        sql = f"SELECT a.activity, a.w FROM ({sql}) a WHERE {check}"  # noqa: S608
+        params = (*params, *check_params)
     with connection.cursor() as cursor:
         cursor.execute(sql + " ORDER BY w DESC, 1 LIMIT %s", (*params, limit))
-        # int(): a sum of sums is a numeric on PostgreSQL.
-        rows = [{"a": activity, "weeks": int(weeks)} for activity, weeks in cursor.fetchall()]
+        rows = [{"a": activity, "weeks": weeks} for activity, weeks in cursor.fetchall()]
     return Table(
         key="main_activities",
         title=_("Main activities"),

@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
                 ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='referrals.participant')),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('participant', 'month', 'activity'), name='noteactivity_one_per_activity')],
+                'constraints': [models.UniqueConstraint(fields=('activity', 'participant', 'month'), name='noteactivity_one_per_activity')],
             },
         ),
         migrations.RunPython(install, back_to_months_only),

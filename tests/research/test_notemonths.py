@@ -62,9 +62,7 @@ def expected_activities() -> dict:
 
 
 def activities() -> dict:
-    return {
-        (r.participant_id, r.month, r.activity): r.weeks for r in NoteActivity.objects.all()
-    }
+    return {(r.participant_id, r.month, r.activity): r.weeks for r in NoteActivity.objects.all()}
 
 
 def test_the_notes_written_through_the_services_are_counted(small_program):
@@ -193,3 +191,31 @@ def test_an_activity_is_named_below_the_coordinator_only_for_enough_participants
         compare=False,
     )
     assert selectors.main_activities(cut).rows == []
+
+
+@override_settings(SPHERES_SMALL_COUNT_THRESHOLD=2)
+def test_the_participants_of_an_activity_count_the_notes_of_a_cut_month_too(
+    small_program, personas
+):
+    """From 5 to 28 February: B's "discussion informelle" of the 10th is read from the summary;
+    C also wrote a note on 3 February (before the period), so C's February is counted from
+    the notes, with "Discussion informelle" on the 17th: two participants, two weeks."""
+    c = small_program["c"]
+    for week, activity in (
+        (datetime.date(2025, 2, 3), ""),
+        (datetime.date(2025, 2, 17), "Discussion informelle"),
+    ):
+        WeeklyNote.objects.create(
+            participant=c, week=week, main_activity=activity, author=personas["coordinator"]
+        )
+    scope = Scope(
+        start=datetime.date(2025, 2, 5),
+        end=datetime.date(2025, 2, 28),
+        level=Level.PROGRAM,
+        compare=False,
+    )
+    found = selectors.main_activities(scope)
+    assert found.rows == ["Discussion informelle"] and found.cells == [[2]]
+    # Without C's note of the 17th, B alone: not named.
+    WeeklyNote.objects.filter(participant=c, week=datetime.date(2025, 2, 17)).delete()
+    assert selectors.main_activities(scope).rows == []
