@@ -1491,17 +1491,35 @@ _VERSIONED = [
 
 def data_version() -> str:
     """A fingerprint of the data behind the figures (latest change, and row count where
-    cheap, of each source table), so that cached figures are never stale: one query."""
+    cheap, of each source table), so that cached figures are never stale: one query, one scan
+    per table (each table's aggregates together)."""
     quote = connection.ops.quote_name
-    parts = []
+    by_table: dict[str, list[str]] = {}
+    order = []  # (table, position of the value among its aggregates), as listed above
     for model, column, count in _VERSIONED:
-        table = quote(model._meta.db_table)
-        parts.append(f"(SELECT MAX({quote(column)}) FROM {table})")  # noqa: S608
+        aggregates = by_table.setdefault(quote(model._meta.db_table), [])
+        order.append((model._meta.db_table, len(aggregates)))
+        aggregates.append(f"MAX({quote(column)})")
         if count:
-            parts.append(f"(SELECT COUNT(*) FROM {table})")  # noqa: S608
+            order.append((model._meta.db_table, len(aggregates)))
+            aggregates.append("COUNT(*)")
     # Hours per week change in place without a timestamp of their own.
-    membership = quote(Membership._meta.db_table)
-    parts.append(f"(SELECT SUM(COALESCE(hours_per_week, 0)) FROM {membership})")  # noqa: S608
+    membership = Membership._meta.db_table
+    order.append((membership, len(by_table[quote(membership)])))
+    by_table[quote(membership)].append("SUM(COALESCE(hours_per_week, 0))")
+    tables = list(by_table)
+    # Table names from our models.
+    scans = " CROSS JOIN ".join(
+        f"(SELECT {', '.join(aggregates)} FROM {table}) v{k}"  # noqa: S608
+        for k, (table, aggregates) in enumerate(by_table.items())
+    )
+    sql = f"SELECT * FROM {scans}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(parts))  # noqa: S608 - table names from our models
-        return "|".join(str(v) for v in cursor.fetchone())
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    starts, position = {}, 0
+    for table in tables:
+        starts[table] = position
+        position += len(by_table[table])
+    values = [row[starts[quote(table)] + k] for table, k in order]
+    return "|".join(str(v) for v in values)
