@@ -163,7 +163,7 @@ def _quartiles(rows_sql: str, params) -> dict[object, tuple[int, list[float]]]:
     wanted = " OR ".join(f"r.rn = (r.cnt - 1) * {k} / 4 + {d}" for k in (1, 2, 3) for d in (1, 2))
     sql = (
         "SELECT r.g, r.rn, r.cnt, r.v FROM (SELECT t.g, t.v, "  # noqa: S608 - our own SQL
-        f"ROW_NUMBER() OVER (PARTITION BY t.g ORDER BY t.v, t.k) AS rn, "
+        "ROW_NUMBER() OVER (PARTITION BY t.g ORDER BY t.v, t.k) AS rn, "
         f"COUNT(*) OVER (PARTITION BY t.g) AS cnt FROM ({rows_sql}) t) r WHERE {wanted}"
     )
     with connection.cursor() as cursor:
