@@ -1,6 +1,7 @@
 """Server time and SQL query count of every page, as the persona who uses it, in-process (Django's
 test client: the whole middleware stack, no network). Run in its own process per database:
-python -m bench.pages DB REQUESTS  -> JSON on stdout."""
+python -m bench.pages DB REQUESTS [WORD]  -> JSON on stdout (only the pages whose label contains
+WORD, if given: e.g. "dashboard")."""
 
 import contextlib
 import json
@@ -111,7 +112,7 @@ def pages(people) -> list[tuple[str, str, str]]:
     return found
 
 
-def measure(requests: int) -> list[dict]:
+def measure(requests: int, only: str = "") -> list[dict]:
     from django.core.cache import cache
     from django.db import connection
     from django.test import Client
@@ -127,6 +128,8 @@ def measure(requests: int) -> list[dict]:
     clients = {}
     rows = []
     for persona, label, url in pages(people):
+        if only not in label:
+            continue
         if persona not in clients:
             clients[persona] = Client()
             clients[persona].force_login(
@@ -185,4 +188,4 @@ def measure(requests: int) -> list[dict]:
 if __name__ == "__main__":
     database, requests = sys.argv[1], int(sys.argv[2])
     django_setup(database)
-    print(json.dumps(measure(requests)))
+    print(json.dumps(measure(requests, *sys.argv[3:4])))

@@ -212,3 +212,25 @@ class NoteMonth(models.Model):
 
     def __str__(self):
         return f"notes {self.month:%Y-%m} #{self.participant_id}"
+
+
+class NoteActivity(models.Model):
+    """The weekly notes of one participant in one month with the same main activity (free
+    text, lower case, without surrounding spaces), counted. Written only by the triggers that
+    keep NoteMonth (research.notemonths)."""
+
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    activity = models.TextField()
+    weeks = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Activity first: the dashboard asks, per activity, for the first few participants.
+            models.UniqueConstraint(
+                fields=["activity", "participant", "month"], name="noteactivity_one_per_activity"
+            )
+        ]
+
+    def __str__(self):
+        return f"activity {self.month:%Y-%m} #{self.participant_id}"

@@ -1,6 +1,7 @@
-"""The weekly notes of each participant and month, counted: the summary the dashboard's intensity
+"""The weekly notes of each participant and month, counted: the summaries the dashboard's intensity
 and experience figures read instead of the ~260,000 notes of a province-wide program (4 notes a
-month become one row).
+month become one row), and the main activities figure (one row per participant, month and
+activity: narrow rows, fewer when an activity repeats).
 
 The counts are kept by database triggers on followups_weeklynote, in the transaction that writes
 the note: every write path (note_save, the bulk path, the admin, a cascade delete, raw SQL) keeps
@@ -21,6 +22,10 @@ from followups.models import NOTE_CHANNELS, NoContactReason, Satisfaction, Targe
 NOTES = "followups_weeklynote"
 TABLE = "research_notemonth"
 TRIGGER = "research_notemonth_count"
+# The weeks of each participant and month by main activity (free text, compared without case or
+# surrounding spaces, as the dashboard names them): kept by the same triggers.
+ACTIVITIES = "research_noteactivity"
+ACTIVITY = "LOWER(TRIM({n}.main_activity))"
 
 
 def measures(vendor: str) -> list[tuple[str, str]]:
@@ -71,32 +76,53 @@ def month_sql(vendor: str, row: str) -> str:
     return f"date({row}.week, 'start of month')"
 
 
-def _take_back(vendor: str) -> list[str]:
-    """Statements removing OLD's counts (the row is dropped when its last note goes)."""
+def _take_back(vendor: str, activities: bool) -> list[str]:
+    """Statements removing OLD's counts (a row is dropped when its last note goes)."""
     found = measures(vendor)
     where = f"participant_id = OLD.participant_id AND month = {month_sql(vendor, 'OLD')}"
     sets = ", ".join(f"{c} = {c} - ({sql.format(n='OLD')})" for c, sql in found)
+    # A note without a main activity has no activity row (the condition keeps it so).
+    activity = f"{where} AND activity = {ACTIVITY.format(n='OLD')} AND OLD.main_activity <> ''"
     return [
         f"UPDATE {TABLE} SET {sets} WHERE {where};",  # noqa: S608 - our names, no input
         f"DELETE FROM {TABLE} WHERE {where} AND notes <= 0;",  # noqa: S608
-    ]
+    ] + (
+        [
+            f"UPDATE {ACTIVITIES} SET weeks = weeks - 1 WHERE {activity};",  # noqa: S608
+            f"DELETE FROM {ACTIVITIES} WHERE {activity} AND weeks <= 0;",  # noqa: S608
+        ]
+        if activities
+        else []
+    )
 
 
-def _add(vendor: str) -> str:
-    """The statement adding NEW's counts (an upsert: the row may not exist yet)."""
+def _add(vendor: str, activities: bool) -> list[str]:
+    """The statements adding NEW's counts (upserts: the rows may not exist yet)."""
     found = measures(vendor)
     names = ", ".join(c for c, _s in found)
     values = ", ".join(sql.format(n="NEW") for _c, sql in found)
     updates = ", ".join(f"{c} = {TABLE}.{c} + excluded.{c}" for c, _s in found)
-    return (
+    month = month_sql(vendor, "NEW")
+    found = [
         f"INSERT INTO {TABLE} (participant_id, month, {names}) "  # noqa: S608 - no input
-        f"VALUES (NEW.participant_id, {month_sql(vendor, 'NEW')}, {values}) "
+        f"VALUES (NEW.participant_id, {month}, {values}) "
         f"ON CONFLICT (participant_id, month) DO UPDATE SET {updates};"
-    )
+    ]
+    if activities:
+        # INSERT ... SELECT ... WHERE: SQLite's triggers have no IF.
+        found.append(
+            f"INSERT INTO {ACTIVITIES} (participant_id, month, activity, weeks) "  # noqa: S608
+            f"SELECT NEW.participant_id, {month}, {ACTIVITY.format(n='NEW')}, 1 "
+            f"WHERE NEW.main_activity <> '' "
+            f"ON CONFLICT (participant_id, month, activity) "
+            f"DO UPDATE SET weeks = {ACTIVITIES}.weeks + 1;"
+        )
+    return found
 
 
-def install(connection) -> None:
-    """(Re)create the triggers that keep the counts (idempotent)."""
+def install(connection, *, activities: bool = True) -> None:
+    """(Re)create the triggers that keep the counts (idempotent). Without the activities: only
+    for the migration that created their table, when it is reversed."""
     vendor = connection.vendor
     with connection.cursor() as cursor:
         if vendor == "postgresql":
@@ -104,10 +130,10 @@ def install(connection) -> None:
                 [
                     "BEGIN",
                     "IF TG_OP IN ('UPDATE', 'DELETE') THEN",
-                    *_take_back(vendor),
+                    *_take_back(vendor, activities),
                     "END IF;",
                     "IF TG_OP IN ('INSERT', 'UPDATE') THEN",
-                    _add(vendor),
+                    *_add(vendor, activities),
                     "END IF;",
                     "RETURN NULL;",
                     "END;",
@@ -124,9 +150,9 @@ def install(connection) -> None:
             )
         elif vendor == "sqlite":
             for event, statements in (
-                ("INSERT", [_add(vendor)]),
-                ("UPDATE", [*_take_back(vendor), _add(vendor)]),
-                ("DELETE", _take_back(vendor)),
+                ("INSERT", _add(vendor, activities)),
+                ("UPDATE", [*_take_back(vendor, activities), *_add(vendor, activities)]),
+                ("DELETE", _take_back(vendor, activities)),
             ):
                 name = f"{TRIGGER}_{event.lower()}"
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
@@ -149,7 +175,7 @@ def uninstall(connection) -> None:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_{event}")
 
 
-def rebuild(connection) -> None:
+def rebuild(connection, *, months: bool = True, activities: bool = True) -> None:
     """Count every note again (after install, or to check the triggers: the test does)."""
     vendor = connection.vendor
     found = measures(vendor)
@@ -157,9 +183,19 @@ def rebuild(connection) -> None:
     sums = ", ".join(f"SUM({sql.format(n='n')})" for _c, sql in found)
     month = month_sql(vendor, "n")
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608 - our own table names
+        if months:
+            cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608 - our own table names
+            cursor.execute(
+                f"INSERT INTO {TABLE} (participant_id, month, {names}) "  # noqa: S608
+                f"SELECT n.participant_id, {month}, {sums} FROM {NOTES} n "
+                f"GROUP BY n.participant_id, {month}"
+            )
+        if not activities:
+            return
+        activity = ACTIVITY.format(n="n")
+        cursor.execute(f"DELETE FROM {ACTIVITIES}")  # noqa: S608
         cursor.execute(
-            f"INSERT INTO {TABLE} (participant_id, month, {names}) "  # noqa: S608
-            f"SELECT n.participant_id, {month}, {sums} FROM {NOTES} n "
-            f"GROUP BY n.participant_id, {month}"
+            f"INSERT INTO {ACTIVITIES} (participant_id, month, activity, weeks) "  # noqa: S608
+            f"SELECT n.participant_id, {month}, {activity}, COUNT(*) FROM {NOTES} n "
+            f"WHERE n.main_activity <> '' GROUP BY n.participant_id, {month}, {activity}"
         )

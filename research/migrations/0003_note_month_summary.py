@@ -8,8 +8,9 @@ from research import notemonths
 
 def install(apps, schema_editor):
     # The triggers keep the counts from now on; count the notes already there.
-    notemonths.install(schema_editor.connection)
-    notemonths.rebuild(schema_editor.connection)
+    # (Without the main activities: their table comes with 0004.)
+    notemonths.install(schema_editor.connection, activities=False)
+    notemonths.rebuild(schema_editor.connection, activities=False)
 
 
 def uninstall(apps, schema_editor):

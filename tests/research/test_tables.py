@@ -1,6 +1,8 @@
 """What a viewer sees of a figure: shares and averages never give back a hidden count."""
 
-from research.dashboards.tables import MeasureTable, Table, publish, publish_measures
+from django.template import Context, Template
+
+from research.dashboards.tables import MeasureTable, Shown, Table, publish, publish_measures
 
 
 def table(cells, **options):
@@ -51,3 +53,20 @@ def test_a_median_over_fewer_than_five_people_is_hidden():
     assert enough[0].text == "5" and enough[1].value == 12.5
     exact = publish_measures(measures, threshold=1)
     assert exact.body[0][1][1].value == 10.0
+
+
+def test_the_cells_of_a_data_table_are_escaped_and_say_why_they_are_hidden():
+    cells = [
+        Shown("12", 12),
+        Shown("< 5", None, True, "fewer than 5"),
+        Shown('<b>"x"</b>', None, False, ""),
+    ]
+    html = Template("{% load dashboard_tags %}{% figure_cells cells %}").render(
+        Context({"cells": cells})
+    )
+    assert html == (
+        '<td class="text-end">12</td>'
+        '<td class="text-end cell-hidden" title="fewer than 5">&lt; 5'
+        '<span class="visually-hidden"> (fewer than 5)</span></td>'
+        '<td class="text-end">&lt;b&gt;&quot;x&quot;&lt;/b&gt;</td>'
+    )
