@@ -66,7 +66,19 @@ def worker_tallies(user: User) -> list[Tally]:
     ]
 
 
+# The home shows the first few; a departure without handover can leave hundreds, which the
+# attention list pages through.
+PANEL_ROWS = 10
+
+
 def without_worker_panel(user: User) -> dict | None:
-    """The coordinator's list of follow-ups nobody active follows, each with what to do."""
-    followups = selectors.followups_without_active_worker()
-    return {"followups": followups} if followups else None
+    """The coordinator's list of follow-ups nobody active follows, each with what to do: the
+    first PANEL_ROWS, and a link to the whole list when there are more."""
+    followups = list(selectors.followups_without_active_worker()[: PANEL_ROWS + 1])
+    if not followups:
+        return None
+    return {
+        "followups": followups[:PANEL_ROWS],
+        "more": len(followups) > PANEL_ROWS,
+        "list_url": reverse("followups:attention") + "?list=without_worker",
+    }

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from followups import services as followup_services
+from followups.home import PANEL_ROWS
 from referrals import access, services
 from referrals.models import Assignment, ConsentKind
 from spheres import services as core_services
@@ -187,8 +188,16 @@ def test_the_coordinators_home_stays_within_the_query_budget(
     client.get(reverse("home"))  # once-per-process lookups out of the way
     # The panel, the figures that link to their lists (one query each) and the committees' panel.
     with django_assert_max_num_queries(17):
-        html = client.get(reverse("home")).content.decode()
-    assert all(p.youth_id in html for p in participants)
+        html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # The first few, in youth-ID order; the attention list holds them all, a page at a time.
+    shown = PANEL_ROWS
+    ordered = sorted(participants, key=lambda p: (p.youth_id_year, p.youth_id_number))
+    panel = html.split('id="followups-without-worker"', 1)[1]
+    assert all(p.youth_id in panel for p in ordered[:shown])
+    assert not any(p.youth_id in html for p in ordered[shown:])
+    assert ("See every follow-up without an active worker" in panel) == (size > shown)
+    attention = client.get(reverse("followups:attention"), {"list": "without_worker"})
+    assert attention.context["page"].paginator.count == size
 
 
 # --- From the administration pages ------------------------------------------------------------
