@@ -158,6 +158,7 @@ def main() -> None:
                         r.get("lost", ""),
                     ]
                     for name, r in report["load"].items()
+                    if "skipped" not in r
                 ],  # fmt: skip
                 ["scenario", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors", "saved", "lost"],
             )
