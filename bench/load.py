@@ -6,7 +6,6 @@ then the same with two gunicorn instances on two ports sharing the database (sca
 python -m bench.load prepare DB OUT.json  (in the benchmark database: sessions and targets)
 The orchestration (run_load) lives here too; bench.__main__ calls it."""
 
-import datetime
 import json
 import shutil
 import subprocess
@@ -235,16 +234,9 @@ def forget_notes_since(database: str, since: str) -> None:
 
 
 def run_load(database: str, seconds: int, workers: int = 2, connections: int = 10) -> dict:
+    """The caller deletes the notes it saved afterwards (forget_notes_since)."""
     if shutil.which("wrk") is None:
         return {"skipped": "wrk is not installed (Debian package wrk)"}
-    started = datetime.datetime.now(datetime.UTC).isoformat()
-    try:
-        return _run_load(database, seconds, workers, connections)
-    finally:
-        forget_notes_since(database, started)
-
-
-def _run_load(database: str, seconds: int, workers: int, connections: int) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         targets_file = handle.name
     subprocess.run(
