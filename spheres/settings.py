@@ -155,6 +155,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
+    # Tests on a file too, as the app runs: Django's default in-memory test database uses a
+    # shared cache, whose table locks fail at once ("database table is locked") instead of
+    # waiting, when a real Celery worker thread writes while the test reads.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", str(VAR_DIR / "test-spheres.sqlite3")
+    )
 elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and not _bool(
     "SPHERES_PG_JIT", False
 ):
