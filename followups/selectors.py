@@ -120,25 +120,26 @@ def _failed_after_last_reached() -> QuerySet:
 
 
 def _active_with_failed_attempts() -> QuerySet[FollowUp]:
-    return FollowUp.objects.filter(
+    """Active follow-ups that may have failed attempts since their last contact, each with its
+    count (with_failed_attempts)."""
+    active = FollowUp.objects.filter(
         status=FollowUpStatus.ACTIVE, participant_id__in=_failed_after_last_reached()
     )
+    return with_failed_attempts(active, participant="participant_id", period="period_started_at")
 
 
 def unreachable_candidates(threshold: int):
     """Active follow-ups with at least `threshold` failed attempts since the last successful
     contact (or the start of the current active period). One query."""
-    return with_failed_attempts(
-        _active_with_failed_attempts(), participant="participant_id", period="period_started_at"
-    ).filter(failed_since_contact__gte=threshold)
+    return _active_with_failed_attempts().filter(failed_since_contact__gte=threshold)
 
 
 def one_attempt_from_inactive() -> QuerySet[FollowUp]:
     """Active follow-ups that one more failed attempt would make inactive."""
     threshold = settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS
-    return with_failed_attempts(
-        _active_with_failed_attempts(), participant="participant_id", period="period_started_at"
-    ).filter(failed_since_contact=threshold - 1, failed_since_contact__gte=1)
+    return _active_with_failed_attempts().filter(
+        failed_since_contact=threshold - 1, failed_since_contact__gte=1
+    )
 
 
 def start_of_week(day: datetime.date | None = None) -> datetime.datetime:

@@ -98,17 +98,21 @@ def _validate(rows: list[Admission]) -> None:
             raise ValidationError(f"row {index}: " + "; ".join(str(p) for p in problems))
 
 
+def _locked_counters(years) -> dict[int, YouthIdCounter]:
+    """The youth-ID counters of these years, created if missing, locked until the transaction
+    ends (concurrent admissions and imports wait for each other)."""
+    YouthIdCounter.objects.bulk_create(
+        [YouthIdCounter(year=year) for year in years], ignore_conflicts=True
+    )
+    return {c.year: c for c in YouthIdCounter.objects.select_for_update().filter(year__in=years)}
+
+
 def youth_ids_allocate(admitted_on: list[datetime.date]) -> list[tuple[int, int]]:
     """(year, number) for each admission date, continuing the per-year counters (locked, then
     moved past the numbers used), numbered in admission order within each year. A fixed number
     of queries whatever the count."""
     years = sorted({day.year for day in admitted_on})
-    YouthIdCounter.objects.bulk_create(
-        [YouthIdCounter(year=year) for year in years], ignore_conflicts=True
-    )
-    counters = {
-        c.year: c for c in YouthIdCounter.objects.select_for_update().filter(year__in=years)
-    }
+    counters = _locked_counters(years)
     # Never collide with a number used without the counter (e.g. imported youth IDs).
     used = dict(
         Participant.objects.filter(youth_id_year__in=years)
@@ -276,14 +280,7 @@ def _counters_past(participants: list[Participant]) -> None:
     last: dict[int, int] = {}
     for p in participants:
         last[p.youth_id_year] = max(last.get(p.youth_id_year, 0), p.youth_id_number)
-    YouthIdCounter.objects.bulk_create(
-        [YouthIdCounter(year=year) for year in last], ignore_conflicts=True
-    )
-    behind = [
-        c
-        for c in YouthIdCounter.objects.select_for_update().filter(year__in=last)
-        if c.last_number < last[c.year]
-    ]
+    behind = [c for c in _locked_counters(last).values() if c.last_number < last[c.year]]
     for counter in behind:
         counter.last_number = last[counter.year]
     YouthIdCounter.objects.bulk_update(behind, ["last_number"])
