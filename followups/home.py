@@ -31,7 +31,7 @@ def coordinator_tallies(user: User) -> list[Tally]:
         ),
         Tally(
             _("Follow-ups without an active worker"),
-            selectors.followups_without_active_worker().count(),
+            _without_worker(user)[0],
             f"{attention}?list=without_worker",
             True,
         ),
@@ -71,10 +71,25 @@ def worker_tallies(user: User) -> list[Tally]:
 PANEL_ROWS = 10
 
 
+def _without_worker(user: User) -> tuple[int, list]:
+    """How many follow-ups nobody active follows, and the first PANEL_ROWS + 1 of them. The
+    figure and the panel both show them: read once per request (kept on the request's user
+    object), and counted only when there are more than the panel holds."""
+    found = getattr(user, "_without_worker", None)
+    if found is None:
+        followups = list(selectors.followups_without_active_worker()[: PANEL_ROWS + 1])
+        if len(followups) > PANEL_ROWS:
+            count = selectors.followups_without_active_worker().count()
+        else:
+            count = len(followups)
+        found = user._without_worker = (count, followups)
+    return found
+
+
 def without_worker_panel(user: User) -> dict | None:
     """The coordinator's list of follow-ups nobody active follows, each with what to do: the
     first PANEL_ROWS, and a link to the whole list when there are more."""
-    followups = list(selectors.followups_without_active_worker()[: PANEL_ROWS + 1])
+    followups = _without_worker(user)[1]
     if not followups:
         return None
     return {

@@ -193,9 +193,10 @@ class WeeklyNote(models.Model):
         ordering = ["-week"]
         # For the dashboard: the notes of a few weeks (the edges of a period, whose whole months
         # come from research.notemonths; the last weeks' missing notes), and the latest change
-        # (its data version, read on every view).
+        # (its data version, read on every view). The participant rides along so "who has a note
+        # for this week" (missing notes, the caseload's tab counts) is read from the index alone.
         indexes = [
-            models.Index(fields=["week"], name="weeklynote_week"),
+            models.Index(fields=["week", "participant"], name="weeklynote_week_participant"),
             models.Index(fields=["updated_at"], name="weeklynote_updated_at"),
         ]
         constraints = [

@@ -136,10 +136,11 @@ def unreachable_candidates(threshold: int):
 
 def one_attempt_from_inactive() -> QuerySet[FollowUp]:
     """Active follow-ups that one more failed attempt would make inactive."""
-    threshold = settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS
-    return _active_with_failed_attempts().filter(
-        failed_since_contact=threshold - 1, failed_since_contact__gte=1
-    )
+    left = settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS - 1
+    if left < 1:  # a threshold of one attempt: nobody is ever one attempt away
+        return FollowUp.objects.none()
+    # One condition: each condition on the count repeats its subquery in PostgreSQL's plan.
+    return _active_with_failed_attempts().filter(failed_since_contact=left)
 
 
 def start_of_week(day: datetime.date | None = None) -> datetime.datetime:

@@ -178,7 +178,7 @@ def test_only_the_coordinator_sees_the_follow_ups_left_without_a_worker(case, pe
         assert case.youth_id not in html
 
 
-@pytest.mark.parametrize("size", [10, 100])
+@pytest.mark.parametrize("size", [3, 10, 11, 100])
 def test_the_coordinators_home_stays_within_the_query_budget(
     size, bulk_participants, personas, login, django_assert_max_num_queries
 ):
@@ -196,6 +196,9 @@ def test_the_coordinators_home_stays_within_the_query_budget(
     assert all(p.youth_id in panel for p in ordered[:shown])
     assert not any(p.youth_id in html for p in ordered[shown:])
     assert ("See every follow-up without an active worker" in panel) == (size > shown)
+    # The figure counts them all, whether the panel holds them all (counted from its rows) or not.
+    figure = html.split("?list=without_worker", 1)[1].split("tally-label", 1)[0]
+    assert f'tally-count">{size}<' in figure
     attention = client.get(reverse("followups:attention"), {"list": "without_worker"})
     assert attention.context["page"].paginator.count == size
 
