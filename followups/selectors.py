@@ -399,9 +399,14 @@ def caseload_rows(participants) -> list[Participant]:
     """What each row shows, worked out for one page: labels (translated, never the stored
     codes), weeks without a note, and the last real contact."""
     today = timezone.localdate()
-    outcomes, levels = dict(AttemptOutcome.choices), dict(RiskLevel.choices)
+    # The labels translated once for the page (lazy texts cost a translation per use).
+    outcomes = {code: str(label) for code, label in AttemptOutcome.choices}
+    levels = {code: str(label) for code, label in RiskLevel.choices}
+    statuses = {code: str(label) for code, label in FollowUpStatus.choices}
     rows = list(participants)
     for p in rows:
+        followup = getattr(p, "followup", None)
+        p.status_label = statuses.get(followup.status, "") if followup else ""
         p.weeks_without_note = weeks_without_note(p, today)
         p.last_failed_outcome_label = outcomes.get(p.last_failed_outcome, "")
         p.risk_level_label = levels.get(p.risk_level, "")

@@ -34,6 +34,7 @@ from referrals import selectors as referral_selectors
 from referrals.forms import ConsentForm
 from spheres import services as core_services
 from spheres.forms import post_data, post_files, submit
+from spheres.links import Links
 from spheres.models import ReadLogEntry, Role
 from spheres.navigation import for_roles
 from spheres.querydates import date_from_query
@@ -80,6 +81,15 @@ def caseload(request):
     participants = selectors.caseload(request.user, view=view or None)
     counts = selectors.caseload_counts(request.user)
     page, rows = _logged_page(request, participants, "caseload", count=counts[view or "all"])
+    links = Links(
+        file="referrals:participant_detail",
+        note="followups:note_edit",
+        attempt="followups:attempt_add",
+        missed="followups:missed_meeting",
+        timeline="followups:timeline",
+    )
+    for row in rows:
+        row.links = links.of(row.public_id)
     context = {
         "participants": rows,
         "page": page,
