@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Count,
     DateField,
     Exists,
+    ExpressionWrapper,
     F,
     Max,
     OuterRef,
@@ -344,18 +346,21 @@ BREAK_ENDING_DAYS = 7
 NEW_ASSIGNMENT_DAYS = 14
 
 
+def _open_assignments(worker: User) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(worker=worker, ended_at__isnull=True)
+
+
 def _caseload_base(worker: User) -> QuerySet[Participant]:
-    mine = Assignment.objects.filter(participant_id=OuterRef("pk"), worker=worker)
-    today = timezone.localdate()
+    mine = _open_assignments(worker).filter(participant_id=OuterRef("pk"))
+    # "IN (uncorrelated subquery)" rather than EXISTS: PostgreSQL reads this week's notes once
+    # into a hash (from the (week, participant) index), not once per participant.
+    noted = WeeklyNote.objects.filter(week=monday_of(timezone.localdate()))
     return (
         access.participants_changeable_by(worker)
-        .filter(Exists(mine.filter(ended_at__isnull=True)))
+        .filter(Exists(mine))
         .annotate(
-            assigned_at=Subquery(
-                mine.filter(ended_at__isnull=True).order_by().values("started_at")[:1]
-            ),
-            note_this_week=Exists(
-                WeeklyNote.objects.filter(participant_id=OuterRef("pk"), week=monday_of(today))
+            note_this_week=ExpressionWrapper(
+                Q(pk__in=noted.values("participant_id")), output_field=BooleanField()
             ),
         )
     )
@@ -363,14 +368,19 @@ def _caseload_base(worker: User) -> QuerySet[Participant]:
 
 def _caseload_view_filters(worker: User) -> dict[str, Q]:
     today = timezone.localdate()
+    since = timezone.now() - datetime.timedelta(days=NEW_ASSIGNMENT_DAYS)
+    mine = _open_assignments(worker)
     return {
         "note_due": Q(followup__status=FollowUpStatus.ACTIVE, note_this_week=False),
-        "failed": Q(followup__status=FollowUpStatus.ACTIVE, failed_since_contact__gt=0),
+        # The cheap one-pass test first: the count runs only where it can be above zero.
+        "failed": Q(followup__status=FollowUpStatus.ACTIVE)
+        & Q(pk__in=_failed_after_last_reached())
+        & Q(failed_since_contact__gt=0),
         "break_ending": Q(
             followup__status=FollowUpStatus.ON_BREAK,
             followup__break_resume_on__lte=today + datetime.timedelta(days=BREAK_ENDING_DAYS),
         ),
-        "new": Q(assigned_at__gte=timezone.now() - datetime.timedelta(days=NEW_ASSIGNMENT_DAYS)),
+        "new": Q(pk__in=mine.filter(started_at__gte=since).values("participant_id")),
     }
 
 
