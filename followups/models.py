@@ -198,6 +198,10 @@ class WeeklyNote(models.Model):
         indexes = [
             models.Index(fields=["week", "participant"], name="weeklynote_week_participant"),
             models.Index(fields=["updated_at"], name="weeklynote_updated_at"),
+            # The last week with face-to-face meetings (the inactivity count), from the index alone.
+            models.Index(
+                fields=["participant", "week"], condition=Q(meetings__gt=0), name="weeklynote_met"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["participant", "week"], name="weeklynote_one_per_week"),
@@ -251,6 +255,19 @@ class ContactAttempt(models.Model):
         ordering = ["-at", "-pk"]
         indexes = [
             models.Index(fields=["participant", "at"], name="attempt_participant_at"),
+            # The inactivity count's lookups (followups.selectors.with_failed_attempts), per
+            # follow-up and read from the index alone: the last reached attempt, and the failed
+            # attempts since then.
+            models.Index(
+                fields=["participant", "at"],
+                condition=Q(outcome=AttemptOutcome.REACHED),
+                name="attempt_reached",
+            ),
+            models.Index(
+                fields=["participant", "at"],
+                condition=Q(outcome__in=FAILED_OUTCOMES),
+                name="attempt_failed",
+            ),
         ]
 
     def __str__(self):
