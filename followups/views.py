@@ -119,6 +119,9 @@ def attention(request):
     worker = person(request.GET.get("worker")) if kind == "missing_notes" else None
     participants = selectors.attention_participants(kind, worker_id=getattr(worker, "pk", None))
     page, rows = _logged_page(request, participants, "attention")
+    links = Links(file="referrals:participant_detail")
+    for row in rows:
+        row.links = links.of(row.public_id)
     context = {
         "participants": rows,
         "page": page,
