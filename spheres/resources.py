@@ -349,4 +349,9 @@ class MembershipResource(SpreadsheetResource):
             shown["roles"] += " — " + _("awaiting a coordinator's confirmation: %(roles)s") % {
                 "roles": role_labels(done.requested)
             }
+        if done.refused:
+            shown["roles"] += " — " + _(
+                "refused earlier, not asked again: %(roles)s (tick the role on the person's "
+                "membership page to ask again)"
+            ) % {"roles": role_labels(done.refused)}
         return done.membership, done.outcome, shown

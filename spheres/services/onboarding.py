@@ -98,14 +98,26 @@ class StaffImport:
     invited: bool = False
     granted: set[str] = field(default_factory=set)
     requested: set[str] = field(default_factory=set)
+    refused: set[str] = field(default_factory=set)  # refused before: not asked again
 
 
-def _pending_roles(user: User, organisation: Organisation) -> set[str]:
-    return set(
-        RoleGrant.objects.filter(
-            user=user, organisation=organisation, status=RoleGrant.Status.PENDING
-        ).values_list("role", flat=True)
+def _decided_or_pending(user: User, organisation: Organisation) -> tuple[set[str], set[str]]:
+    """The roles awaiting confirmation, and those whose last request was refused: a file
+    imported again must neither ask twice nor overturn a refusal by asking again (the admin's
+    membership page asks again, on purpose)."""
+    pending, refused, seen = set(), set(), set()
+    grants = RoleGrant.objects.filter(user=user, organisation=organisation).order_by(
+        "-requested_at", "-pk"
     )
+    for role, status in grants.values_list("role", "status"):
+        if role in seen:
+            continue  # an older request for the same role
+        seen.add(role)
+        if status == RoleGrant.Status.PENDING:
+            pending.add(role)
+        elif status == RoleGrant.Status.REFUSED:
+            refused.add(role)
+    return pending, refused
 
 
 @transaction.atomic
@@ -153,8 +165,10 @@ def staff_import(
                 user=user, organisation=organisation, is_active=True
             ).values_list("roles__role", flat=True)
         ) - {None}
-        missing = roles - held - _pending_roles(user, organisation)
+        pending, refused = _decided_or_pending(user, organisation)
         result = StaffImport(user=user, membership=None, outcome=UNCHANGED)
+        result.refused = (roles - held) & refused
+        missing = roles - held - pending - refused
         result.requested = {r for r in missing if needs_confirmation(actor, r)}
         result.granted = missing - result.requested
         if result.granted:

@@ -354,3 +354,22 @@ def test_a_role_that_opens_files_ticked_in_the_admin_becomes_a_request(admin_cli
         url, {"hours_per_week": "", "roles": [Role.STEERING_COMMITTEE, Role.RESEARCHER]}
     )
     assert Role.RESEARCHER in roles_of(steering)
+
+
+def test_a_refused_role_is_not_asked_again_by_importing_the_same_file(
+    admin_client, organisations, personas
+):
+    steering = personas["steering"]
+    rows = [[steering.email, "", "", "CODIM", "Youth worker", ""]]
+    import_file(admin_client, "membership", staff(*rows))
+    grant = RoleGrant.objects.get(user=steering, role=Role.YOUTH_WORKER)
+    core_services.role_grant_refuse(grant=grant, actor=personas["coordinator"])
+
+    shown = preview(admin_client, "membership", staff(*rows))
+    html = shown.content.decode()
+    assert "refusé auparavant, pas redemandé : Personne intervenante jeunesse" in html
+    confirm(admin_client, "membership", shown)
+    assert list(RoleGrant.objects.filter(user=steering).values_list("status", flat=True)) == [
+        RoleGrant.Status.REFUSED
+    ]
+    assert Role.YOUTH_WORKER not in roles_of(steering)
