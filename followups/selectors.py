@@ -374,7 +374,11 @@ def _caseload_view_filters(worker: User) -> dict[str, Q]:
         "note_due": Q(followup__status=FollowUpStatus.ACTIVE, note_this_week=False),
         # The cheap one-pass test first: the count runs only where it can be above zero.
         "failed": Q(followup__status=FollowUpStatus.ACTIVE)
-        & Q(pk__in=_failed_after_last_reached())
+        & Q(
+            pk__in=_failed_after_last_reached().filter(
+                participant__in=mine.values("participant_id")
+            )
+        )
         & Q(failed_since_contact__gt=0),
         "break_ending": Q(
             followup__status=FollowUpStatus.ON_BREAK,
