@@ -9,6 +9,8 @@ import datetime
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -208,26 +210,28 @@ def channel_codes(raw: str | None) -> str:
 def prepare(spec: ExportSpec, summary: Summary):
     """The participant sheet in memory (one small row per participant: the k-anonymity decision
     needs them all) and the lookup the other sheets use: internal id -> (research ID, Monday of
-    the admission week), and the notes' authors. Suppressed participants are absent from every
-    sheet."""
+    the admission week), the notes' authors, and whether PostgreSQL builds the notes' rows
+    (selectors.note_rows_in_sql). Suppressed participants are absent from every sheet."""
     participants = selectors.export_participants(
         on=spec.on,
         period_end=spec.period_end,
         organisation_ids=spec.organisation_ids,
         sample=spec.sample,
     )
+    read = list(selectors.export_participant_rows(participants))
+    # Read in the meantime, as they need neither the research IDs nor the decision: the row
+    # counts (for the progress bar) with the notes' authors (their codes come before the first
+    # note), and whether PostgreSQL can build the notes sheet.
+    counted = selectors.in_background(
+        lambda: (
+            selectors.export_row_counts(spec.period_start, spec.period_end),
+            selectors.note_rows_in_sql(spec.period_start, spec.period_end),
+        )
+    )
+    # The free texts repeat (a few spellings of each gender, each area): each decoded once.
+    gender_of, region_of = cache(gender_code), cache(region_code)
     raw = []
-    for (
-        pk,
-        public_id,
-        admitted_on,
-        born,
-        gender,
-        area,
-        sector,
-        other,
-        status,
-    ) in selectors.export_participant_rows(participants):
+    for pk, public_id, admitted_on, born, gender, area, sector, other, status in read:
         referring = sector or ("outside_program" if other else "not_recorded")
         raw.append(
             (
@@ -236,22 +240,15 @@ def prepare(spec: ExportSpec, summary: Summary):
                 monday_of(admitted_on),
                 status or "",
                 {
-                    "gender": gender_code(gender),
+                    "gender": gender_of(gender),
                     "age_at_entry": age_on(born, admitted_on),
-                    "region": region_code(area or ""),
+                    "region": region_of(area or ""),
                     "referring_sector": referring,
                     "entry": f"{admitted_on:%Y-%m}",
                 },
             )
         )
-    # Read in the meantime, as they need the cohort but not the decision: the row counts (for
-    # the progress bar) and the notes' authors (their codes come before the first note).
-    counted = selectors.in_background(
-        lambda: (
-            selectors.export_row_counts(participants, spec.period_start, spec.period_end),
-            selectors.export_note_authors(participants, spec.period_start, spec.period_end),
-        )
-    )
+    del read
     decision = k_anonymise(
         [r[4] for r in raw], k=spec.k, max_suppression_percent=spec.max_suppression_percent
     )
@@ -265,11 +262,21 @@ def prepare(spec: ExportSpec, summary: Summary):
         values = {**values, "research_id": rid, "followup_status": status}
         rows.append(tuple(values[column.name] for column in COLUMNS["participants"]))
     summary.row_counts["participants"] = len(rows)
-    counts, authors = counted()
+    counts, in_sql = counted()
+    # The counts cover every participant: the cohort's are kept (and the authors of the whole
+    # cohort's notes, suppressed participants included, as the worker codes always were).
+    cohort = {r[0] for r in raw}
+    authors = {author for pk, author, _n in counts["weekly_notes"] if pk in cohort}
     summary.rows_total = len(rows) + sum(
-        n for per in counts.values() for pk, n in per.items() if pk in lookup
+        n for pk, _author, n in counts["weekly_notes"] if pk in lookup
     )
-    return participants, lookup, rows, authors
+    summary.rows_total += sum(
+        n
+        for sheet in ("risk_assessments", "status_periods")
+        for pk, n in counts[sheet].items()
+        if pk in lookup
+    )
+    return participants, lookup, rows, sorted(authors), in_sql
 
 
 class _ChannelCodes(dict):
@@ -280,14 +287,53 @@ class _ChannelCodes(dict):
         return codes
 
 
-def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> Iterator[tuple]:
+class _Rows:
+    """The rows of lists of rows, iterated without a Python frame per row (as the limit's one
+    list is); close() stops the lists' generator (and so a reading thread) as a generator's
+    close() would."""
+
+    def __init__(self, batches: Iterator[list]):
+        self._batches = batches
+
+    def __iter__(self):
+        return chain.from_iterable(self._batches)
+
+    def close(self):
+        self._batches.close()
+
+
+def _note_rows(spec, authors, lookup, summary: Summary, then=None, in_sql=False) -> _Rows:
     codes = worker_codes(spec.id_key, spec.salt, authors)
     sectors = selectors.worker_sectors(authors)
     sectors = {pk: sectors.get(pk, "") for pk in codes}
+    if in_sql:
+        batches = selectors.export_note_row_batches(
+            [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
+            {pk: (code, sectors[pk]) for pk, code in codes.items()},
+            spec.period_start,
+            spec.period_end,
+        )
+    else:
+        batches = _note_rows_in_python(spec, codes, sectors, lookup)
+
+    def counted():
+        count = 0
+        for rows in selectors.read_ahead(batches):
+            count += len(rows)
+            yield rows
+        summary.row_counts["weekly_notes"] = count
+        if then is not None:
+            then()
+
+    return _Rows(counted())
+
+
+def _note_rows_in_python(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:
+    """The notes' rows a batch at a time, built here from the notes' fields (any database, any
+    channel list), in the reading thread."""
     channel_lists = _ChannelCodes()
-    count = 0
     batches = selectors.export_note_batches(list(lookup), spec.period_start, spec.period_end)
-    for batch in selectors.read_ahead(batches):
+    for batch in batches:
         rows = []
         for pk, notes in batch:
             rid, monday = lookup[pk]
@@ -321,11 +367,7 @@ def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> Iterator[t
                     participant_sat,
                 ) in notes
             ]
-        count += len(rows)
-        yield from rows
-    summary.row_counts["weekly_notes"] = count
-    if then is not None:
-        then()
+        yield rows
 
 
 def _risk_rows(read, lookup, summary: Summary) -> Iterator[tuple]:
@@ -447,7 +489,7 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
     """The six sheets in order. The participants are read and de-identified now (so
     summary.rows_total is known on return); the other rows stay lazy, streamed from the database
     as they are written."""
-    participants, lookup, rows, authors = prepare(spec, summary)
+    participants, lookup, rows, authors, in_sql = prepare(spec, summary)
     names = selectors.organisation_names(spec.organisation_ids)
     start, end = spec.period_start, spec.period_end
 
@@ -481,7 +523,7 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
         (
             "weekly_notes",
             header("weekly_notes"),
-            _note_rows(spec, authors, lookup, summary, then=read_the_rest),
+            _note_rows(spec, authors, lookup, summary, then=read_the_rest, in_sql=in_sql),
         ),
         ("risk_assessments", header("risk_assessments"), _risk_rows(risks, lookup, summary)),
         (
