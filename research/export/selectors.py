@@ -1,6 +1,7 @@
 """Reads of the research export. Its rows come from here as plain tuples, streamed (server-side
-cursors, `iterator(chunk_size=…)`, or the notes a batch of participants at a time) and ordered by
-the participant's random public id, so the order of rows says nothing about admission order."""
+cursors, `iterator(chunk_size=…)`, or the notes a batch of participants at a time; the
+participants, whom the k-anonymity decision needs all at once, in one list) and ordered by the
+participant's random public id, so the order of rows says nothing about admission order."""
 
 import datetime
 import queue
@@ -60,12 +61,12 @@ def export_participants(
     return participants
 
 
-def export_participant_rows(participants: QuerySet[Participant]):
+def export_participant_rows(participants: QuerySet[Participant]) -> list[tuple]:
     """(pk, public_id, admitted_on, date of birth, gender identity, area, referrer's sector,
-    referrer outside the program?, current follow-up status), by public id."""
-    return (
-        participants.order_by("public_id")
-        .values_list(
+    referrer outside the program?, current follow-up status), by public id. A list: the
+    k-anonymity decision needs them all (one fetch, without a server-side cursor's round trips)."""
+    return list(
+        participants.order_by("public_id").values_list(
             "pk",
             "public_id",
             "admitted_on",
@@ -76,7 +77,6 @@ def export_participant_rows(participants: QuerySet[Participant]):
             "referral__referrer_organisation_other",
             "followup__status",
         )
-        .iterator(chunk_size=CHUNK)
     )
 
 

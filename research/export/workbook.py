@@ -218,7 +218,7 @@ def prepare(spec: ExportSpec, summary: Summary):
         organisation_ids=spec.organisation_ids,
         sample=spec.sample,
     )
-    read = list(selectors.export_participant_rows(participants))
+    read = selectors.export_participant_rows(participants)
     # Read in the meantime, as they need neither the research IDs nor the decision: the row
     # counts (for the progress bar) with the notes' authors (their codes come before the first
     # note), and whether PostgreSQL can build the notes sheet.
