@@ -5,7 +5,6 @@ participant's random public id, so the order of rows says nothing about admissio
 
 import datetime
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterator
 from itertools import groupby
@@ -163,43 +162,39 @@ def export_note_batches(participant_ids: list[int], start, end) -> Iterator[list
         yield [(pk, by_participant[pk]) for pk in batch if pk in by_participant]
 
 
-# The channel lists the app writes: JSON lists of codes, as PostgreSQL prints them. For these,
-# the SQL below gives what research.export.workbook.channel_codes gives (the codes joined by ;).
-PLAIN_CHANNELS = re.compile(r'\[("[^"\\,\[\]]*"(, "[^"\\,\[\]]*")*)?\]')
+def note_rows_in_sql() -> bool:
+    """Whether PostgreSQL builds the notes sheet's rows (export_note_row_batches); elsewhere
+    (SQLite) they are built in Python from export_note_batches."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
-def note_rows_in_sql(start, end) -> bool:
-    """Whether the notes sheet can be built by PostgreSQL (export_note_row_batches): on
-    PostgreSQL, when every channel list of the period's notes is a plain list of codes. Anything
-    else (written straight into the database) goes through the Python path, which decodes any
-    JSON, so the cells never depend on the path."""
-    if connections[DEFAULT_DB_ALIAS].vendor != "postgresql":
-        return False
-    lists = (
-        _in_period(WeeklyNote.objects.all(), "week", start, end)
-        .annotate(channels_text=Cast("other_channels", TextField()))
-        .order_by()
-        .values_list("channels_text", flat=True)
-        .distinct()
-    )
-    return all(PLAIN_CHANNELS.fullmatch(text) for text in lists)
-
+# The channels cell of a note whose list the SQL below does not decode: its batch is built again
+# in Python (research.export.workbook), which decodes any JSON.
+UNDECODED = "\x01"
 
 # One row of the notes sheet, built by PostgreSQL: Python only hands psycopg2's tuples to the
-# writer (making the rows in Python, under the writer's GIL, cost more than the writing gained
-# from reading ahead). The research IDs and worker codes, keyed with secrets, come from Python as
-# parameters. Week numbers as workbook._week_number counts them (floor division: a note is
-# dated on a Monday, but nothing in the database says so); the channels as channel_codes
-# decodes a plain list (see PLAIN_CHANNELS). Empty texts of the columns often empty come as NULL,
-# which psycopg2 turns into None at less cost than into "" (the writer leaves both cells empty).
-_NOTE_ROWS_SQL = """
+# writer (building the rows in Python, under the writer's GIL, cost more than reading ahead
+# gained). The research IDs and worker codes, keyed with secrets, come from Python as parameters.
+# Week numbers as workbook._week_number counts them (floor division: a note is dated on a Monday,
+# but nothing in the database says so). The channels: a list of codes as PostgreSQL prints it,
+# '["phone", "text"]', becomes "phone;text", as research.export.workbook.channel_codes makes it;
+# any other list (a code with a comma, quote or backslash, anything but texts) becomes UNDECODED
+# (the subquery computes the text once per note). Empty texts of the columns often empty come as
+# NULL, which psycopg2 turns into None at less cost than into "" (the writer leaves both empty).
+_NOTE_ROWS_SQL = r"""
 SELECT p.research_id,
        floor((n.week - p.monday)::float8 / 7)::int + 1,
        w.code,
        w.sector,
        n.meetings,
        n.meetings_minutes,
-       nullif(translate(replace(n.other_channels::text, '", "', ';'), '[]"', ''), ''),
+       CASE WHEN n.other_channels = '[]'::jsonb THEN NULL ELSE (
+           SELECT CASE WHEN strpos(t, '\') = 0 AND left(t, 2) = '["' AND right(t, 2) = '"]'
+                            AND strpos(codes, '"') = 0 AND strpos(codes, ',') = 0
+                       THEN nullif(codes, '') ELSE %s END
+           FROM (SELECT t, replace(substr(t, 3, length(t) - 4), '", "', ';') AS codes
+                 FROM (SELECT n.other_channels::text AS t OFFSET 0) AS listed OFFSET 0) AS decoded
+       ) END,
        nullif(n.no_contact_reason, ''),
        nullif(n.main_activity, ''),
        n.targeted_need,
@@ -218,11 +213,12 @@ def export_note_row_batches(
     workers: dict[int, tuple[str, str]],
     start,
     end,
-) -> Iterator[list[tuple]]:
-    """The notes sheet's rows (PostgreSQL only, see note_rows_in_sql), a batch of participants
-    per query: `participants` as (id, research ID, Monday of the admission week) in the sheet's
-    order, `workers` as id -> (code, sector). Each query is an index scan on the participant
-    (see export_note_batches), the rows ordered by the batch's order, then the week."""
+) -> Iterator[tuple[list[int], list[tuple]]]:
+    """The notes sheet's rows (PostgreSQL only), a batch of participants per query, as (the
+    batch's participant ids, its rows): `participants` as (id, research ID, Monday of the
+    admission week) in the sheet's order, `workers` as id -> (code, sector). Each query is an
+    index scan on the participant (see export_note_batches), the rows ordered by the batch's
+    order, then the week."""
     worker_ids = list(workers)
     worker_params = [
         worker_ids,
@@ -232,11 +228,13 @@ def export_note_row_batches(
     connection = connections[DEFAULT_DB_ALIAS]
     for first in range(0, len(participants), NOTE_BATCH):
         batch = participants[first : first + NOTE_BATCH]
+        ids = [row[0] for row in batch]
         with connection.cursor() as cursor:
             cursor.execute(
                 _NOTE_ROWS_SQL,
                 [
-                    [row[0] for row in batch],
+                    UNDECODED,
+                    ids,
                     [row[1] for row in batch],
                     [row[2] for row in batch],
                     *worker_params,
@@ -246,7 +244,7 @@ def export_note_row_batches(
                     end,
                 ],
             )
-            yield cursor.fetchall()
+            yield ids, cursor.fetchall()
 
 
 _DONE = object()

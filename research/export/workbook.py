@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import chain
+from operator import itemgetter
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -210,8 +211,8 @@ def channel_codes(raw: str | None) -> str:
 def prepare(spec: ExportSpec, summary: Summary):
     """The participant sheet in memory (one small row per participant: the k-anonymity decision
     needs them all) and the lookup the other sheets use: internal id -> (research ID, Monday of
-    the admission week), the notes' authors, and whether PostgreSQL builds the notes' rows
-    (selectors.note_rows_in_sql). Suppressed participants are absent from every sheet."""
+    the admission week), and the notes' authors. Suppressed participants are absent from every
+    sheet."""
     participants = selectors.export_participants(
         on=spec.on,
         period_end=spec.period_end,
@@ -221,12 +222,9 @@ def prepare(spec: ExportSpec, summary: Summary):
     read = selectors.export_participant_rows(participants)
     # Read in the meantime, as they need neither the research IDs nor the decision: the row
     # counts (for the progress bar) with the notes' authors (their codes come before the first
-    # note), and whether PostgreSQL can build the notes sheet.
+    # note).
     counted = selectors.in_background(
-        lambda: (
-            selectors.export_row_counts(spec.period_start, spec.period_end),
-            selectors.note_rows_in_sql(spec.period_start, spec.period_end),
-        )
+        selectors.export_row_counts, spec.period_start, spec.period_end
     )
     # The free texts repeat (a few spellings of each gender, each area): each decoded once.
     gender_of, region_of = cache(gender_code), cache(region_code)
@@ -262,7 +260,7 @@ def prepare(spec: ExportSpec, summary: Summary):
         values = {**values, "research_id": rid, "followup_status": status}
         rows.append(tuple(values[column.name] for column in COLUMNS["participants"]))
     summary.row_counts["participants"] = len(rows)
-    counts, in_sql = counted()
+    counts = counted()
     # The counts cover every participant: the cohort's are kept (and the authors of the whole
     # cohort's notes, suppressed participants included, as the worker codes always were).
     cohort = {r[0] for r in raw}
@@ -276,7 +274,7 @@ def prepare(spec: ExportSpec, summary: Summary):
         for pk, n in counts[sheet].items()
         if pk in lookup
     )
-    return participants, lookup, rows, sorted(authors), in_sql
+    return participants, lookup, rows, sorted(authors)
 
 
 class _ChannelCodes(dict):
@@ -302,19 +300,14 @@ class _Rows:
         self._batches.close()
 
 
-def _note_rows(spec, authors, lookup, summary: Summary, then=None, in_sql=False) -> _Rows:
+def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> _Rows:
     codes = worker_codes(spec.id_key, spec.salt, authors)
     sectors = selectors.worker_sectors(authors)
     sectors = {pk: sectors.get(pk, "") for pk in codes}
-    if in_sql:
-        batches = selectors.export_note_row_batches(
-            [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
-            {pk: (code, sectors[pk]) for pk, code in codes.items()},
-            spec.period_start,
-            spec.period_end,
-        )
+    if selectors.note_rows_in_sql():
+        batches = _note_rows_in_sql(spec, codes, sectors, lookup)
     else:
-        batches = _note_rows_in_python(spec, codes, sectors, lookup)
+        batches = _note_rows_in_python(spec, codes, sectors, lookup, list(lookup))
 
     def counted():
         count = 0
@@ -328,11 +321,30 @@ def _note_rows(spec, authors, lookup, summary: Summary, then=None, in_sql=False)
     return _Rows(counted())
 
 
-def _note_rows_in_python(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:
+def _note_rows_in_sql(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:
+    """The notes' rows a batch at a time as PostgreSQL builds them; a batch holding a channel
+    list the SQL does not decode is built again in Python (the same cells either way)."""
+    channels = itemgetter(6)
+    for ids, rows in selectors.export_note_row_batches(
+        [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
+        {pk: (code, sectors[pk]) for pk, code in codes.items()},
+        spec.period_start,
+        spec.period_end,
+    ):
+        if selectors.UNDECODED in map(channels, rows):
+            rows = [
+                row
+                for batch in _note_rows_in_python(spec, codes, sectors, lookup, ids)
+                for row in batch
+            ]
+        yield rows
+
+
+def _note_rows_in_python(spec, codes, sectors, lookup, ids) -> Iterator[list[tuple]]:
     """The notes' rows a batch at a time, built here from the notes' fields (any database, any
     channel list), in the reading thread."""
     channel_lists = _ChannelCodes()
-    batches = selectors.export_note_batches(list(lookup), spec.period_start, spec.period_end)
+    batches = selectors.export_note_batches(ids, spec.period_start, spec.period_end)
     for batch in batches:
         rows = []
         for pk, notes in batch:
@@ -489,7 +501,7 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
     """The six sheets in order. The participants are read and de-identified now (so
     summary.rows_total is known on return); the other rows stay lazy, streamed from the database
     as they are written."""
-    participants, lookup, rows, authors, in_sql = prepare(spec, summary)
+    participants, lookup, rows, authors = prepare(spec, summary)
     names = selectors.organisation_names(spec.organisation_ids)
     start, end = spec.period_start, spec.period_end
 
@@ -523,7 +535,7 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
         (
             "weekly_notes",
             header("weekly_notes"),
-            _note_rows(spec, authors, lookup, summary, then=read_the_rest, in_sql=in_sql),
+            _note_rows(spec, authors, lookup, summary, then=read_the_rest),
         ),
         ("risk_assessments", header("risk_assessments"), _risk_rows(risks, lookup, summary)),
         (

@@ -34,14 +34,31 @@ def spec(**kwargs) -> ExportSpec:
     )
 
 
-def note_rows(spec, *, in_sql=None) -> list[tuple]:
-    """The notes sheet's rows, by the path asked for (by default, the one the export takes)."""
+def note_rows(spec, monkeypatch, *, in_sql: bool) -> list[tuple]:
+    """The notes sheet's rows, built by PostgreSQL or in Python."""
+    monkeypatch.setattr(selectors, "note_rows_in_sql", lambda: in_sql)
     summary = Summary()
-    _participants, lookup, _rows, authors, chosen = workbook.prepare(spec, summary)
-    in_sql = chosen if in_sql is None else in_sql
-    rows = list(workbook._note_rows(spec, authors, lookup, summary, in_sql=in_sql))
+    _participants, lookup, _rows, authors = workbook.prepare(spec, summary)
+    rows = list(workbook._note_rows(spec, authors, lookup, summary))
     assert summary.row_counts["weekly_notes"] == len(rows)
     return rows
+
+
+def both(spec, monkeypatch) -> tuple[list, list]:
+    return note_rows(spec, monkeypatch, in_sql=True), note_rows(spec, monkeypatch, in_sql=False)
+
+
+def undecoded(spec) -> list[str]:
+    """The research IDs whose notes PostgreSQL left to Python (a channel list it does not
+    decode), read straight from the SQL's batches."""
+    _participants, lookup, _rows, authors = workbook.prepare(spec, Summary())
+    batches = selectors.export_note_row_batches(
+        [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
+        dict.fromkeys(authors, ("W", "")),
+        spec.period_start,
+        spec.period_end,
+    )
+    return [row[0] for _ids, rows in batches for row in rows if row[6] == selectors.UNDECODED]
 
 
 def cells(rows) -> list[tuple]:
@@ -75,12 +92,10 @@ def cohort(research_participant, personas):
     return alike, apart
 
 
-def test_the_sql_rows_are_the_python_rows_cell_for_cell(cohort):
-    alike, apart = cohort
-    assert selectors.note_rows_in_sql(None, None)
-    everything = spec()
-    by_sql = note_rows(everything, in_sql=True)
-    assert cells(by_sql) == cells(note_rows(everything, in_sql=False))
+def test_the_sql_rows_are_the_python_rows_cell_for_cell(cohort, monkeypatch):
+    by_sql, by_python = both(spec(), monkeypatch)
+    assert cells(by_sql) == cells(by_python)
+    assert not undecoded(spec())
     assert len(by_sql) == 6 * 4, "the suppressed participant's notes are left out"
     # The Tuesday before the admission week is in week 0 (-6 // 7 + 1), not 1 (-6 / 7 + 1).
     assert 0 in {row[1] for row in by_sql}
@@ -92,22 +107,22 @@ def test_the_sql_rows_are_the_python_rows_cell_for_cell(cohort):
     ("weeks_ago", "notes"),
     [((2, None), 12), ((None, 3), 12), ((3, 2), 12), ((11, 5), 1), ((30, 20), 0)],
 )
-def test_the_period_keeps_the_same_notes_in_both(cohort, weeks_ago, notes):
+def test_the_period_keeps_the_same_notes_in_both(cohort, weeks_ago, notes, monkeypatch):
     this_week = monday_of(timezone.localdate())
 
     def monday(ago):
         return None if ago is None else this_week - datetime.timedelta(weeks=ago)
 
     period = spec(period_start=monday(weeks_ago[0]), period_end=monday(weeks_ago[1]))
-    by_sql = note_rows(period, in_sql=True)
-    assert cells(by_sql) == cells(note_rows(period, in_sql=False))
+    by_sql, by_python = both(period, monkeypatch)
+    assert cells(by_sql) == cells(by_python)
     assert len(by_sql) == notes
 
 
 def test_the_workbooks_are_the_same_whichever_path(cohort, tmp_path, monkeypatch):
     books = []
     for in_sql in (True, False):
-        monkeypatch.setattr(selectors, "note_rows_in_sql", lambda start, end, answer=in_sql: answer)
+        monkeypatch.setattr(selectors, "note_rows_in_sql", lambda answer=in_sql: answer)
         path = tmp_path / f"{in_sql}.xlsx"
         workbook.write_workbook(path, workbook.export_sections(spec(), Summary()))
         books.append(read_workbook(path))
@@ -118,28 +133,31 @@ def test_the_workbooks_are_the_same_whichever_path(cohort, tmp_path, monkeypatch
 UNUSUAL = [
     ["a,b", "c"],  # a comma in a code: the Python path splits it, as it always did
     ['say "hi"', "x\\y"],
+    ["text", 1],
     {"phone": 1},
     "text",
 ]
 
 
 @pytest.mark.parametrize("channels", UNUSUAL)
-def test_an_unusual_channel_list_sends_the_notes_through_the_python_path(cohort, channels):
+def test_a_batch_with_an_unusual_channel_list_is_built_in_python(cohort, channels, monkeypatch):
     alike, _apart = cohort
     note = WeeklyNote.objects.filter(participant=alike[2]).order_by("week").first()
     WeeklyNote.objects.filter(pk=note.pk).update(other_channels=channels)
-    assert not selectors.note_rows_in_sql(None, None)
-    assert len(note_rows(spec())) == 6 * 4  # the export's own choice: Python
-    # A period leaving the unusual note out: PostgreSQL builds the rows again.
-    assert selectors.note_rows_in_sql(note.week + datetime.timedelta(days=1), None)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # the other batches stay PostgreSQL's
+    assert undecoded(spec()) == [workbook.research_id(spec().id_key, alike[2].public_id)]
+    by_sql, by_python = both(spec(), monkeypatch)
+    assert cells(by_sql) == cells(by_python)
+    assert len(by_sql) == 6 * 4
 
 
-@pytest.mark.parametrize("channels", [["é", " spaced ", "a;b"], [""], ["", "x"], ["[x"]])
-def test_plain_lists_of_any_text_give_the_same_cells(cohort, channels):
+@pytest.mark.parametrize("channels", [["é", " spaced ", "a;b"], [""], ["", "x"], ["[x]"]])
+def test_lists_of_texts_without_commas_quotes_or_backslashes_are_decoded_by_postgresql(
+    cohort, channels, monkeypatch
+):
     alike, _apart = cohort
     note = WeeklyNote.objects.filter(participant=alike[3]).first()
     WeeklyNote.objects.filter(pk=note.pk).update(other_channels=channels)
-    plain = selectors.note_rows_in_sql(None, None)
-    assert plain == (channels != ["[x"])
-    if plain:
-        assert cells(note_rows(spec(), in_sql=True)) == cells(note_rows(spec(), in_sql=False))
+    assert not undecoded(spec())
+    by_sql, by_python = both(spec(), monkeypatch)
+    assert cells(by_sql) == cells(by_python)
