@@ -1,6 +1,7 @@
 """Reads of the research export. Its rows come from here as plain tuples, streamed (server-side
-cursors, `iterator(chunk_size=…)`, or the notes a batch of participants at a time) and ordered by
-the participant's random public id, so the order of rows says nothing about admission order."""
+cursors, `iterator(chunk_size=…)`, or the notes a batch of participants at a time; the
+participants, whom the k-anonymity decision needs all at once, in one list) and ordered by the
+participant's random public id, so the order of rows says nothing about admission order."""
 
 import datetime
 import queue
@@ -59,12 +60,12 @@ def export_participants(
     return participants
 
 
-def export_participant_rows(participants: QuerySet[Participant]):
+def export_participant_rows(participants: QuerySet[Participant]) -> list[tuple]:
     """(pk, public_id, admitted_on, date of birth, gender identity, area, referrer's sector,
-    referrer outside the program?, current follow-up status), by public id."""
-    return (
-        participants.order_by("public_id")
-        .values_list(
+    referrer outside the program?, current follow-up status), by public id. A list: the
+    k-anonymity decision needs them all (one fetch, without a server-side cursor's round trips)."""
+    return list(
+        participants.order_by("public_id").values_list(
             "pk",
             "public_id",
             "admitted_on",
@@ -75,7 +76,6 @@ def export_participant_rows(participants: QuerySet[Participant]):
             "referral__referrer_organisation_other",
             "followup__status",
         )
-        .iterator(chunk_size=CHUNK)
     )
 
 
@@ -87,37 +87,39 @@ def _in_period(queryset, field, start, end):
     return queryset
 
 
-def _notes(participants, start, end):
-    return _in_period(WeeklyNote.objects.filter(participant__in=participants), "week", start, end)
-
-
 def _risks(participants, start, end):
     return _in_period(
         RiskAssessment.objects.filter(participant__in=participants), "assessed_on", start, end
     )
 
 
-def _counts(queryset) -> dict[int, int]:
+def _counts(queryset, participant="participant_id") -> dict[int, int]:
     return dict(
         queryset.order_by()
-        .values("participant_id")
+        .values(participant)
         .annotate(n=Count("pk"))
-        .values_list("participant_id", "n")
+        .values_list(participant, "n")
     )
 
 
-def export_row_counts(participants, start, end) -> dict[str, dict[int, int]]:
-    """Rows per participant in each sheet, for the progress bar's total (one query per sheet)."""
-    changes = FollowUpStatusChange.objects.filter(followup__participant__in=participants)
+def export_row_counts(start, end) -> dict:
+    """For the progress bar's total and the worker codes, in one pass over each table: the
+    assessments and status changes per participant, the weekly notes per (participant, author).
+    Every participant's: the caller keeps the cohort's (filtering the notes on the cohort in SQL
+    joined it to every note, five times slower than counting them all)."""
+    notes = (
+        _in_period(WeeklyNote.objects.all(), "week", start, end)
+        .order_by()
+        .values("participant_id", "author_id")
+        .annotate(n=Count("pk"))
+        .values_list("participant_id", "author_id", "n")
+    )
     return {
-        "weekly_notes": _counts(_notes(participants, start, end)),
-        "risk_assessments": _counts(_risks(participants, start, end)),
-        "status_periods": dict(
-            changes.order_by()
-            .values("followup__participant_id")
-            .annotate(n=Count("pk"))
-            .values_list("followup__participant_id", "n")
+        "weekly_notes": list(notes),
+        "risk_assessments": _counts(
+            _in_period(RiskAssessment.objects.all(), "assessed_on", start, end)
         ),
+        "status_periods": _counts(FollowUpStatusChange.objects.all(), "followup__participant_id"),
     }
 
 
@@ -158,6 +160,91 @@ def export_note_batches(participant_ids: list[int], start, end) -> Iterator[list
         )
         by_participant = {pk: list(rows) for pk, rows in groupby(notes, itemgetter(0))}
         yield [(pk, by_participant[pk]) for pk in batch if pk in by_participant]
+
+
+def note_rows_in_sql() -> bool:
+    """Whether PostgreSQL builds the notes sheet's rows (export_note_row_batches); elsewhere
+    (SQLite) they are built in Python from export_note_batches."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+# The channels cell of a note whose list the SQL below does not decode: its batch is built again
+# in Python (research.export.workbook), which decodes any JSON.
+UNDECODED = "\x01"
+
+# One row of the notes sheet, built by PostgreSQL: Python only hands psycopg2's tuples to the
+# writer (building the rows in Python, under the writer's GIL, cost more than reading ahead
+# gained). The research IDs and worker codes, keyed with secrets, come from Python as parameters.
+# Week numbers as workbook._week_number counts them (floor division: a note is dated on a Monday,
+# but nothing in the database says so). The channels: a list of codes as PostgreSQL prints it,
+# '["phone", "text"]', becomes "phone;text", as research.export.workbook.channel_codes makes it;
+# any other list (a code with a comma, quote or backslash, anything but texts) becomes UNDECODED
+# (the subquery computes the text once per note). Empty texts of the columns often empty come as
+# NULL, which psycopg2 turns into None at less cost than into "" (the writer leaves both empty).
+_NOTE_ROWS_SQL = r"""
+SELECT p.research_id,
+       floor((n.week - p.monday)::float8 / 7)::int + 1,
+       w.code,
+       w.sector,
+       n.meetings,
+       n.meetings_minutes,
+       CASE WHEN n.other_channels = '[]'::jsonb THEN NULL ELSE (
+           SELECT CASE WHEN strpos(t, '\') = 0 AND left(t, 2) = '["' AND right(t, 2) = '"]'
+                            AND strpos(codes, '"') = 0 AND strpos(codes, ',') = 0
+                       THEN nullif(codes, '') ELSE %s END
+           FROM (SELECT t, replace(substr(t, 3, length(t) - 4), '", "', ';') AS codes
+                 FROM (SELECT n.other_channels::text AS t OFFSET 0) AS listed OFFSET 0) AS decoded
+       ) END,
+       nullif(n.no_contact_reason, ''),
+       nullif(n.main_activity, ''),
+       n.targeted_need,
+       n.worker_satisfaction,
+       n.participant_satisfaction
+FROM unnest(%s::bigint[], %s::text[], %s::date[]) WITH ORDINALITY p(id, research_id, monday, ord)
+JOIN followups_weeklynote n ON n.participant_id = p.id
+LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[]) w(id, code, sector) ON w.id = n.author_id
+WHERE (%s::date IS NULL OR n.week >= %s) AND (%s::date IS NULL OR n.week <= %s)
+ORDER BY p.ord, n.week
+"""
+
+
+def export_note_row_batches(
+    participants: list[tuple[int, str, datetime.date]],
+    workers: dict[int, tuple[str, str]],
+    start,
+    end,
+) -> Iterator[tuple[list[int], list[tuple]]]:
+    """The notes sheet's rows (PostgreSQL only), a batch of participants per query, as (the
+    batch's participant ids, its rows): `participants` as (id, research ID, Monday of the
+    admission week) in the sheet's order, `workers` as id -> (code, sector). Each query is an
+    index scan on the participant (see export_note_batches), the rows ordered by the batch's
+    order, then the week."""
+    worker_ids = list(workers)
+    worker_params = [
+        worker_ids,
+        [workers[pk][0] for pk in worker_ids],
+        [workers[pk][1] for pk in worker_ids],
+    ]
+    connection = connections[DEFAULT_DB_ALIAS]
+    for first in range(0, len(participants), NOTE_BATCH):
+        batch = participants[first : first + NOTE_BATCH]
+        ids = [row[0] for row in batch]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _NOTE_ROWS_SQL,
+                [
+                    UNDECODED,
+                    ids,
+                    [row[1] for row in batch],
+                    [row[2] for row in batch],
+                    *worker_params,
+                    start,
+                    start,
+                    end,
+                    end,
+                ],
+            )
+            yield ids, cursor.fetchall()
 
 
 _DONE = object()
@@ -247,12 +334,6 @@ def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
         stop.set()
         reader.join()
         release()
-
-
-def export_note_authors(participants, start, end) -> list[int]:
-    return list(
-        _notes(participants, start, end).order_by().values_list("author_id", flat=True).distinct()
-    )
 
 
 def export_risk_rows(participants, start, end):

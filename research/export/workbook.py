@@ -9,6 +9,9 @@ import datetime
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
+from itertools import chain
+from operator import itemgetter
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -216,18 +219,17 @@ def prepare(spec: ExportSpec, summary: Summary):
         organisation_ids=spec.organisation_ids,
         sample=spec.sample,
     )
+    read = selectors.export_participant_rows(participants)
+    # Read in the meantime, as they need neither the research IDs nor the decision: the row
+    # counts (for the progress bar) with the notes' authors (their codes come before the first
+    # note).
+    counted = selectors.in_background(
+        selectors.export_row_counts, spec.period_start, spec.period_end
+    )
+    # The free texts repeat (a few spellings of each gender, each area): each decoded once.
+    gender_of, region_of = cache(gender_code), cache(region_code)
     raw = []
-    for (
-        pk,
-        public_id,
-        admitted_on,
-        born,
-        gender,
-        area,
-        sector,
-        other,
-        status,
-    ) in selectors.export_participant_rows(participants):
+    for pk, public_id, admitted_on, born, gender, area, sector, other, status in read:
         referring = sector or ("outside_program" if other else "not_recorded")
         raw.append(
             (
@@ -236,22 +238,15 @@ def prepare(spec: ExportSpec, summary: Summary):
                 monday_of(admitted_on),
                 status or "",
                 {
-                    "gender": gender_code(gender),
+                    "gender": gender_of(gender),
                     "age_at_entry": age_on(born, admitted_on),
-                    "region": region_code(area or ""),
+                    "region": region_of(area or ""),
                     "referring_sector": referring,
                     "entry": f"{admitted_on:%Y-%m}",
                 },
             )
         )
-    # Read in the meantime, as they need the cohort but not the decision: the row counts (for
-    # the progress bar) and the notes' authors (their codes come before the first note).
-    counted = selectors.in_background(
-        lambda: (
-            selectors.export_row_counts(participants, spec.period_start, spec.period_end),
-            selectors.export_note_authors(participants, spec.period_start, spec.period_end),
-        )
-    )
+    del read
     decision = k_anonymise(
         [r[4] for r in raw], k=spec.k, max_suppression_percent=spec.max_suppression_percent
     )
@@ -265,11 +260,21 @@ def prepare(spec: ExportSpec, summary: Summary):
         values = {**values, "research_id": rid, "followup_status": status}
         rows.append(tuple(values[column.name] for column in COLUMNS["participants"]))
     summary.row_counts["participants"] = len(rows)
-    counts, authors = counted()
+    counts = counted()
+    # The counts cover every participant: the cohort's are kept (and the authors of the whole
+    # cohort's notes, suppressed participants included, as the worker codes always were).
+    cohort = {r[0] for r in raw}
+    authors = {author for pk, author, _n in counts["weekly_notes"] if pk in cohort}
     summary.rows_total = len(rows) + sum(
-        n for per in counts.values() for pk, n in per.items() if pk in lookup
+        n for pk, _author, n in counts["weekly_notes"] if pk in lookup
     )
-    return participants, lookup, rows, authors
+    summary.rows_total += sum(
+        n
+        for sheet in ("risk_assessments", "status_periods")
+        for pk, n in counts[sheet].items()
+        if pk in lookup
+    )
+    return participants, lookup, rows, sorted(authors)
 
 
 class _ChannelCodes(dict):
@@ -280,14 +285,67 @@ class _ChannelCodes(dict):
         return codes
 
 
-def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> Iterator[tuple]:
+class _Rows:
+    """The rows of lists of rows, iterated without a Python frame per row (as the limit's one
+    list is); close() stops the lists' generator (and so a reading thread) as a generator's
+    close() would."""
+
+    def __init__(self, batches: Iterator[list]):
+        self._batches = batches
+
+    def __iter__(self):
+        return chain.from_iterable(self._batches)
+
+    def close(self):
+        self._batches.close()
+
+
+def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> _Rows:
     codes = worker_codes(spec.id_key, spec.salt, authors)
     sectors = selectors.worker_sectors(authors)
     sectors = {pk: sectors.get(pk, "") for pk in codes}
+    if selectors.note_rows_in_sql():
+        batches = _note_rows_in_sql(spec, codes, sectors, lookup)
+    else:
+        batches = _note_rows_in_python(spec, codes, sectors, lookup, list(lookup))
+
+    def counted():
+        count = 0
+        for rows in selectors.read_ahead(batches):
+            count += len(rows)
+            yield rows
+        summary.row_counts["weekly_notes"] = count
+        if then is not None:
+            then()
+
+    return _Rows(counted())
+
+
+def _note_rows_in_sql(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:
+    """The notes' rows a batch at a time as PostgreSQL builds them; a batch holding a channel
+    list the SQL does not decode is built again in Python (the same cells either way)."""
+    channels = itemgetter(6)
+    for ids, rows in selectors.export_note_row_batches(
+        [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
+        {pk: (code, sectors[pk]) for pk, code in codes.items()},
+        spec.period_start,
+        spec.period_end,
+    ):
+        if selectors.UNDECODED in map(channels, rows):
+            rows = [
+                row
+                for batch in _note_rows_in_python(spec, codes, sectors, lookup, ids)
+                for row in batch
+            ]
+        yield rows
+
+
+def _note_rows_in_python(spec, codes, sectors, lookup, ids) -> Iterator[list[tuple]]:
+    """The notes' rows a batch at a time, built here from the notes' fields (any database, any
+    channel list), in the reading thread."""
     channel_lists = _ChannelCodes()
-    count = 0
-    batches = selectors.export_note_batches(list(lookup), spec.period_start, spec.period_end)
-    for batch in selectors.read_ahead(batches):
+    batches = selectors.export_note_batches(ids, spec.period_start, spec.period_end)
+    for batch in batches:
         rows = []
         for pk, notes in batch:
             rid, monday = lookup[pk]
@@ -321,11 +379,7 @@ def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> Iterator[t
                     participant_sat,
                 ) in notes
             ]
-        count += len(rows)
-        yield from rows
-    summary.row_counts["weekly_notes"] = count
-    if then is not None:
-        then()
+        yield rows
 
 
 def _risk_rows(read, lookup, summary: Summary) -> Iterator[tuple]:
