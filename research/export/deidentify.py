@@ -293,6 +293,10 @@ class Anonymised:
         }
 
 
+def _node_columns(columns: dict, node: tuple[int, ...]) -> list[list]:
+    return [columns[qi.name][lv] for qi, lv in zip(QUASI_IDENTIFIERS, node, strict=True)]
+
+
 def k_anonymise(records: list[dict], *, k: int, max_suppression_percent: float) -> Anonymised:
     """records: level-0 values of every quasi-identifier, one dict per participant.
 
@@ -312,11 +316,16 @@ def k_anonymise(records: list[dict], *, k: int, max_suppression_percent: float) 
                 r["gender"] = "other"
     n = len(records)
     budget = math.floor(n * max_suppression_percent / 100)
-    # Each quasi-identifier's column at each level, computed once.
-    columns = {
-        qi.name: [[level(r[qi.name]) for r in records] for level in qi.levels]
-        for qi in QUASI_IDENTIFIERS
-    }
+    # Each quasi-identifier's column at each level, computed once (each distinct value
+    # generalised once: a column has a few dozen of them for thousands of records).
+    columns = {}
+    for qi in QUASI_IDENTIFIERS:
+        base = [r[qi.name] for r in records]
+        distinct = set(base)
+        columns[qi.name] = [
+            [mapped[v] for v in base]
+            for mapped in ({v: level(v) for v in distinct} for level in qi.levels)
+        ]
     # Nodes by the cost of their levels, which is what suppression can only add to: once a node's
     # levels alone cost more than the best found (ties: the lower node wins), no later one can win.
     nodes = sorted(
@@ -327,20 +336,15 @@ def k_anonymise(records: list[dict], *, k: int, max_suppression_percent: float) 
     for levels_cost, node in nodes:
         if best is not None and (levels_cost, node) > (best[0], best[1]):
             break
-        keys = list(
-            zip(
-                *(columns[qi.name][lv] for qi, lv in zip(QUASI_IDENTIFIERS, node, strict=True)),
-                strict=True,
-            )
-        )
-        counts = Counter(keys)
+        counts = Counter(zip(*_node_columns(columns, node), strict=True))
         small = sum(c for c in counts.values() if c < k)
         if small > budget and any(node[i] < qi.top for i, qi in enumerate(QUASI_IDENTIFIERS)):
             continue
         cost = levels_cost + (SUPPRESSION_WEIGHT * small / n if n else 0)
         if best is None or (cost, node) < (best[0], best[1]):
-            best = (cost, node, keys, counts)
-    _cost, node, keys, counts = best
+            best = (cost, node, counts)
+    _cost, node, counts = best
+    keys = zip(*_node_columns(columns, node), strict=True)  # the chosen node's, once
     names = [qi.name for qi in QUASI_IDENTIFIERS]
     values: list[dict | None] = [
         None if counts[key] < k else dict(zip(names, key, strict=True)) for key in keys
