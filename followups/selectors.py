@@ -633,7 +633,7 @@ def departing_assignments(departing: User, *, limit: int | None = None) -> list[
 
 
 def open_assignment_count(worker: User) -> int:
-    return Assignment.objects.filter(worker=worker, ended_at__isnull=True).count()
+    return _open_assignments(worker).count()
 
 
 def successors_for(departing: User) -> list[User]:

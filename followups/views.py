@@ -55,14 +55,17 @@ def _back(request, participant):
 CASELOAD_PAGE_SIZE = 50
 
 
-def _logged_page(request, participants, view_name, *, count: int | None = None):
-    """One page of a caseload-like list, its rows annotated, and the files it shows read-logged.
-    `count`, when the caller already knows it, spares the paginator its COUNT query."""
+def _logged_page(request, participants, view_name, links: Links, *, count: int | None = None):
+    """One page of a caseload-like list, its rows annotated (`row.links`: `links` of the row),
+    and the files it shows read-logged. `count`, when the caller already knows it, spares the
+    paginator its COUNT query."""
     paginator = Paginator(participants, CASELOAD_PAGE_SIZE)
     if count is not None:
         paginator.count = count  # a cached_property: set, it is never computed
     page = paginator.get_page(request.GET.get("page"))
     rows = selectors.caseload_rows(page.object_list)
+    for row in rows:
+        row.links = links.of(row.public_id)
     core_services.read_log_record_listed(
         user=request.user,
         object_type="participant",
@@ -80,7 +83,6 @@ def caseload(request):
     view = view if view in selectors.CASELOAD_VIEWS else ""
     participants = selectors.caseload(request.user, view=view or None)
     counts = selectors.caseload_counts(request.user)
-    page, rows = _logged_page(request, participants, "caseload", count=counts[view or "all"])
     links = Links(
         file="referrals:participant_detail",
         note="followups:note_edit",
@@ -88,8 +90,7 @@ def caseload(request):
         missed="followups:missed_meeting",
         timeline="followups:timeline",
     )
-    for row in rows:
-        row.links = links.of(row.public_id)
+    page, rows = _logged_page(request, participants, "caseload", links, count=counts[view or "all"])
     context = {
         "participants": rows,
         "page": page,
@@ -118,10 +119,9 @@ def attention(request):
         raise Http404
     worker = person(request.GET.get("worker")) if kind == "missing_notes" else None
     participants = selectors.attention_participants(kind, worker_id=getattr(worker, "pk", None))
-    page, rows = _logged_page(request, participants, "attention")
-    links = Links(file="referrals:participant_detail")
-    for row in rows:
-        row.links = links.of(row.public_id)
+    page, rows = _logged_page(
+        request, participants, "attention", Links(file="referrals:participant_detail")
+    )
     context = {
         "participants": rows,
         "page": page,

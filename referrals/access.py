@@ -56,17 +56,22 @@ def is_active_youth_worker(user: User) -> bool:
     return Role.YOUTH_WORKER in roles_of(user)
 
 
+def _permission(codename: str) -> dict:
+    """Lookups of a participant object-permission row on its permission."""
+    return {
+        "permission__content_type__app_label": "referrals",
+        "permission__content_type__model": "participant",
+        "permission__codename": codename,
+    }
+
+
 def _holds(user: User, codename: str, *, direct: bool = True) -> Q:
     """The participant row carries `codename` for this person, on their own (`direct`) or
     through one of their groups: the rows guardian's get_objects_for_user reads, tested row by
     row. For one file that is an index probe or two, where get_objects_for_user first gathers
     every participant the person may open (8 ms of database time on every file page and every
     note save for a worker with 2,000 participants; 0.1 ms this way)."""
-    permission = {
-        "permission__content_type__app_label": "referrals",
-        "permission__content_type__model": "participant",
-        "permission__codename": codename,
-    }
+    permission = _permission(codename)
     shared = Q(
         Exists(
             ParticipantGroupObjectPermission.objects.filter(
@@ -89,11 +94,7 @@ def _holding(user: User, codename: str) -> Q:
     directly or through a group, read once (PostgreSQL hashes them). What guardian's
     get_objects_for_user returns (no global permissions, no superuser shortcut) without its
     check of every id against the participant table (2,000 index probes for a big caseload)."""
-    permission = {
-        "permission__content_type__app_label": "referrals",
-        "permission__content_type__model": "participant",
-        "permission__codename": codename,
-    }
+    permission = _permission(codename)
     own = ParticipantUserObjectPermission.objects.filter(user=user, **permission)
     shared = ParticipantGroupObjectPermission.objects.filter(group__user=user, **permission)
     return Q(pk__in=own.values("content_object_id")) | Q(pk__in=shared.values("content_object_id"))
