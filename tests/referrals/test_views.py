@@ -472,3 +472,35 @@ def test_an_assigned_worker_updates_contacts_and_others_cannot(case, personas, l
         assert login(personas[persona]).post(url, {**data, "phone": "1"}).status_code == 404
     case.referral.refresh_from_db()
     assert case.referral.phone == "438-555-0142"
+
+
+def test_a_workers_caseload_counts_their_open_assignments_once(
+    make_participant, personas, organisations
+):
+    """The caseload shown beside each worker on the assignment and handover pages: open
+    assignments only, each once, even for a worker who belongs to two organisations."""
+    from django.utils import timezone
+
+    from followups import selectors as followup_selectors
+    from referrals import selectors
+    from spheres import services as core_services
+    from spheres.models import Role
+
+    worker = personas["worker_ccsmtl"]
+    core_services.membership_grant(
+        user=worker, organisation=organisations["enmarge"], roles=[Role.YOUTH_WORKER]
+    )
+    for _ in range(3):
+        make_participant()
+    ended = worker.assignments.first()
+    ended.ended_at = timezone.now()
+    ended.save(update_fields=["ended_at"])
+
+    loads = {w.pk: w.caseload for w in selectors.youth_workers_with_caseload()}
+    assert loads[worker.pk] == 2
+    assert loads[personas["worker_codim"].pk] == 3
+    assert loads[personas["worker_enmarge"].pk] == 0  # none: zero, not empty
+    successors = followup_selectors.successors_for(personas["worker_codim"])
+    assert {w.pk: w.caseload for w in successors}[worker.pk] == 2
+    departing = {w.pk: w.caseload for w in followup_selectors.departing_workers()}
+    assert departing[worker.pk] == 2 and departing[personas["worker_enmarge"].pk] == 0
