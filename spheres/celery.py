@@ -1,7 +1,9 @@
+import gc
 import os
 from pathlib import Path
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "spheres.settings")
 
@@ -17,3 +19,16 @@ def _make_filesystem_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+def settle() -> None:
+    """Once a worker process has loaded Django and the tasks: move every object alive now
+    (modules, models, URL patterns, translations, some 80,000) out of the garbage collector's
+    reach, as they live as long as the process. Each full collection would otherwise walk them
+    all again: it cost the research export a twentieth of its time."""
+    gc.freeze()
+
+
+@worker_process_init.connect
+def _settle_worker_process(**kwargs):
+    settle()

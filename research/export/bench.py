@@ -7,8 +7,9 @@
 
 at full size and at a tenth of the participants. Each measurement runs in its own process so
 peak memory (VmHWM) is honest, started as the Celery worker is (without the system checks,
-which would load every view and the admin). Peak memory is reported whole and above the
-process's baseline (its peak before the measurement starts), for the three alike.
+which would load every view and the admin) and settled as the worker settles it
+(spheres.celery.settle). Peak memory is reported whole and above the process's baseline (its
+peak before the measurement starts), for the three alike.
 Run: `python manage.py bench_export`."""
 
 import json
@@ -81,8 +82,10 @@ def measure_one(kind: str, sample: int | None) -> dict:
     """One measurement, in this process."""
     from research.export import selectors
     from research.export.workbook import Summary, export_sections, write_workbook
+    from spheres.celery import settle
 
     spec = _spec(sample)
+    settle()  # as the worker process is before its first task
     baseline = _peak_mb()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.xlsx"

@@ -15,7 +15,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 ANY = "*"
@@ -27,9 +27,19 @@ def research_id(key: str, internal_id: object) -> str:
     """16 hex digits (64 bits) of HMAC-SHA256(key, "participant:<id>"): the same participant gets
     the same research ID in every export made with the same key, and without the key nobody can
     go from an internal id to a research ID or back."""
-    # hmac.digest: the one-shot form, the same digest as hmac.new(...).digest() at a third of
-    # the cost (once per participant).
-    return hmac.digest(key.encode(), f"participant:{internal_id}".encode(), "sha256").hex()[:16]
+    return research_ids(key, [internal_id])[0]
+
+
+def research_ids(key: str, internal_ids: Iterable[object]) -> list[str]:
+    """research_id of each: the key is hashed into HMAC's state once, then copied for each id
+    (half the cost of a one-shot HMAC per id, for a cohort of thousands)."""
+    keyed = hmac.new(key.encode(), digestmod="sha256")
+    ids = []
+    for internal_id in internal_ids:
+        mac = keyed.copy()
+        mac.update(f"participant:{internal_id}".encode())
+        ids.append(mac.hexdigest()[:16])
+    return ids
 
 
 def worker_codes(key: str, salt: str, worker_ids: Sequence[int]) -> dict[int, str]:

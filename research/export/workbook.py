@@ -33,7 +33,7 @@ from research.export.deidentify import (
     gender_code,
     k_anonymise,
     region_code,
-    research_id,
+    research_ids,
     worker_codes,
 )
 from spheres import xlsx
@@ -229,12 +229,15 @@ def prepare(spec: ExportSpec, summary: Summary):
     # The free texts repeat (a few spellings of each gender, each area): each decoded once.
     gender_of, region_of = cache(gender_code), cache(region_code)
     raw = []
-    for pk, public_id, admitted_on, born, gender, area, sector, other, status in read:
+    research = research_ids(spec.id_key, [row[1] for row in read])
+    for (pk, _public_id, admitted_on, born, gender, area, sector, other, status), rid in zip(
+        read, research, strict=True
+    ):
         referring = sector or ("outside_program" if other else "not_recorded")
         raw.append(
             (
                 pk,
-                research_id(spec.id_key, public_id),
+                rid,
                 monday_of(admitted_on),
                 status or "",
                 {
@@ -242,23 +245,24 @@ def prepare(spec: ExportSpec, summary: Summary):
                     "age_at_entry": age_on(born, admitted_on),
                     "region": region_of(area or ""),
                     "referring_sector": referring,
-                    "entry": f"{admitted_on:%Y-%m}",
+                    "entry": f"{admitted_on.year}-{admitted_on.month:02d}",
                 },
             )
         )
-    del read
+    del read, research
     decision = k_anonymise(
         [r[4] for r in raw], k=spec.k, max_suppression_percent=spec.max_suppression_percent
     )
     summary.deidentification = {**decision.describe(), "cohort": len(raw)}
     lookup: dict[int, tuple[str, datetime.date]] = {}
     rows = []
+    columns = itemgetter(*(column.name for column in COLUMNS["participants"]))
     for (pk, rid, monday, status, _level0), values in zip(raw, decision.values, strict=True):
         if values is None:
             continue
         lookup[pk] = (rid, monday)
-        values = {**values, "research_id": rid, "followup_status": status}
-        rows.append(tuple(values[column.name] for column in COLUMNS["participants"]))
+        values["research_id"], values["followup_status"] = rid, status
+        rows.append(columns(values))
     summary.row_counts["participants"] = len(rows)
     counts = counted()
     # The counts cover every participant: the cohort's are kept (and the authors of the whole
@@ -505,27 +509,34 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
     names = selectors.organisation_names(spec.organisation_ids)
     start, end = spec.period_start, spec.period_end
 
-    # The assessments and status changes (a few per participant) are read in the background
-    # once the notes are read, while the notes sheet is compressed; streamed otherwise.
+    # The assessments and status changes (a few per participant) are read, and their rows built,
+    # in the background once the notes are read: while the notes sheet is compressed (zlib lets
+    # go of the GIL), not after it. Streamed otherwise.
     read_later = {}
+
+    def risks():
+        return _risk_rows(
+            lambda: selectors.export_risk_rows(participants, start, end), lookup, summary
+        )
+
+    def status_periods():
+        return _status_rows(
+            spec, lambda: selectors.export_status_change_rows(participants), lookup, summary
+        )
 
     def read_the_rest():
         read_later["rest"] = selectors.in_background(
-            lambda: (
-                list(selectors.export_risk_rows(participants, start, end)),
-                list(selectors.export_status_change_rows(participants)),
-            )
+            lambda: (list(risks()), list(status_periods()))
         )
 
-    def risks():
-        if "rest" in read_later:
-            return read_later["rest"]()[0]
-        return selectors.export_risk_rows(participants, start, end)
+    def later(index, stream):
+        def rows():
+            if "rest" in read_later:
+                yield from read_later["rest"]()[index]
+            else:
+                yield from stream()
 
-    def status_changes():
-        if "rest" in read_later:
-            return read_later["rest"]()[1]
-        return selectors.export_status_change_rows(participants)
+        return rows()
 
     def header(sheet):
         return [c.name for c in COLUMNS[sheet]]
@@ -537,12 +548,8 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
             header("weekly_notes"),
             _note_rows(spec, authors, lookup, summary, then=read_the_rest),
         ),
-        ("risk_assessments", header("risk_assessments"), _risk_rows(risks, lookup, summary)),
-        (
-            "status_periods",
-            header("status_periods"),
-            _status_rows(spec, status_changes, lookup, summary),
-        ),
+        ("risk_assessments", header("risk_assessments"), later(0, risks)),
+        ("status_periods", header("status_periods"), later(1, status_periods)),
         ("dictionary", header("dictionary"), dictionary_rows()),
         ("manifest", header("manifest"), manifest_rows(spec, summary, names)),
     ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from followups.models import WeeklyNote
 from followups.rules import monday_of
 from research.export import selectors, workbook
+from research.export.deidentify import research_id
 from research.export.workbook import ExportSpec, Summary
 from tests.research.export.conftest import read_workbook
 
@@ -145,7 +146,7 @@ def test_a_batch_with_an_unusual_channel_list_is_built_in_python(cohort, channel
     note = WeeklyNote.objects.filter(participant=alike[2]).order_by("week").first()
     WeeklyNote.objects.filter(pk=note.pk).update(other_channels=channels)
     monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # the other batches stay PostgreSQL's
-    assert undecoded(spec()) == [workbook.research_id(spec().id_key, alike[2].public_id)]
+    assert undecoded(spec()) == [research_id(spec().id_key, alike[2].public_id)]
     by_sql, by_python = both(spec(), monkeypatch)
     assert cells(by_sql) == cells(by_python)
     assert len(by_sql) == 6 * 4
