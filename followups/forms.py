@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -456,6 +457,18 @@ class SharedOptionsSelect(forms.Select):
         )
 
 
+class _Normalised(BaseChoiceIterator):
+    """Choices already in Django's canonical form ((value, label) pairs), shared by many fields:
+    Django leaves an iterator as it is where it would walk a list again for every field and
+    widget (hundreds of times per handover page)."""
+
+    def __init__(self, pairs: list[tuple]):
+        self.pairs = pairs
+
+    def __iter__(self):
+        return iter(self.pairs)
+
+
 class HandoverForm(forms.Form):
     """One successor and one transition summary per follow-up (or candidate) of the departing
     worker, and a new second worker when the successor is already on the case. The workers are
@@ -465,7 +478,7 @@ class HandoverForm(forms.Form):
     def __init__(self, *args, assignments, workers, suggestions, **kwargs):
         super().__init__(*args, **kwargs)
         self.workers = {w.pk: w for w in workers}
-        choices = [("", "—"), *((w.pk, worker_label(w)) for w in workers)]
+        choices = _Normalised([("", "—"), *((w.pk, worker_label(w)) for w in workers)])
         rendered: dict[str, str] = {}
         self.rows = []
         for assignment in assignments:
