@@ -302,45 +302,66 @@ def in_background(function: Callable[..., T], *args) -> Callable[[], T]:
     return result
 
 
-def read_ahead(batches: Iterator[list], depth: int = 2) -> Iterator[list]:
+class ReadAhead:
     """The batches of `batches`, each read by a thread on this connection while the caller uses
-    the one before: PostgreSQL works while the workbook is written. At most `depth` batches
-    wait in memory. Closing this generator (or an error on either side) stops the thread before
-    it returns."""
-    waiting: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    the one before: PostgreSQL works while the workbook is written. The thread starts at once,
+    so the first batch can be on its way before it is asked for. At most `depth` batches wait in
+    memory. The thread is stopped and joined when the last batch has been taken, when an error
+    (on either side) ends the reading, or on close(), which the caller must call if it stops
+    early or never starts."""
 
-    def hand_over(item) -> bool:
-        while not stop.is_set():
+    def __init__(self, batches: Iterator[list], depth: int = 2):
+        self._waiting: queue.Queue = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._closed = False
+        self._reader, self._release = _thread_on_this_connection(
+            lambda: self._read(batches), "export-read-ahead"
+        )
+
+    def _hand_over(self, item) -> bool:
+        while not self._stop.is_set():
             try:
-                waiting.put(item, timeout=0.1)
+                self._waiting.put(item, timeout=0.1)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def read():
+    def _read(self, batches) -> None:
         try:
             for batch in batches:
-                if not hand_over(batch):
+                if not self._hand_over(batch):
                     return
-            hand_over(_DONE)
+            self._hand_over(_DONE)
         except BaseException as error:  # handed to the caller, raised there
-            hand_over(error)
+            self._hand_over(error)
 
-    reader, release = _thread_on_this_connection(read, "export-read-ahead")
-    try:
-        while True:
-            item = waiting.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        reader.join()
-        release()
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list:
+        if self._closed:
+            raise StopIteration
+        item = self._waiting.get()
+        if item is _DONE:
+            self.close()
+            raise StopIteration
+        if isinstance(item, BaseException):
+            self.close()
+            raise item
+        return item
+
+    def close(self) -> None:
+        """Stop the thread (it returns before reading further) and wait for it."""
+        if not self._closed:
+            self._closed = True
+            self._stop.set()
+            self._reader.join()
+            self._release()
+
+
+def read_ahead(batches: Iterator[list], depth: int = 2) -> ReadAhead:
+    return ReadAhead(batches, depth)
 
 
 def export_risk_rows(participants, start, end):

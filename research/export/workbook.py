@@ -290,18 +290,26 @@ class _ChannelCodes(dict):
 
 
 class _Rows:
-    """The rows of lists of rows, iterated without a Python frame per row (as the limit's one
-    list is); close() stops the lists' generator (and so a reading thread) as a generator's
-    close() would."""
+    """The rows of a reading's lists of rows, iterated without a Python frame per row (as the
+    limit's one list is). start() begins the reading (a thread: write_workbook starts the next
+    sheet's while it writes the current one); close() stops it."""
 
-    def __init__(self, batches: Iterator[list]):
-        self._batches = batches
+    def __init__(self, open_reading: Callable[[], selectors.ReadAhead], rows_of):
+        self._open = open_reading
+        self._rows_of = rows_of  # the reading -> its lists of rows
+        self._reading: selectors.ReadAhead | None = None
+
+    def start(self) -> None:
+        if self._reading is None:
+            self._reading = self._open()
 
     def __iter__(self):
-        return chain.from_iterable(self._batches)
+        self.start()
+        return chain.from_iterable(self._rows_of(self._reading))
 
-    def close(self):
-        self._batches.close()
+    def close(self) -> None:
+        if self._reading is not None:
+            self._reading.close()
 
 
 def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> _Rows:
@@ -313,16 +321,16 @@ def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> _Rows:
     else:
         batches = _note_rows_in_python(spec, codes, sectors, lookup, list(lookup))
 
-    def counted():
+    def counted(reading):
         count = 0
-        for rows in selectors.read_ahead(batches):
+        for rows in reading:
             count += len(rows)
             yield rows
         summary.row_counts["weekly_notes"] = count
         if then is not None:
             then()
 
-    return _Rows(counted())
+    return _Rows(lambda: selectors.read_ahead(batches), counted)
 
 
 def _note_rows_in_sql(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:
@@ -569,11 +577,15 @@ def write_workbook(
     workbook when the sheet is done), every text as text (never a formula, number or link),
     neutralised besides. Returns the number of data rows written."""
     limit = max_rows or MAX_ROWS
+    sections = list(sections)
     workbook = xlsx.Workbook(path, transform=neutralise, tmpdir=tmpdir)
     written = 0
-    rows = ()
     try:
-        for name, header, rows in sections:
+        for index, (name, header, rows) in enumerate(sections):
+            if index + 1 < len(sections) and hasattr(sections[index + 1][2], "start"):
+                # The next sheet's reading begins while this one is written (its first
+                # batch is then ready when it is wanted).
+                sections[index + 1][2].start()
             part = 1
             sheet = workbook.add_sheet(name, len(header))
             if summary is not None:
@@ -596,7 +608,8 @@ def write_workbook(
                 if progress is not None and written % PROGRESS_EVERY == 0:
                     progress(written)
     finally:
-        if hasattr(rows, "close"):  # a sheet left half-read stops its read-ahead thread now
-            rows.close()
+        for _name, _header, rows in sections:  # a reading left half-done stops its thread now
+            if hasattr(rows, "close"):
+                rows.close()
         workbook.close()
     return written

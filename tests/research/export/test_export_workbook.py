@@ -406,6 +406,56 @@ def test_leaving_a_read_half_way_stops_the_thread():
     assert not _reader_threads()
 
 
+def test_the_next_sheet_is_read_while_this_one_is_written(tmp_path):
+    """write_workbook starts the next sheet's reading before writing the current sheet; the
+    reading stops with the writing, even when the writing fails before reaching that sheet."""
+    asked = []
+
+    def batches():
+        asked.append("first batch")
+        yield [("a", 1)]
+
+    def sheet_one(fail):
+        # By the time the first row of this sheet is written, the next one is being read.
+        assert _reader_threads() or asked
+        yield ("x", 1)
+        if fail:
+            raise RuntimeError("disk full")
+
+    def rows_of(reading):
+        yield from reading
+
+    written = workbook.write_workbook(
+        tmp_path / "ok.xlsx",
+        [
+            ("one", ["c", "n"], sheet_one(fail=False)),
+            ("two", ["c", "n"], workbook._Rows(lambda: selectors.read_ahead(batches()), rows_of)),
+        ],
+    )
+    assert written == 2 and asked == ["first batch"]
+    assert not _reader_threads()
+
+    def endless():
+        n = 0
+        while True:
+            n += 1
+            yield [("b", n)]
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        workbook.write_workbook(
+            tmp_path / "failed.xlsx",
+            [
+                ("one", ["c", "n"], sheet_one(fail=True)),
+                (
+                    "two",
+                    ["c", "n"],
+                    workbook._Rows(lambda: selectors.read_ahead(endless()), rows_of),
+                ),
+            ],
+        )
+    assert not _reader_threads()  # the reading of the sheet never reached was stopped
+
+
 def test_a_background_read_gives_its_result_or_its_error_to_the_caller(research_participant):
     participant = research_participant(notes=2)
     notes = selectors.in_background(
