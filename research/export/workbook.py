@@ -533,9 +533,13 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
         )
 
     def read_the_rest():
-        read_later["rest"] = selectors.in_background(
-            lambda: (list(risks()), list(status_periods()))
-        )
+        zone = timezone.get_current_timezone()  # the caller's: days are cut in it
+
+        def build():
+            with timezone.override(zone):
+                return list(risks()), list(status_periods())
+
+        read_later["rest"] = selectors.in_background(build)
 
     def later(index, stream):
         def rows():
