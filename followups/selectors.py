@@ -349,7 +349,8 @@ BREAK_ENDING_DAYS = 7
 NEW_ASSIGNMENT_DAYS = 14
 
 
-def _open_assignments(worker: User) -> QuerySet[Assignment]:
+def _open_assignments(worker) -> QuerySet[Assignment]:
+    """A worker's open assignments (the worker, or an OuterRef to one)."""
     return Assignment.objects.filter(worker=worker, ended_at__isnull=True)
 
 
@@ -602,7 +603,7 @@ def youth_workers() -> QuerySet[User]:
 def departing_workers() -> QuerySet[User]:
     """Whom a handover can start from: youth workers, and anyone who still has follow-ups but
     is no longer an active youth worker (left, deactivated) — their follow-ups need a successor."""
-    still_assigned = Assignment.objects.filter(worker=OuterRef("pk"), ended_at__isnull=True)
+    still_assigned = _open_assignments(OuterRef("pk"))
     return (
         User.objects.filter(Q(pk__in=youth_workers().values("pk")) | Exists(still_assigned))
         .annotate(caseload=open_caseload())
@@ -624,7 +625,7 @@ def departing_assignments(departing: User, *, limit: int | None = None) -> list[
         "referral__created_at",
         "pk",
     )
-    qs = Assignment.objects.filter(worker=departing, ended_at__isnull=True).order_by(*order)
+    qs = _open_assignments(departing).order_by(*order)
     if limit is not None:
         # The batch chosen on ids alone: sorting thousands of whole rows joined to their
         # referral and participant, for the first fifty, cost twice as much.

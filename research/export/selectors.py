@@ -67,7 +67,7 @@ def export_participant_rows(participants: QuerySet[Participant]) -> list[tuple]:
     On PostgreSQL the public id comes as its text (what str() of the UUID gives, and what the
     research ID is computed from), sparing a UUID object per participant."""
     public_id = "public_id"
-    if note_rows_in_sql():
+    if _on_postgresql():  # SQLite's text of a UUID has no dashes
         participants = participants.annotate(public_text=Cast("public_id", TextField()))
         public_id = "public_text"
     return list(
@@ -143,7 +143,7 @@ def export_note_batches(participant_ids: list[int], start, end) -> Iterator[list
     would join every participant to every batch). One query over everyone made PostgreSQL sort
     every note on disk and, as Django opens server-side cursors WITH HOLD outside a transaction,
     copy the whole result before handing over the first row; memory here stays bounded by a
-    batch (read_ahead keeps two). The channels come as the JSON list's text: decoding it row by
+    batch (ReadAhead keeps two). The channels come as the JSON list's text: decoding it row by
     row would cost more than the rest of the row (research.export.workbook.channel_codes)."""
     for first in range(0, len(participant_ids), NOTE_BATCH):
         batch = participant_ids[first : first + NOTE_BATCH]
@@ -169,10 +169,14 @@ def export_note_batches(participant_ids: list[int], start, end) -> Iterator[list
         yield [(pk, by_participant[pk]) for pk in batch if pk in by_participant]
 
 
+def _on_postgresql() -> bool:
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
 def note_rows_in_sql() -> bool:
     """Whether PostgreSQL builds the notes sheet's rows (export_note_row_batches); elsewhere
     (SQLite) they are built in Python from export_note_batches."""
-    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    return _on_postgresql()
 
 
 # The channels cell of a note whose list the SQL below does not decode: its batch is built again
@@ -358,10 +362,6 @@ class ReadAhead:
             self._stop.set()
             self._reader.join()
             self._release()
-
-
-def read_ahead(batches: Iterator[list], depth: int = 2) -> ReadAhead:
-    return ReadAhead(batches, depth)
 
 
 def export_risk_rows(participants, start, end):

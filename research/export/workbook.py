@@ -330,7 +330,7 @@ def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> _Rows:
         if then is not None:
             then()
 
-    return _Rows(lambda: selectors.read_ahead(batches), counted)
+    return _Rows(lambda: selectors.ReadAhead(batches), counted)
 
 
 def _note_rows_in_sql(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:

@@ -378,7 +378,7 @@ def test_reading_ahead_sees_the_callers_transaction_and_stops_when_done(research
         for participant in participants:
             yield list(WeeklyNote.objects.filter(participant=participant).values_list("pk"))
 
-    got = list(selectors.read_ahead(batches()))
+    got = list(selectors.ReadAhead(batches()))
     assert [len(batch) for batch in got] == [1, 1, 1]
     assert not _reader_threads()
 
@@ -388,7 +388,7 @@ def test_an_error_while_reading_ahead_is_raised_to_the_caller():
         yield [1]
         raise ValueError("unreadable")
 
-    read = selectors.read_ahead(batches())
+    read = selectors.ReadAhead(batches())
     assert next(read) == [1]
     with pytest.raises(ValueError, match="unreadable"):
         next(read)
@@ -400,7 +400,7 @@ def test_leaving_a_read_half_way_stops_the_thread():
         for n in range(1000):
             yield [n]
 
-    read = selectors.read_ahead(batches(), depth=1)
+    read = selectors.ReadAhead(batches(), depth=1)
     assert next(read) == [0]
     read.close()
     assert not _reader_threads()
@@ -429,7 +429,7 @@ def test_the_next_sheet_is_read_while_this_one_is_written(tmp_path):
         tmp_path / "ok.xlsx",
         [
             ("one", ["c", "n"], sheet_one(fail=False)),
-            ("two", ["c", "n"], workbook._Rows(lambda: selectors.read_ahead(batches()), rows_of)),
+            ("two", ["c", "n"], workbook._Rows(lambda: selectors.ReadAhead(batches()), rows_of)),
         ],
     )
     assert written == 2 and asked == ["first batch"]
@@ -449,7 +449,7 @@ def test_the_next_sheet_is_read_while_this_one_is_written(tmp_path):
                 (
                     "two",
                     ["c", "n"],
-                    workbook._Rows(lambda: selectors.read_ahead(endless()), rows_of),
+                    workbook._Rows(lambda: selectors.ReadAhead(endless()), rows_of),
                 ),
             ],
         )
