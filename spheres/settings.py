@@ -417,6 +417,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
+# The worker logs through LOGGING above (its redacting formatter), not handlers of its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Follow-ups become inactive after this many failed attempts since the last successful contact.
 SPHERES_INACTIVITY_FAILED_ATTEMPTS = _int("SPHERES_INACTIVITY_FAILED_ATTEMPTS", 2)
 SPHERES_INACTIVITY_CHECK_MINUTES = _int("SPHERES_INACTIVITY_CHECK_MINUTES", 60)
@@ -472,7 +474,13 @@ AUDITLOG_DISABLE_REMOTE_ADDR = True  # an IP address is personal data we do not 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # No personal data in logs: exceptions are named by their class, never their message.
+    "formatters": {
+        "plain": {
+            "()": "spheres.logs.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -108,34 +108,48 @@ def _finish(legacy: LegacyImport, status: str, *, keep_file: bool) -> None:
         upload_path(legacy).unlink(missing_ok=True)
 
 
-def _run(legacy: LegacyImport, *, dry_run: bool) -> dict:
-    return workbook_import(
-        path=upload_path(legacy),
-        worker=legacy.worker,
-        actor=legacy.requested_by,
-        dry_run=dry_run,
-        update=legacy.update,
-        skip_bad_rows=legacy.skip_bad_rows,
-        progress=_progress(legacy),
-    ).as_dict()
+def _run_job(legacy_id: int, *, expected: str, dry_run: bool) -> LegacyImport | None:
+    """The preview's or the import's run (Celery): the import with the upload, its report kept
+    on the record, or, if it fails, the request ended as failed and its file deleted. The log
+    names the failure's class only: its message could quote a cell of the workbook."""
+    legacy = LegacyImport.objects.select_related("worker", "requested_by").get(pk=legacy_id)
+    if legacy.status != expected:
+        return None
+    try:
+        report = workbook_import(
+            path=upload_path(legacy),
+            worker=legacy.worker,
+            actor=legacy.requested_by,
+            dry_run=dry_run,
+            update=legacy.update,
+            skip_bad_rows=legacy.skip_bad_rows,
+            progress=_progress(legacy),
+        ).as_dict()
+    except Exception as exc:
+        legacy.error = type(exc).__name__
+        logger.error(
+            "legacy import %s: %s failed: %s",
+            legacy.pk,
+            "preview" if dry_run else "import",
+            legacy.error,
+        )
+        _finish(legacy, LegacyImportStatus.FAILED, keep_file=False)
+        return None
+    if dry_run:
+        legacy.preview = report
+    else:
+        legacy.result = report
+    return legacy
 
 
 def legacy_preview_run(*, legacy_id: int) -> None:
-    """The dry run behind the preview (Celery): what would be created, updated, skipped, and
-    every problem with its sheet and cell. A workbook with problems ends here, file deleted."""
-    legacy = LegacyImport.objects.select_related("worker", "requested_by").get(pk=legacy_id)
-    if legacy.status != LegacyImportStatus.PREVIEWING:
-        return
-    try:
-        legacy.preview = _run(legacy, dry_run=True)
-    except Exception as exc:
-        legacy.error = type(exc).__name__
-        logger.exception("legacy import %s: preview failed", legacy.pk)
-        _finish(legacy, LegacyImportStatus.FAILED, keep_file=False)
-        return
-    refused = bool(legacy.preview["problems"])
-    status = LegacyImportStatus.REFUSED if refused else LegacyImportStatus.PREVIEWED
-    _finish(legacy, status, keep_file=not refused)
+    """The dry run behind the preview: what would be created, updated, skipped, and every
+    problem with its sheet and cell. A workbook with problems ends here, file deleted."""
+    legacy = _run_job(legacy_id, expected=LegacyImportStatus.PREVIEWING, dry_run=True)
+    if legacy is not None:
+        refused = bool(legacy.preview["problems"])
+        status = LegacyImportStatus.REFUSED if refused else LegacyImportStatus.PREVIEWED
+        _finish(legacy, status, keep_file=not refused)
 
 
 @transaction.atomic
@@ -156,23 +170,12 @@ def legacy_confirm(*, legacy: LegacyImport, actor: User) -> LegacyImport:
 
 
 def legacy_import_execute(*, legacy_id: int) -> None:
-    """The import itself (Celery), one transaction; the file is deleted whatever happens."""
-    legacy = LegacyImport.objects.select_related("worker", "requested_by").get(pk=legacy_id)
-    if legacy.status != LegacyImportStatus.IMPORTING:
-        return
-    try:
-        legacy.result = _run(legacy, dry_run=False)
-    except Exception as exc:
-        legacy.error = type(exc).__name__
-        logger.exception("legacy import %s: import failed", legacy.pk)
-        _finish(legacy, LegacyImportStatus.FAILED, keep_file=False)
-        return
-    saved = legacy.result["saved"]
-    _finish(
-        legacy,
-        LegacyImportStatus.DONE if saved else LegacyImportStatus.REFUSED,
-        keep_file=False,
-    )
+    """The import itself, one transaction; the file is deleted whatever happens."""
+    legacy = _run_job(legacy_id, expected=LegacyImportStatus.IMPORTING, dry_run=False)
+    if legacy is not None:
+        saved = legacy.result["saved"]
+        status = LegacyImportStatus.DONE if saved else LegacyImportStatus.REFUSED
+        _finish(legacy, status, keep_file=False)
 
 
 def legacy_imports_purge() -> int:

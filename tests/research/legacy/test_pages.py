@@ -4,6 +4,7 @@ deleted after the import or once expired. The Celery tasks' bodies are run inlin
 browser journey runs a real worker)."""
 
 import datetime
+import logging
 import stat
 
 import pytest
@@ -146,6 +147,25 @@ def test_the_progress_answers_counts_and_state_only(coordinator, personas, workb
     jobs.legacy_preview_run(legacy_id=legacy.pk)
     data = client.get(reverse("research:legacy_progress", args=[legacy.public_id])).json()
     assert data == {"status": "previewed", "running": False, "done": 1, "total": 1}
+
+
+def test_a_preview_that_fails_ends_as_failed_and_logs_the_class_only(
+    coordinator, personas, workbook_file, simple_sheet, caplog
+):
+    client, _user = coordinator
+    upload(client, workbook_file([simple_sheet()]), personas["worker_ccsmtl"])
+    legacy = LegacyImport.objects.get()
+    jobs.upload_path(legacy).unlink()  # gone before the worker reads it
+    with caplog.at_level(logging.ERROR, logger="research.legacy.jobs"):
+        jobs.legacy_preview_run(legacy_id=legacy.pk)
+    legacy.refresh_from_db()
+    assert legacy.status == LegacyImportStatus.FAILED
+    assert legacy.error == "FileNotFoundError" and legacy.finished_at is not None
+    (record,) = caplog.records
+    assert record.getMessage() == f"legacy import {legacy.pk}: preview failed: FileNotFoundError"
+    assert record.exc_info is None  # no traceback: its message could quote the workbook
+    page = client.get(reverse("research:legacy_status", args=[legacy.public_id]))
+    assert page.status_code == 200
 
 
 def test_an_upload_not_confirmed_in_time_is_deleted(coordinator, personas, workbook_file,
