@@ -64,26 +64,40 @@ def meeting_ics(meeting: Meeting) -> bytes:
     return calendar.to_ical()
 
 
-def _redacted(item, text: str) -> str:
+def _person_names(item) -> list[str]:
     referral = item.participant.referral if item.participant_id else item.referral
-    if referral is None or not text:
+    if referral is None:
+        return []
+    return [referral.first_name, referral.last_name, referral.preferred_name]
+
+
+def _redacted(text: str, everyone: list[tuple[list[str], str]]) -> str:
+    """The names of everyone the agenda is about replaced by their identifiers: the item's own
+    person first, then the others (the name check at writing compares text only with the names
+    the writer may see, and with the item's own person's for an item about someone)."""
+    if not text:
         return text
-    names = [referral.first_name, referral.last_name, referral.preferred_name]
-    return redact(text, names, item.identifier)
+    for person, identifier in everyone:
+        text = redact(text, person, identifier)
+    return text
 
 
 def document_agenda(meeting: Meeting, user: User) -> selectors.Agenda:
     """The agenda as this reader may see it, ready for a document: names are never shown (the
     templates print identifiers only) and the person's names are blotted out of every text."""
     agenda = selectors.agenda(meeting, user)
+    everyone = [(_person_names(i), i.identifier) for i in agenda.items if _person_names(i)]
     for item in agenda.items:
-        item.doc_note = _redacted(item, item.note) if item.may_see else ""
-        item.doc_minutes = _redacted(item, item.minutes) if item.may_see else ""
-        item.doc_news = [(n, _redacted(item, n.text)) for n in item.visible_news]
+        item.doc_note = _redacted(item.note, everyone) if item.may_see else ""
+        item.doc_minutes = _redacted(item.minutes, everyone) if item.may_see else ""
+        item.doc_news = [(n, _redacted(n.text, everyone)) for n in item.visible_news]
         record = item.presentation_record if item.may_see else None
         item.doc_presentation = (
             [
-                (record._meta.get_field(name).verbose_name, _redacted(item, getattr(record, name)))
+                (
+                    record._meta.get_field(name).verbose_name,
+                    _redacted(getattr(record, name), everyone),
+                )
                 for name in PRESENTATION_FIELDS
                 if getattr(record, name)
             ]
@@ -91,9 +105,9 @@ def document_agenda(meeting: Meeting, user: User) -> selectors.Agenda:
             else []
         )
         if item.kind == ItemKind.BREAK_ENDING and item.may_see:
-            item.doc_terms = _redacted(item, item.participant.followup.break_terms)
+            item.doc_terms = _redacted(item.participant.followup.break_terms, everyone)
         if item.kind == ItemKind.HANDOVER and item.may_see:
-            item.doc_summary = _redacted(item, item.handover_item.summary)
+            item.doc_summary = _redacted(item.handover_item.summary, everyone)
     return agenda
 
 

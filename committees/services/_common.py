@@ -6,12 +6,14 @@ from django.utils.translation import gettext as _
 
 from committees.models import AgendaItem, Meeting
 from committees.rules import NAME_IN_TEXT, names_in
-from referrals.access import require_coordinator
+from referrals.access import is_coordinator, participants_visible_to, require_coordinator
+from spheres.models import User
 
 __all__ = [
     "agenda_names",
     "check_no_names",
     "linked_names",
+    "names_known_to",
     "open_meeting",
     "require_coordinator",
 ]
@@ -45,11 +47,37 @@ def agenda_names(meeting: Meeting) -> list[str]:
     return [name for item in items for name in linked_names(item)]
 
 
-def check_no_names(item: AgendaItem, fields: dict[str, str]) -> None:
-    """Refuse text that names the person the item is about (for an item about no one, anyone the
-    agenda is about): committee documents identify people by youth ID or referral number only."""
+def names_known_to(actor: User, item: AgendaItem) -> list[str]:
+    """The names the check compares text with: those of the person the item is about (for an
+    item about no one, of everyone on the agenda), limited to the people `actor` may see. A
+    refusal quotes the names it found, so it must never answer with a name the writer could not
+    read: checked against every name, the form would tell a member who the youth ID hides. The
+    coordinator sees everyone; candidates (referrals) are the coordinator's alone."""
     about_someone = item.participant_id or item.referral_id
-    names = linked_names(item) if about_someone else agenda_names(item.meeting)
+    if is_coordinator(actor):
+        return linked_names(item) if about_someone else agenda_names(item.meeting)
+    if about_someone:
+        items = [item] if item.participant_id else []
+    else:
+        items = list(
+            item.meeting.items.filter(participant__isnull=False).select_related(
+                "participant__referral"
+            )
+        )
+    seen = set(
+        participants_visible_to(actor)
+        .filter(pk__in=[i.participant_id for i in items])
+        .values_list("pk", flat=True)
+    )
+    return [name for i in items if i.participant_id in seen for name in linked_names(i)]
+
+
+def check_no_names(item: AgendaItem, fields: dict[str, str], actor: User) -> None:
+    """Refuse text that names the person the item is about (for an item about no one, anyone the
+    agenda is about), among the people the writer may see: committee documents identify people
+    by youth ID or referral number only, and the documents also blot out the item's person's
+    names whoever typed them (committees.documents)."""
+    names = names_known_to(actor, item)
     errors = {}
     for field, text in fields.items():
         found = names_in(text, names)

@@ -340,7 +340,7 @@ def item_add(
         item.participant, item.presenter = participant, primary.worker if primary else None
         item.removed_at, item.removed_by, item.position = None, None, position
         item.note = note.strip()
-        check_no_names(item, {"note": item.note})
+        check_no_names(item, {"note": item.note}, actor)
     else:
         if not title.strip():
             raise ValidationError({"title": _("Give the item a title.")})
@@ -351,7 +351,7 @@ def item_add(
             note=note.strip(),
             position=position,
         )
-        check_no_names(item, {"title": item.title, "note": item.note})
+        check_no_names(item, {"title": item.title, "note": item.note}, actor)
     item.full_clean()
     item.save()
     return item
@@ -413,7 +413,7 @@ def news_add(*, item: AgendaItem, actor: User, source: str, text: str) -> ItemNe
         raise ValidationError(_("News is recorded on follow-ups made inactive."))
     if source not in NewsSource.values:
         raise ValidationError({"source": _("Say where the news comes from.")})
-    check_no_names(item, {"text": text})
+    check_no_names(item, {"text": text}, actor)
     news = ItemNews(item=item, source=source, text=text.strip(), author=actor)
     news.full_clean()
     news.save()

@@ -62,7 +62,7 @@ def minutes_save(*, item: AgendaItem, actor: User, minutes: str, version: int) -
         raise PermissionDenied
     if version != item.version:
         raise _conflict()
-    check_no_names(item, {"minutes": minutes})
+    check_no_names(item, {"minutes": minutes}, actor)
     item.minutes = minutes.strip()
     item.minutes_updated_by, item.minutes_updated_at = actor, timezone.now()
     item.version += 1
@@ -77,7 +77,7 @@ def item_annotate(*, item: AgendaItem, actor: User, note: str, version: int) -> 
     item = _locked_item(item)
     if version != item.version:
         raise _conflict()
-    check_no_names(item, {"note": note})
+    check_no_names(item, {"note": note}, actor)
     item.note = note.strip()
     item.version += 1
     item.save(update_fields=["note", "version"])
@@ -97,7 +97,7 @@ def presentation_save(
     if item.kind != ItemKind.PRESENTATION or item.participant is None:
         raise ValidationError(_("Only a case on the agenda has a presentation."))
     participant_access.require_change(actor, item.participant)
-    check_no_names(item, fields)
+    check_no_names(item, fields, actor)
     presentation = CasePresentation.objects.select_for_update().filter(item=item).first()
     if presentation is None:
         presentation = CasePresentation(item=item, updated_by=actor)

@@ -200,6 +200,60 @@ def test_news_that_names_the_person_is_refused_beside_the_field(
     assert not item.news.exists()
 
 
+def test_the_name_check_never_tells_a_member_a_name_they_may_not_see(
+    login, personas, clinical, case, schedule
+):
+    """The refusal quotes the names it found: checked against names hidden from the writer, it
+    would tell a police member or a substitute who a youth ID or referral number is."""
+    participant, candidate = case
+    meeting = schedule(clinical)[0]
+    inactive = AgendaItem.objects.get(meeting=meeting, kind=ItemKind.FOLLOWUP_INACTIVE)
+    varia = services.item_add(meeting=meeting, actor=personas["coordinator"], title="Varia")
+    hidden = [participant.referral.first_name, participant.referral.last_name]
+    hidden += [candidate.first_name, candidate.last_name]
+    guesses = " ".join(["Alice", "Tremblay", *hidden, "Gagnon"])
+    police = login(personas["police"])  # a member who may not see the participant
+    response = police.post(
+        reverse("committees:item_news", args=[meeting.public_id, inactive.pk]),
+        {"source": NewsSource.POLICE, "text": guesses},
+    )
+    assert response.status_code == 302  # recorded as typed, read only by those who may see
+    substitute = login(personas["worker_enmarge"])  # sees neither person
+    response = substitute.post(
+        reverse("committees:item_minutes", args=[meeting.public_id, varia.pk]),
+        {"minutes": guesses, "version": varia.version},
+    )
+    assert response.status_code in (200, 302)
+    page = substitute.get(reverse("committees:meeting_detail", args=[meeting.public_id]))
+    for answer in (response, page):
+        html = answer.content.decode().lower()
+        assert "numéro de référence" not in html  # no refusal
+    # Whoever typed them, the documents blot the names out.
+    texts = outputs(login(personas["coordinator"]), meeting)
+    for kind in ("print-minutes", "pdf-minutes"):
+        for name in hidden:
+            assert name not in texts[kind], (kind, name)
+        assert participant.youth_id in texts[kind] and "Alice" in texts[kind], kind
+
+
+def test_the_name_check_still_refuses_names_the_writer_may_see(
+    login, personas, clinical, case, schedule
+):
+    participant, _candidate = case
+    meeting = schedule(clinical)[0]
+    varia = services.item_add(meeting=meeting, actor=personas["coordinator"], title="Varia")
+    worker = login(personas["worker_codim"])  # follows the participant
+    text = f"Revoir le plan avec {participant.referral.last_name}."
+    response = worker.post(
+        reverse("committees:item_minutes", args=[meeting.public_id, varia.pk]),
+        {"minutes": text, "version": varia.version},
+    )
+    assert response.status_code == 200
+    assert "numéro de référence" in response.content.decode()
+    varia.refresh_from_db()
+    assert varia.minutes == ""
+
+
 def test_printed_clinical_documents_carry_youth_ids_and_referral_numbers_only(
     login, personas, clinical, case, schedule
 ):
