@@ -53,6 +53,53 @@ def worker_codes(key: str, salt: str, worker_ids: Sequence[int]) -> dict[int, st
     return {pk: f"W{index:0{width}d}" for index, pk in enumerate(ordered, start=1)}
 
 
+# --- Main activities (free text) -------------------------------------------------------------
+
+WITHHELD = ANY  # an activity not released: "*", as every other withheld value
+
+
+def _words(text: str) -> set[str]:
+    """The words of a text, without case or accents ("Marie-Ève" gives marie-eve, marie, eve)."""
+    folded = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode().lower()
+    found = set()
+    for word in re.split(r"[^a-z0-9'-]+", folded):
+        word = word.strip("-'")
+        if len(word) >= 2:
+            found.add(word)
+            found.update(part for part in re.split(r"[-']", word) if len(part) >= 2)
+    return found
+
+
+def name_words(names: Iterable[str]) -> set[str]:
+    return {word for name in names for word in _words(name)}
+
+
+def activity_key(text: str | None) -> str:
+    """A main activity as the program compares them (research.notemonths: lower case, no
+    surrounding spaces)."""
+    return (text or "").strip(" ").lower()
+
+
+def released_activities(
+    pairs: Iterable[tuple[str, int]], exported: set[int], k: int, names: set[str]
+) -> tuple[set[str], int]:
+    """The main activities a worker typed are free text: one can name the youth, a peer or a
+    worker. Released (as activity_key gives them) are those recorded for at least k of the
+    exported participants that hold none of the words of `names` (everyone the program knows
+    by name); any other becomes WITHHELD. `pairs`: (activity, participant id), distinct.
+    Returns the released texts and how many others were withheld."""
+    by_activity: dict[str, set[int]] = {}
+    for activity, participant in pairs:
+        if participant in exported and activity:
+            by_activity.setdefault(activity, set()).add(participant)
+    released = {
+        activity
+        for activity, participants in by_activity.items()
+        if len(participants) >= k and not (_words(activity) & names)
+    }
+    return released, len(by_activity) - len(released)
+
+
 # --- Quasi-identifiers at level 0 ---------------------------------------------------------------
 
 

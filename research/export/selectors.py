@@ -13,11 +13,11 @@ from typing import TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Lower, Trim
 
 from followups.models import FollowUpStatusChange, RiskAssessment, WeeklyNote
-from referrals.models import Assignment, Consent, ConsentKind, Participant
-from research.models import EXPORT_OPEN_STATUSES, ExportStatus, ResearchExport
+from referrals.models import Assignment, Consent, ConsentKind, Participant, Referral
+from research.models import EXPORT_OPEN_STATUSES, ExportStatus, NoteActivity, ResearchExport
 from spheres.models import Membership, Organisation, Role, User
 
 CHUNK = 2000
@@ -130,6 +130,43 @@ def export_row_counts(start, end) -> dict:
     }
 
 
+def export_activity_pairs(start, end) -> list[tuple[str, int]]:
+    """Every main activity (lower case, trimmed: research.notemonths) with each participant who
+    recorded it in the period, as distinct pairs: from the per-participant monthly summary the
+    database triggers keep (an index-only scan, not the 260,000 notes), and from the notes of
+    the months the period cuts."""
+    summary = NoteActivity.objects.order_by().values_list("activity", "participant_id")
+    if start is None and end is None:
+        return list(summary.distinct())
+    from research.selectors import _from_summary  # the dashboards' reading of the summary
+
+    whole, cut = _from_summary(
+        NoteActivity.objects.order_by(),
+        start or datetime.date.min,
+        end or datetime.date(9999, 11, 30),  # the last day whose next day is another month
+    )
+    notes = [
+        notes.exclude(main_activity="")
+        .annotate(activity=Lower(Trim("main_activity")))
+        .order_by()
+        .values_list("activity", "participant_id")
+        for notes in cut
+    ]
+    return list(whole.values_list("activity", "participant_id").union(*notes))
+
+
+def export_person_names() -> list[str]:
+    """Every name the program knows (referrals and staff), each once: words a released text
+    must not hold. Read to keep names out, never written."""
+    names: set[str] = set()
+    for field in ("first_name", "last_name", "preferred_name"):
+        names.update(Referral.objects.order_by().values_list(field, flat=True).distinct())
+    for field in ("first_name", "last_name"):
+        names.update(User.objects.order_by().values_list(field, flat=True).distinct())
+    names.discard("")
+    return sorted(names)
+
+
 NOTE_BATCH = 100  # participants per query for the notes (about 50 notes each a year)
 
 
@@ -192,6 +229,8 @@ UNDECODED = "\x01"
 # any other list (a code with a comma, quote or backslash, anything but texts) becomes UNDECODED
 # (the subquery computes the text once per note). Empty texts of the columns often empty come as
 # NULL, which psycopg2 turns into None at less cost than into "" (the writer leaves both empty).
+# The main activity as research.export.deidentify.released_activities decided (activity_key's
+# form, or the withheld mark).
 _NOTE_ROWS_SQL = r"""
 SELECT p.research_id,
        floor((n.week - p.monday)::float8 / 7)::int + 1,
@@ -207,7 +246,9 @@ SELECT p.research_id,
                  FROM (SELECT n.other_channels::text AS t OFFSET 0) AS listed OFFSET 0) AS decoded
        ) END,
        nullif(n.no_contact_reason, ''),
-       nullif(n.main_activity, ''),
+       CASE WHEN n.main_activity = '' THEN NULL
+            WHEN lower(btrim(n.main_activity, ' ')) = ANY(%s::text[])
+            THEN lower(btrim(n.main_activity, ' ')) ELSE %s END,
        n.targeted_need,
        n.worker_satisfaction,
        n.participant_satisfaction
@@ -224,18 +265,22 @@ def export_note_row_batches(
     workers: dict[int, tuple[str, str]],
     start,
     end,
+    activities: set[str],
+    withheld: str,
 ) -> Iterator[tuple[list[int], list[tuple]]]:
     """The notes sheet's rows (PostgreSQL only), a batch of participants per query, as (the
     batch's participant ids, its rows): `participants` as (id, research ID, Monday of the
-    admission week) in the sheet's order, `workers` as id -> (code, sector). Each query is an
-    index scan on the participant (see export_note_batches), the rows ordered by the batch's
-    order, then the week."""
+    admission week) in the sheet's order, `workers` as id -> (code, sector), `activities` the
+    main activities released (any other is `withheld`). Each query is an index scan on the
+    participant (see export_note_batches), the rows ordered by the batch's order, then the
+    week."""
     worker_ids = list(workers)
     worker_params = [
         worker_ids,
         [workers[pk][0] for pk in worker_ids],
         [workers[pk][1] for pk in worker_ids],
     ]
+    released = sorted(activities)
     connection = connections[DEFAULT_DB_ALIAS]
     for first in range(0, len(participants), NOTE_BATCH):
         batch = participants[first : first + NOTE_BATCH]
@@ -245,6 +290,8 @@ def export_note_row_batches(
                 _NOTE_ROWS_SQL,
                 [
                     UNDECODED,
+                    released,
+                    withheld,
                     ids,
                     [row[1] for row in batch],
                     [row[2] for row in batch],

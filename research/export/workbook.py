@@ -30,9 +30,13 @@ from referrals.rules import age_on
 from research.export import selectors
 from research.export.deidentify import (
     QUASI_IDENTIFIERS,
+    WITHHELD,
+    activity_key,
     gender_code,
     k_anonymise,
+    name_words,
     region_code,
+    released_activities,
     research_ids,
     worker_codes,
 )
@@ -131,7 +135,14 @@ COLUMNS: dict[str, list[Column]] = {
             _("No meeting or communication: why"),
             _choices(NoContactReason),
         ),
-        Column("main_activity", _("Main activity (as typed by the worker)")),
+        Column(
+            "main_activity",
+            _(
+                "Main activity as typed by the worker, in lower case, when at least k "
+                "participants of the export have the same text and it holds no name known to "
+                "the program; otherwise * (withheld)"
+            ),
+        ),
         Column("targeted_need", _("Targeted need"), _choices(TargetedNeed)),
         Column("worker_satisfaction", _("Worker's satisfaction"), _choices(Satisfaction)),
         Column(
@@ -220,12 +231,19 @@ def prepare(spec: ExportSpec, summary: Summary):
         sample=spec.sample,
     )
     read = selectors.export_participant_rows(participants)
+
     # Read in the meantime, as they need neither the research IDs nor the decision: the row
     # counts (for the progress bar) with the notes' authors (their codes come before the first
-    # note).
-    counted = selectors.in_background(
-        selectors.export_row_counts, spec.period_start, spec.period_end
-    )
+    # note), and what decides which main activities are released.
+    def in_the_meantime():
+        start, end = spec.period_start, spec.period_end
+        return (
+            selectors.export_row_counts(start, end),
+            selectors.export_activity_pairs(start, end),
+            name_words(selectors.export_person_names()),
+        )
+
+    counted = selectors.in_background(in_the_meantime)
     # The free texts repeat (a few spellings of each gender, each area): each decoded once.
     gender_of, region_of = cache(gender_code), cache(region_code)
     raw = []
@@ -264,7 +282,12 @@ def prepare(spec: ExportSpec, summary: Summary):
         values["research_id"], values["followup_status"] = rid, status
         rows.append(columns(values))
     summary.row_counts["participants"] = len(rows)
-    counts = counted()
+    counts, activity_pairs, names = counted()
+    activities, withheld = released_activities(activity_pairs, set(lookup), spec.k, names)
+    summary.deidentification["main_activities"] = {
+        "released": len(activities),
+        "withheld": withheld,
+    }
     # The counts cover every participant: the cohort's are kept (and the authors of the whole
     # cohort's notes, suppressed participants included, as the worker codes always were).
     cohort = {r[0] for r in raw}
@@ -278,7 +301,7 @@ def prepare(spec: ExportSpec, summary: Summary):
         for pk, n in counts[sheet].items()
         if pk in lookup
     )
-    return participants, lookup, rows, sorted(authors)
+    return participants, lookup, rows, sorted(authors), activities
 
 
 class _ChannelCodes(dict):
@@ -312,14 +335,14 @@ class _Rows:
             self._reading.close()
 
 
-def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> _Rows:
+def _note_rows(spec, authors, lookup, activities, summary: Summary, then=None) -> _Rows:
     codes = worker_codes(spec.id_key, spec.salt, authors)
     sectors = selectors.worker_sectors(authors)
     sectors = {pk: sectors.get(pk, "") for pk in codes}
     if selectors.note_rows_in_sql():
-        batches = _note_rows_in_sql(spec, codes, sectors, lookup)
+        batches = _note_rows_in_sql(spec, codes, sectors, lookup, activities)
     else:
-        batches = _note_rows_in_python(spec, codes, sectors, lookup, list(lookup))
+        batches = _note_rows_in_python(spec, codes, sectors, lookup, activities, list(lookup))
 
     def counted(reading):
         count = 0
@@ -333,7 +356,7 @@ def _note_rows(spec, authors, lookup, summary: Summary, then=None) -> _Rows:
     return _Rows(lambda: selectors.ReadAhead(batches), counted)
 
 
-def _note_rows_in_sql(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:
+def _note_rows_in_sql(spec, codes, sectors, lookup, activities) -> Iterator[list[tuple]]:
     """The notes' rows a batch at a time as PostgreSQL builds them; a batch holding a channel
     list the SQL does not decode is built again in Python (the same cells either way)."""
     channels = itemgetter(6)
@@ -342,20 +365,29 @@ def _note_rows_in_sql(spec, codes, sectors, lookup) -> Iterator[list[tuple]]:
         {pk: (code, sectors[pk]) for pk, code in codes.items()},
         spec.period_start,
         spec.period_end,
+        activities,
+        WITHHELD,
     ):
         if selectors.UNDECODED in map(channels, rows):
             rows = [
                 row
-                for batch in _note_rows_in_python(spec, codes, sectors, lookup, ids)
+                for batch in _note_rows_in_python(spec, codes, sectors, lookup, activities, ids)
                 for row in batch
             ]
         yield rows
 
 
-def _note_rows_in_python(spec, codes, sectors, lookup, ids) -> Iterator[list[tuple]]:
+def _note_rows_in_python(spec, codes, sectors, lookup, activities, ids) -> Iterator[list[tuple]]:
     """The notes' rows a batch at a time, built here from the notes' fields (any database, any
     channel list), in the reading thread."""
     channel_lists = _ChannelCodes()
+
+    def activity_of(typed):
+        if not typed:
+            return None
+        key = activity_key(typed)
+        return key if key in activities else WITHHELD
+
     batches = selectors.export_note_batches(ids, spec.period_start, spec.period_end)
     for batch in batches:
         rows = []
@@ -372,7 +404,7 @@ def _note_rows_in_python(spec, codes, sectors, lookup, ids) -> Iterator[list[tup
                     minutes,
                     channel_lists[channels],
                     no_contact,
-                    activity,
+                    activity_of(activity),
                     need,
                     worker_sat,
                     participant_sat,
@@ -494,6 +526,9 @@ def manifest_rows(spec: ExportSpec, summary: Summary, names: list[str]) -> Itera
     for name, level in deid.get("levels", {}).items():
         yield (f"generalisation_{name}", level)
     yield ("rare_genders_merged_into_other", len(deid.get("gender_merged_into_other", [])))
+    activities = deid.get("main_activities", {})
+    yield ("main_activities_released", activities.get("released", 0))
+    yield ("main_activities_withheld", activities.get("withheld", 0))
     yield ("participants_in_cohort", deid.get("cohort", 0))
     yield ("participants_suppressed", deid.get("suppressed", 0))
     yield ("max_suppression_percent", spec.max_suppression_percent)
@@ -513,7 +548,7 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
     """The six sheets in order. The participants are read and de-identified now (so
     summary.rows_total is known on return); the other rows stay lazy, streamed from the database
     as they are written."""
-    participants, lookup, rows, authors = prepare(spec, summary)
+    participants, lookup, rows, authors, activities = prepare(spec, summary)
     names = selectors.organisation_names(spec.organisation_ids)
     start, end = spec.period_start, spec.period_end
 
@@ -558,7 +593,7 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
         (
             "weekly_notes",
             header("weekly_notes"),
-            _note_rows(spec, authors, lookup, summary, then=read_the_rest),
+            _note_rows(spec, authors, lookup, activities, summary, then=read_the_rest),
         ),
         ("risk_assessments", header("risk_assessments"), later(0, risks)),
         ("status_periods", header("status_periods"), later(1, status_periods)),

@@ -39,8 +39,8 @@ def note_rows(spec, monkeypatch, *, in_sql: bool) -> list[tuple]:
     """The notes sheet's rows, built by PostgreSQL or in Python."""
     monkeypatch.setattr(selectors, "note_rows_in_sql", lambda: in_sql)
     summary = Summary()
-    _participants, lookup, _rows, authors = workbook.prepare(spec, summary)
-    rows = list(workbook._note_rows(spec, authors, lookup, summary))
+    _participants, lookup, _rows, authors, activities = workbook.prepare(spec, summary)
+    rows = list(workbook._note_rows(spec, authors, lookup, activities, summary))
     assert summary.row_counts["weekly_notes"] == len(rows)
     return rows
 
@@ -52,12 +52,14 @@ def both(spec, monkeypatch) -> tuple[list, list]:
 def undecoded(spec) -> list[str]:
     """The research IDs whose notes PostgreSQL left to Python (a channel list it does not
     decode), read straight from the SQL's batches."""
-    _participants, lookup, _rows, authors = workbook.prepare(spec, Summary())
+    _participants, lookup, _rows, authors, activities = workbook.prepare(spec, Summary())
     batches = selectors.export_note_row_batches(
         [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
         dict.fromkeys(authors, ("W", "")),
         spec.period_start,
         spec.period_end,
+        activities,
+        "*",
     )
     return [row[0] for _ids, rows in batches for row in rows if row[6] == selectors.UNDECODED]
 
@@ -101,6 +103,12 @@ def test_the_sql_rows_are_the_python_rows_cell_for_cell(cohort, monkeypatch):
     # The Tuesday before the admission week is in week 0 (-6 // 7 + 1), not 1 (-6 / 7 + 1).
     assert 0 in {row[1] for row in by_sql}
     assert {row[6] for row in by_sql} >= {"phone;text;email", "video;messenger", "other", None}
+    # Both activities are shared by the six: released, in lower case.
+    assert {row[8] for row in by_sql} == {
+        "discussion informelle",
+        "café; puis parc, « sortie »",
+        None,
+    }
     assert all(type(row[1]) is int and type(row[4]) is int for row in by_sql)
 
 

@@ -13,11 +13,12 @@ from django.utils.translation import gettext
 
 from followups import services as followups
 from followups.models import WeeklyNote
+from followups.rules import monday_of
 from referrals import services as referrals
 from referrals.models import ConsentKind
 from research import services
 from research.export import selectors, workbook
-from research.export.deidentify import research_id
+from research.export.deidentify import activity_key, research_id
 from research.models import ExportSource, ExportStatus, ResearchExport
 from tests.research.export.conftest import manifest, read_workbook, rows_of
 
@@ -92,6 +93,8 @@ def test_no_identifying_value_reaches_any_cell_of_any_sheet(
                 "activities_summary": summary,
                 "other_information": other,
                 "other_workers_notes": workers,
+                # Free text: a worker may type a name in it.
+                "main_activity": f"Accompagné {first} {last} au tribunal",
             },
         )
         followups.note_save(
@@ -129,6 +132,42 @@ def test_no_identifying_value_reaches_any_cell_of_any_sheet(
     assert not [c for c in all_text(data) if re.search(r"\b\d{4}-\d\d-\d\d\b", c)]
     ages = {row["age_at_entry"] for row in rows_of(sheets, "participants")}
     assert ages <= {17, 18, "15-17", "18-20", "12-17", "18-24", "*"}
+
+
+def test_a_main_activity_is_released_only_when_k_participants_share_it_and_it_names_no_one(
+    tmp_path, research_participant, personas
+):
+    worker = personas["worker_ccsmtl"]
+    k = settings.SPHERES_RESEARCH_K
+    made = [research_participant(notes=0, admitted_days_ago=40) for _ in range(k)]
+    peer = made[0].referral.first_name
+    this_week = monday_of(timezone.localdate())
+    typed = [
+        "  Sortie au PARC ",  # shared by all: released, as compared (lower case, trimmed)
+        f"Atelier avec {worker.first_name}",  # shared by all, but names the worker
+        f"Café avec {peer}",  # shared by all, but names a participant
+    ]
+    for index, participant in enumerate(made):
+        texts = [*typed, f"Visite chez sa cousine {index}"]  # the last: one participant each
+        for weeks_ago, text in enumerate(texts, start=1):
+            followups.note_save(
+                participant=participant,
+                actor=worker,
+                week=this_week - datetime.timedelta(weeks=weeks_ago),
+                meetings=1,
+                meetings_minutes=30,
+                main_activity=text,
+            )
+    sheets = export(tmp_path)
+    activities = [row["main_activity"] for row in rows_of(sheets, "weekly_notes")]
+    assert sorted(set(activities)) == ["*", "sortie au parc"]
+    assert activities.count("sortie au parc") == k
+    text = "\n".join(all_text(sheets)).lower()
+    assert worker.first_name.lower() not in text and peer.lower() not in text
+    assert "cousine" not in text
+    facts = manifest(sheets)
+    assert facts["main_activities_released"] == 1
+    assert facts["main_activities_withheld"] == 2 + k
 
 
 # --- Who is in it -----------------------------------------------------------------------------
@@ -226,9 +265,22 @@ def test_the_organisation_filter_keeps_participants_followed_by_their_workers(
 FORMULAS = ['=HYPERLINK("x")', "+1+1", "@SUM(A1)", "-2+3", "\t=1+2", "\r=1+2"]
 
 
-def test_text_that_looks_like_a_formula_is_written_as_plain_text(tmp_path, research_participant):
-    for value in FORMULAS:
-        research_participant(notes=1, note={"main_activity": value})
+def test_text_that_looks_like_a_formula_is_written_as_plain_text(
+    tmp_path, research_participant, personas
+):
+    # Five participants with each text: a main activity is released only when k share it.
+    this_week = monday_of(timezone.localdate())
+    for _ in range(settings.SPHERES_RESEARCH_K):
+        participant = research_participant(notes=0, admitted_days_ago=70)
+        for weeks_ago, value in enumerate(FORMULAS, start=1):
+            followups.note_save(
+                participant=participant,
+                actor=personas["worker_ccsmtl"],
+                week=this_week - datetime.timedelta(weeks=weeks_ago),
+                meetings=1,
+                meetings_minutes=60,
+                main_activity=value,
+            )
     import openpyxl
 
     path = tmp_path / "export.xlsx"
@@ -240,7 +292,7 @@ def test_text_that_looks_like_a_formula_is_written_as_plain_text(tmp_path, resea
     activities = {
         row[8].value.replace("_x000D_", "\r") for row in book["weekly_notes"].iter_rows(min_row=2)
     }
-    assert activities == {"'" + value for value in FORMULAS}
+    assert activities == {"'" + activity_key(value) for value in FORMULAS}
     for ws in book.worksheets:
         for row in ws.iter_rows():
             for cell in row:
