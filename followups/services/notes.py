@@ -70,6 +70,8 @@ def note_save(
     if errors:
         raise ValidationError(errors)
     moved = opened_week is not None and week != monday_of(opened_week)
+    if moved and version is not None:
+        return _note_move(participant, actor, monday_of(opened_week), week, version, data)
     # A form opened on an empty week (no version) goes straight to the insert: the
     # one-note-a-week constraint says whether someone saved that week meanwhile (a lookup first
     # would cost a query on every new note and lock nothing, there being no row yet).
@@ -81,8 +83,6 @@ def note_save(
             .first()
         )
     if existing is not None:
-        if moved:
-            raise ValidationError({"week": _week_taken()})
         if version != existing.version:
             raise NoteConflict(_conflict(), code="conflict")
         for name, value in data.items():
@@ -102,6 +102,30 @@ def note_save(
         if moved:
             raise ValidationError({"week": _week_taken()}) from exc
         raise NoteConflict(_conflict(), code="conflict") from exc
+    return note
+
+
+def _note_move(participant, actor, opened, week, version, data) -> WeeklyNote:
+    """The saved note of week `opened`, corrected and moved onto `week` (a wrong date fixed):
+    the same note, not a copy, so no week is counted twice. Refused if someone saved it since
+    the form was opened, or if `week` already has its note."""
+    note = (
+        WeeklyNote.objects.select_for_update().filter(participant=participant, week=opened).first()
+    )
+    if note is None or note.version != version:  # moved or deleted by someone else meanwhile
+        raise NoteConflict(_conflict(), code="conflict")
+    if WeeklyNote.objects.filter(participant=participant, week=week).exists():
+        raise ValidationError({"week": _week_taken()})
+    for name, value in data.items():
+        setattr(note, name, value)
+    note.week = week
+    note.version += 1
+    note.updated_by = actor
+    note.full_clean(**TRUSTED)
+    try:
+        note.save()
+    except IntegrityError as exc:  # the week got its note meanwhile
+        raise ValidationError({"week": _week_taken()}) from exc
     return note
 
 

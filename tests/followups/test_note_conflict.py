@@ -156,3 +156,35 @@ def test_a_field_both_changed_keeps_mine_in_the_form_and_shows_theirs(week_note,
     assert again["meetings"] == ["3"] and again["other_channels"] == ["text"]
     # Nothing was saved by the refused attempt.
     assert WeeklyNote.objects.get(participant=participant).meetings == 2
+
+
+def test_changing_the_week_of_a_saved_note_moves_it_rather_than_copying_it(week_note, personas):
+    participant, url = week_note
+    worker = client_for(personas["worker_ccsmtl"])
+    form = form_values(worker.get(url).content.decode())
+    earlier = this_monday() - datetime.timedelta(days=14)
+    form["week"] = [earlier.isoformat()]  # the date was wrong: it was the week before
+    form["activities_summary"] = ["Rencontre au parc (semaine corrigée)."]
+    assert worker.post(url, form).status_code == 302
+    note = WeeklyNote.objects.get(participant=participant)  # one note, not two
+    assert note.week == earlier and note.version == 2
+    assert note.activities_summary == "Rencontre au parc (semaine corrigée)."
+
+
+def test_a_note_is_not_moved_onto_a_week_that_has_its_own(week_note, personas):
+    participant, url = week_note
+    worker = client_for(personas["worker_ccsmtl"])
+    earlier = this_monday() - datetime.timedelta(days=14)
+    other_url = url.split("?")[0] + f"?week={earlier}"
+    other = form_values(worker.get(other_url).content.decode())
+    other["meetings"], other["meetings_duration"] = ["1"], ["30"]
+    assert worker.post(other_url, other).status_code == 302
+    form = form_values(worker.get(url).content.decode())
+    form["week"] = [earlier.isoformat()]
+    response = worker.post(url, form)
+    assert response.status_code == 200
+    assert "Cette semaine a déjà sa note" in response.content.decode()
+    weeks = sorted(
+        WeeklyNote.objects.filter(participant=participant).values_list("week", "version")
+    )
+    assert weeks == [(earlier, 1), (this_monday() - datetime.timedelta(days=7), 1)]
