@@ -139,6 +139,14 @@ class ItemAddForm(forms.Form):
     )
 
 
+def rebase(form, version: int) -> None:
+    """After a save conflict: the form, as typed and with its errors, now carries the version
+    saved meanwhile, so saving it again (after comparing) is not refused once more."""
+    data = form.data.copy()
+    data["version"] = str(version)
+    form.data = data
+
+
 class VersionedForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 

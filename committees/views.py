@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from committees import access, documents, figures, forms, selectors, services
-from committees.models import DecisionKind, ItemKind
+from committees.models import PRESENTATION_FIELDS, DecisionKind, ItemKind
 from committees.rules import DECISIONS_FOR
 from referrals import forms as referral_forms
 from referrals import selectors as referral_selectors
@@ -172,7 +172,11 @@ def _on_item(request, public_id, item_id, *, view_name, form, service, success, 
     if done:
         messages.success(request, success)
         return _back(meeting, item)
-    active = {"item": item.pk, "kind": kind, "form": form, "conflict": done.error}
+    conflict = isinstance(done.error, services.MinutesConflict)
+    if conflict:  # the screen shows what was saved meanwhile; the next save builds on it
+        item.refresh_from_db(fields=["minutes", "note", "version"])
+        forms.rebase(form, item.version)
+    active = {"item": item.pk, "kind": kind, "form": form, "conflict": conflict}
     return _meeting_page(request, meeting, active=active, status=200)
 
 
@@ -329,16 +333,27 @@ def presentation(request, public_id, item_id):
     record = getattr(item, "presentation", None)
     initial = {"version": record.version} if record else {}
     form = forms.PresentationForm(post_data(request), instance=record, initial=initial)
-    if submit(request, form, services.presentation_save, item=item, actor=request.user):
+    done = submit(request, form, services.presentation_save, item=item, actor=request.user)
+    if done:
         messages.success(request, _("Case presentation saved."))
         return _back(meeting, item)
+    saved = None
+    if isinstance(done.error, services.MinutesConflict):
+        # What was saved meanwhile, beside the form kept as typed (now on that version).
+        record = type(record).objects.get(pk=record.pk)
+        forms.rebase(form, record.version)
+        saved = [
+            (record._meta.get_field(name).verbose_name, getattr(record, name))
+            for name in PRESENTATION_FIELDS
+            if getattr(record, name)
+        ]
     read_log_record_listed(
         user=request.user,
         object_type="participant",
         object_ids=[item.participant_id],
         view_name="presentation",
     )
-    context = {"meeting": meeting, "item": agenda_item, "form": form}
+    context = {"meeting": meeting, "item": agenda_item, "form": form, "saved": saved}
     return render(request, "committees/presentation.html", context)
 
 
