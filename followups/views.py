@@ -55,10 +55,12 @@ def _back(request, participant):
 CASELOAD_PAGE_SIZE = 50
 
 
-def _logged_page(request, participants, view_name, links: Links, *, count: int | None = None):
+def _logged_page(
+    request, participants, view_name, links: Links, *, count: int | None = None, referrals=()
+):
     """One page of a caseload-like list, its rows annotated (`row.links`: `links` of the row),
-    and the files it shows read-logged. `count`, when the caller already knows it, spares the
-    paginator its COUNT query."""
+    and the files it shows read-logged (with the `referrals` it also shows). `count`, when the
+    caller already knows it, spares the paginator its COUNT query."""
     paginator = Paginator(participants, CASELOAD_PAGE_SIZE)
     if count is not None:
         paginator.count = count  # a cached_property: set, it is never computed
@@ -71,6 +73,7 @@ def _logged_page(request, participants, view_name, links: Links, *, count: int |
         object_type="participant",
         object_ids=[p.pk for p in rows],
         view_name=view_name,
+        others=[("referral", referral.pk) for referral in referrals],
     )
     return page, rows
 
@@ -90,13 +93,17 @@ def caseload(request):
         missed="followups:missed_meeting",
         timeline="followups:timeline",
     )
-    page, rows = _logged_page(request, participants, "caseload", links, count=counts[view or "all"])
+    # The candidates shown (their names: initial meetings to hold) are read-logged too.
+    candidates = list(selectors.candidates(request.user))
+    page, rows = _logged_page(
+        request, participants, "caseload", links, count=counts[view or "all"], referrals=candidates
+    )
     context = {
         "participants": rows,
         "page": page,
         "view": view,
         "counts": counts,
-        "candidates": selectors.candidates(request.user),
+        "candidates": candidates,
         "this_week": monday_of(timezone.localdate()),
     }
     return render(request, "followups/caseload.html", context)
@@ -341,12 +348,17 @@ def plans(request, public_id):
     return render(request, "followups/plans.html", {**context, **selectors.plans_of(participant)})
 
 
-def _plan_step(request, participant, form, service, *, success, title, **extra):
+def _plan_step(request, participant, form, service, *, success, title, head_title=None, **extra):
     """A change to the plans: its form, the service, back to the plans page."""
     if submit(request, form, service, participant=participant, actor=request.user, **extra):
         messages.success(request, success)
         return redirect("followups:plans", public_id=participant.public_id)
-    context = {"participant": participant, "form": form, "title": title}
+    context = {
+        "participant": participant,
+        "form": form,
+        "title": title,
+        "head_title": head_title or title,
+    }
     return render(request, "followups/plan_form.html", context)
 
 
@@ -404,6 +416,8 @@ def goal_update(request, public_id, goal_id):
         services.life_plan_goal_update,
         success=_("Goal updated."),
         title=_("Goal: %(goal)s") % {"goal": goal.goal},
+        # The goal's own words stay out of the window's title (browser history, tab lists).
+        head_title=_("Goal"),
         goal=goal,
     )
 

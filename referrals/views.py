@@ -502,7 +502,8 @@ def consent_scan(request, public_id, consent_id):
     response = FileResponse(
         consent.scan.open("rb"),
         as_attachment=True,
-        filename=f"consent-{participant.youth_id.strip('#')}-{consent.pk}.{extension}",
+        # Nothing about the person in a name that stays in the downloads folder and history.
+        filename=f"consent-{consent.pk}.{extension}",
         content_type=consent.scan_content_type or "application/octet-stream",
     )
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -65,10 +65,12 @@ def read_log_record_listed(
     view_name: str,
     search: bool = False,
     action: str = ReadLogEntry.Action.VIEW,
+    others=(),
 ) -> None:
     """A list page or a search: one row per file it showed, plus, for a search, a row saying that
     a search happened (never its text). One query. `action`: a download of several files (a
-    committee's minutes as a PDF) is logged as such."""
+    committee's minutes as a PDF) is logged as such. `others`: files of another type the same
+    page showed, as (object type, id), in the same query."""
     rows = (
         [
             ReadLogEntry(
@@ -90,5 +92,15 @@ def read_log_record_listed(
             view_name=view_name[:100],
         )
         for pk in object_ids
+    ]
+    rows += [
+        ReadLogEntry(
+            user=user,
+            action=action,
+            object_type=other_type,
+            object_id=pk,
+            view_name=view_name[:100],
+        )
+        for other_type, pk in others
     ]
     ReadLogEntry.objects.bulk_create(rows)

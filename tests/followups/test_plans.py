@@ -224,6 +224,10 @@ def test_plans_are_written_from_the_pages_and_refused_beside_the_field(
     )
     assert response.status_code == 302
     goal = LifePlanGoal.objects.get()
+    page = client.get(reverse("followups:goal_update", args=[pid, goal.pk])).content.decode()
+    # The goal's words are on the page, not in the window's title (browser history, tabs).
+    assert "Ouvrir un compte bancaire" in page
+    assert "Ouvrir un compte" not in page.split("<title>")[1].split("</title>")[0]
     response = client.post(
         reverse("followups:goal_update", args=[pid, goal.pk]),
         {"status": "in_progress", "changed_on": TODAY().isoformat()},

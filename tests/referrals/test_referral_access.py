@@ -134,6 +134,14 @@ def test_a_meeting_in_the_future_is_refused_beside_the_date(candidate, personas,
 def test_the_worker_finds_the_candidate_in_the_caseload(candidate, personas, login):
     html = login(personas["worker_codim"]).get(reverse("followups:caseload")).content.decode()
     assert reverse("referrals:referral_detail", args=[candidate.public_id]) in html
+    assert candidate.last_name in html
+    # The caseload shows the candidate's name: it is read-logged like the files it lists.
+    assert ReadLogEntry.objects.filter(
+        user=personas["worker_codim"],
+        object_type="referral",
+        object_id=candidate.pk,
+        view_name="caseload",
+    ).exists()
     html = login(personas["worker_enmarge"]).get(reverse("followups:caseload")).content.decode()
     assert reverse("referrals:referral_detail", args=[candidate.public_id]) not in html
 

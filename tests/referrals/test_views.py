@@ -133,6 +133,9 @@ def test_the_signed_form_downloads_as_an_attachment(case, personas, login):
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment;")
     assert case.referral.last_name not in response["Content-Disposition"]
+    # Nothing about the person in a name that stays in the downloads folder.
+    assert case.youth_id.strip("#") not in response["Content-Disposition"]
+    assert f'filename="consent-{consent.pk}.pdf"' in response["Content-Disposition"]
     assert b"".join(response.streaming_content) == PDF
     entry = ReadLogEntry.objects.filter(user=personas["worker_ccsmtl"]).latest("at")
     assert entry.action == "download"
