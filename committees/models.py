@@ -62,7 +62,9 @@ class Committee(models.Model):
                 condition=Q(kind__in=CommitteeKind.values), name="committee_kind_valid"
             ),
             models.CheckConstraint(
-                condition=Q(default_duration_minutes__gt=0), name="committee_duration_positive"
+                condition=Q(default_duration_minutes__gt=0),
+                name="committee_duration_positive",
+                violation_error_message=_("A meeting lasts at least one minute."),
             ),
         ]
 
@@ -129,6 +131,7 @@ class CommitteeMember(models.Model):
             models.CheckConstraint(
                 condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
                 name="committee_member_period_ordered",
+                violation_error_message=_("A seat cannot end before it starts."),
             ),
         ]
 

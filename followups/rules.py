@@ -16,9 +16,10 @@ def monday_of(day: datetime.date) -> datetime.date:
 
 
 _DURATION = [
-    re.compile(r"^(?P<h>\d{1,2})\s*h\s*(?P<m>\d{1,2})?\s*(min)?$"),  # 1h30, 1 h 30, 2h
+    re.compile(r"^(?P<h>\d{1,2})\s*h\s*(?P<m>\d{1,2})?\s*(min|mn)?$"),  # 1h30, 1 h 30, 2h
+    re.compile(r"^(?P<h>\d{1,2})\s*(hr|hrs|heures?|hours?)$"),  # 2 heures, 1 heure, 2 hours
     re.compile(r"^(?P<h>\d{1,2}):(?P<m>\d{2})$"),  # 1:30
-    re.compile(r"^(?P<m>\d{1,4})\s*(min|minutes?)?$"),  # 90, 90 min
+    re.compile(r"^(?P<m>\d{1,4})\s*(min|mn|minutes?)?$"),  # 90, 90 min, 90 mn
 ]
 # Decimal hours, with a comma (French) or a point: "1,5 h", "1.5h", "2,25 heures", "1,5".
 _DECIMAL_HOURS = re.compile(r"^(?P<h>\d{1,3}\.\d{1,2})\s*(h|hr|hrs|heures?|hours?)?$")
@@ -27,7 +28,8 @@ LONG_WEEK_MINUTES = 20 * 60
 
 
 def parse_duration(text: str) -> int:
-    """Minutes from what workers type: "1h30", "90", "1:30", "1 h 30", "45 min", "1,5 h"."""
+    """Minutes from what workers type: "1h30", "90", "1:30", "1 h 30", "45 min", "90 mn",
+    "1,5 h", "2 heures"."""
     value = (text or "").strip().lower().replace(",", ".")
     if not value:
         return 0

@@ -604,6 +604,7 @@ class YouthProtectionReport(models.Model):
             models.CheckConstraint(
                 condition=Q(reported=False) | Q(reported_on__isnull=False),
                 name="dyp_report_needs_date",
+                violation_error_message=_("Give the date of the report."),
             ),
         ]
 

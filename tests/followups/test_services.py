@@ -34,8 +34,10 @@ def this_monday():
 
 @pytest.mark.parametrize(
     ("typed", "minutes"),
-    [("1h30", 90), ("90", 90), ("1:30", 90), ("1 h 30", 90), ("2h", 120), ("45 min", 45), ("", 0)],
-)
+    [("1h30", 90), ("90", 90), ("1:30", 90), ("1 h 30", 90), ("2h", 120), ("45 min", 45), ("", 0),
+     ("2 heures", 120), ("1 heure", 60), ("2 hours", 120), ("1 hr", 60), ("90 mn", 90),
+     ("1,5 heure", 90), ("1h30 mn", 90)],
+)  # fmt: skip
 def test_durations_are_read_as_workers_type_them(typed, minutes):
     assert parse_duration(typed) == minutes
 
