@@ -1,8 +1,10 @@
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from referrals.selectors import youth_workers
-from research.legacy.workbook import MAX_BYTES
+from research.legacy.workbook import max_bytes
+from spheres.uploads import TooLargeUpload
 
 
 class WorkerChoiceField(forms.ModelChoiceField):
@@ -13,9 +15,6 @@ class WorkerChoiceField(forms.ModelChoiceField):
 class LegacyUploadForm(forms.Form):
     workbook = forms.FileField(
         label=_("Progress-notes workbook (.xlsx)"),
-        help_text=_(
-            "One worker's workbook, one sheet per participant (J, J2, J3…); 20 MB at most."
-        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
     worker = WorkerChoiceField(label=_("Youth worker who kept it"), queryset=None)
@@ -32,13 +31,17 @@ class LegacyUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["workbook"].help_text = gettext(
+            "One worker's workbook, one sheet per participant (J, J2, J3…); %(mb)s MB at most."
+        ) % {"mb": max_bytes() // (1024 * 1024)}
         self.fields["worker"].queryset = youth_workers()
 
     def clean_workbook(self):
         upload = self.cleaned_data["workbook"]
-        if upload.size > MAX_BYTES:
+        # A file the upload handler stopped receiving is refused whatever size it stands for.
+        if isinstance(upload, TooLargeUpload) or upload.size > max_bytes():
             raise forms.ValidationError(
-                _("The file is larger than %(mb)s MB.") % {"mb": MAX_BYTES // (1024 * 1024)}
+                _("The file is larger than %(mb)s MB.") % {"mb": max_bytes() // (1024 * 1024)}
             )
         return upload
 

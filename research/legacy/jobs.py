@@ -66,11 +66,11 @@ def legacy_upload(
     """Keep the uploaded workbook privately (0600, an opaque name) and queue its preview."""
     if not is_coordinator(actor):
         raise PermissionDenied
-    if upload.size > workbook.MAX_BYTES:
+    if upload.size > workbook.max_bytes():
         raise ValidationError(
             {
                 "workbook": _("The file is larger than %(mb)s MB.")
-                % {"mb": workbook.MAX_BYTES // (1024 * 1024)}
+                % {"mb": workbook.max_bytes() // (1024 * 1024)}
             }
         )
     if not is_active_youth_worker(worker):

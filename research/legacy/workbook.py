@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from referrals.rules import youth_id_format
 from research.legacy import vocabulary as vocab
 from research.legacy.vocabulary import plain
 
-MAX_BYTES = 20 * 1024 * 1024
+MAX_BYTES = 20 * 1024 * 1024  # at most; never more than an upload may be (max_bytes)
 # Measured (bench/importer.py): calamine parses a 9,000-week workbook about twice as fast as
 # openpyxl's read-only mode; openpyxl stays available for comparison.
 ENGINES = ("calamine", "openpyxl")
@@ -156,6 +157,12 @@ def cell_ref(row: int, col: int) -> str:
 
 
 # --- Reading ------------------------------------------------------------------------------------
+
+
+def max_bytes() -> int:
+    """The largest workbook the upload page takes: MAX_BYTES, or less if uploads are capped
+    lower (the upload handler stops receiving a file at SPHERES_MAX_UPLOAD_BYTES)."""
+    return min(MAX_BYTES, settings.SPHERES_MAX_UPLOAD_BYTES)
 
 
 def check_file(path) -> None:

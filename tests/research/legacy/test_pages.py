@@ -118,10 +118,25 @@ def test_a_workbook_with_problems_is_refused_with_sheet_and_cell_in_french(
 def test_a_file_over_the_limit_is_refused_by_the_form(coordinator, personas, workbook_file,
                                                       simple_sheet, monkeypatch):  # fmt: skip
     client, _user = coordinator
-    monkeypatch.setattr("research.legacy.forms.MAX_BYTES", 100)
+    monkeypatch.setattr("research.legacy.workbook.MAX_BYTES", 100)
     response = upload(client, workbook_file([simple_sheet()]), personas["worker_ccsmtl"])
     assert response.status_code == 200 and not LegacyImport.objects.exists()
     assert "Mo" in response.content.decode() or "MB" in response.content.decode()
+
+
+def test_a_file_over_the_upload_limit_is_refused_with_that_limit(
+    coordinator, personas, settings, tmp_path
+):
+    """The upload handler stops receiving a file past SPHERES_MAX_UPLOAD_BYTES: the form says
+    so, with that limit, rather than storing an empty file and calling it not a workbook."""
+    client, _user = coordinator
+    settings.SPHERES_MAX_UPLOAD_BYTES = 1024 * 1024
+    big = tmp_path / "gros-classeur.xlsx"
+    big.write_bytes(b"PK\x03\x04" + b"\0" * (1024 * 1024 + 10))
+    response = upload(client, big, personas["worker_ccsmtl"])
+    assert response.status_code == 200 and not LegacyImport.objects.exists()
+    html = response.content.decode()
+    assert "1 Mo" in html and "20 Mo" not in html
 
 
 def test_another_coordinators_import_is_404(coordinator, personas, workbook_file, simple_sheet,
