@@ -18,11 +18,11 @@ from committees.models import PRESENTATION_FIELDS, DecisionKind, ItemKind
 from committees.rules import DECISIONS_FOR
 from referrals import forms as referral_forms
 from referrals import selectors as referral_selectors
-from referrals.access import is_coordinator
+from referrals.access import is_coordinator, may_change
 from spheres.forms import post_data, post_files, submit
 from spheres.models import ReadLogEntry
 from spheres.navigation import for_roles
-from spheres.services import read_log_record_listed
+from spheres.services import read_log_record, read_log_record_listed
 
 # --- Committees and members ----------------------------------------------------------------------
 
@@ -123,6 +123,19 @@ def _item(meeting, item_id):
     return item
 
 
+def _refuse(request, item, view_name):
+    """A change this person may not make to an item they can reach: as if the item did not exist
+    (404, as for anyone else's file), the attempt in the read log."""
+    read_log_record(
+        user=request.user,
+        action=ReadLogEntry.Action.DENIED,
+        object_type="participant" if item.participant_id else "agenda_item",
+        object_id=item.participant_id or item.pk,
+        view_name=view_name,
+    )
+    raise Http404
+
+
 def _log_shown(request, agenda, view_name, action=ReadLogEntry.Action.VIEW):
     read_log_record_listed(
         user=request.user,
@@ -163,11 +176,15 @@ def _back(meeting, item=None):
     return redirect(f"{reverse('committees:meeting_detail', args=[meeting.public_id])}{anchor}")
 
 
-def _on_item(request, public_id, item_id, *, view_name, form, service, success, kind, **kwargs):
+def _on_item(
+    request, public_id, item_id, *, view_name, form, service, success, kind, may=None, **kwargs
+):
     """A change to one item from the meeting screen; a refusal re-renders the screen with the
-    form in place and its reason beside it."""
+    form in place and its reason beside it. `may(user, item)`: who may make it (others: 404)."""
     meeting = _meeting(request, public_id, view_name)
     item = _item(meeting, item_id)
+    if may is not None and not may(request.user, item):
+        _refuse(request, item, view_name)
     done = submit(request, form, service, item=item, actor=request.user, **kwargs)
     if done:
         messages.success(request, success)
@@ -191,6 +208,7 @@ def item_minutes(request, public_id, item_id):
         service=services.minutes_save,
         success=_("Minutes saved."),
         kind="minutes",
+        may=services.may_write_about,
     )
 
 
@@ -330,6 +348,8 @@ def presentation(request, public_id, item_id):
     agenda_item = selectors.agenda_item_for(meeting, item, request.user)
     if not agenda_item.may_see:
         raise Http404
+    if request.method == "POST" and not may_change(request.user, item.participant):
+        _refuse(request, item, "presentation")
     record = getattr(item, "presentation", None)
     initial = {"version": record.version} if record else {}
     form = forms.PresentationForm(post_data(request), instance=record, initial=initial)
@@ -450,7 +470,8 @@ def action_add(request, public_id):
 @require_POST
 def action_status(request, pk):
     action = selectors.action_of(request.user, pk)
-    if action is None:
+    # Its owner or the coordinator marks it; to anyone else it is as good as missing.
+    if action is None or (action.owner_id != request.user.pk and not is_coordinator(request.user)):
         raise Http404
     form = forms.ActionStatusForm(request.POST)
     if submit(request, form, services.action_set_status, action=action, actor=request.user):

@@ -346,3 +346,37 @@ def test_no_name_or_date_of_birth_in_any_program_committee_document(
     assert "BEGIN:VEVENT" in texts["ics"] and "ATTENDEE" not in texts["ics"]
     if kind == CommitteeKind.EXTENDED:
         assert "externe@example.org" in {m.to[0] for m in mail.outbox}
+
+
+def test_changes_a_member_may_not_make_answer_404_and_are_logged(
+    login, personas, clinical, case, schedule, make_participant
+):
+    """Reaching the meeting is not enough: minutes about someone the member may not see, a case
+    presentation they may only read, another member's action item: 404, as anyone else's file."""
+    participant, _candidate = case
+    meeting = schedule(clinical)[0]
+    inactive = AgendaItem.objects.get(meeting=meeting, kind=ItemKind.FOLLOWUP_INACTIVE)
+    police = login(personas["police"])
+    response = police.post(
+        reverse("committees:item_minutes", args=[meeting.public_id, inactive.pk]),
+        {"minutes": "Vue au métro.", "version": inactive.version},
+    )
+    assert response.status_code == 404
+    assert ReadLogEntry.objects.filter(
+        user=personas["police"], action="denied", object_id=participant.pk
+    ).exists()
+    inactive.refresh_from_db()
+    assert inactive.minutes == ""
+
+    action = services.action_create(
+        meeting=meeting,
+        actor=personas["coordinator"],
+        title="Relancer la DPJ",
+        owner=personas["worker_codim"],
+    )
+    response = police.post(
+        reverse("committees:action_status", args=[action.pk]), {"status": "done"}
+    )
+    assert response.status_code == 404
+    action.refresh_from_db()
+    assert action.status == "open"

@@ -67,3 +67,16 @@ def test_after_a_conflict_on_a_case_presentation_theirs_is_shown_and_saving_agai
     assert worker.post(url, {**mine, "version": 2}).status_code == 302
     item.presentation.refresh_from_db()
     assert item.presentation.challenges == "Logement" and item.presentation.version == 3
+
+
+def test_a_member_who_may_only_read_the_file_cannot_write_its_presentation(
+    personas, clinical, make_participant, schedule
+):
+    make_participant(second=None)  # shared with CODIM, followed by CCSMTL only
+    meeting = schedule(clinical)[0]
+    item = AgendaItem.objects.get(meeting=meeting, kind=ItemKind.PRESENTATION)
+    url = reverse("committees:presentation", args=[meeting.public_id, item.pk])
+    reader = client_for(personas["worker_codim"])
+    assert reader.get(url).status_code == 200
+    assert reader.post(url, {"status_summary": "Portrait"}).status_code == 404
+    assert not hasattr(AgendaItem.objects.get(pk=item.pk), "presentation")
