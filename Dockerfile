@@ -41,11 +41,15 @@ RUN env DJANGO_DEBUG=0 \
         DJANGO_SECRET_KEY=build-only-throwaway-secret-key-never-used-at-run-time \
         DJANGO_ALLOWED_HOSTS=build \
         SPHERES_MFA_ENCRYPTION_KEY=coXTlBWiHfXNAFseQz9AYa8-OugZ6cJHyeCeTLwVsSI= \
+        SPHERES_RESEARCH_ID_KEY=build-only-throwaway-research-id-key-never-used-at-run-time \
+        EMAIL_URL=dummymail:// \
         python manage.py compiletranslations \
     && env DJANGO_DEBUG=0 \
         DJANGO_SECRET_KEY=build-only-throwaway-secret-key-never-used-at-run-time \
         DJANGO_ALLOWED_HOSTS=build \
         SPHERES_MFA_ENCRYPTION_KEY=coXTlBWiHfXNAFseQz9AYa8-OugZ6cJHyeCeTLwVsSI= \
+        SPHERES_RESEARCH_ID_KEY=build-only-throwaway-research-id-key-never-used-at-run-time \
+        EMAIL_URL=dummymail:// \
         python manage.py collectstatic --noinput
 
 # Code and static files stay root-owned (read-only to the app); only var/ is writable.

@@ -17,6 +17,7 @@ RUN_ENV := DJANGO_DEBUG=0 SPHERES_DEMO=1 SPHERES_PORT=$(PORT) \
 # from the environment when set (.ci/run points them at PostgreSQL and Redis), else the embedded ones.
 TEST_ENV := DJANGO_DEBUG=0 \
 	DJANGO_SECRET_KEY=test-only-secret-key-not-for-any-deployment-0123456789 \
+	EMAIL_URL=memorymail:// \
 	DJANGO_ALLOWED_HOSTS=testserver,localhost,127.0.0.1 \
 	DJANGO_SECURE_SSL_REDIRECT=0 \
 	SPHERES_STATIC_MANIFEST=0 \

@@ -26,6 +26,7 @@ def environment(database: str, **extra: str) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS="testserver,localhost,127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="0",
         DJANGO_SECURE_COOKIES="0",
+        EMAIL_URL="dummymail://",
         SPHERES_STATIC_MANIFEST="0",
         SPHERES_REQUIRE_MFA="0",
         SPHERES_MFA_ENCRYPTION_KEY="ZmFrZS10ZXN0LWtleS0zMmJ5dGVzLWxvbmctZm9yLXQ=",

@@ -4,9 +4,9 @@ Development mode (SPHERES_DEMO=1, implied by DJANGO_DEBUG=1) is the embedded def
 kombu's filesystem broker, the database cache, development-only secrets, MFA optional, plain http
 on 127.0.0.1 and e-mails written to var/mail/. `make run` serves it with DEBUG off, so the demo
 answers as production does (French error pages, no technical page). Production sets
-DJANGO_SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, DJANGO_ALLOWED_HOSTS and
-SPHERES_MFA_ENCRYPTION_KEY; bad or missing values raise ImproperlyConfigured with the variable's
-name.
+DJANGO_SECRET_KEY, DATABASE_URL, CELERY_BROKER_URL, CACHE_URL, DJANGO_ALLOWED_HOSTS,
+SPHERES_MFA_ENCRYPTION_KEY, SPHERES_RESEARCH_ID_KEY and EMAIL_URL; bad or missing values raise
+ImproperlyConfigured with the variable's name.
 """
 
 import base64
@@ -387,8 +387,14 @@ if SPHERES_DEMO and not env.str("EMAIL_URL", default=""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 else:
+    if not env.str("EMAIL_URL", default=""):
+        # No silent fallback: printed to the console, invitations and password-reset links
+        # would end up in the logs.
+        raise ImproperlyConfigured(
+            "EMAIL_URL is required outside development mode (smtp+tls://user:password@host:587)."
+        )
     try:
-        vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+        vars().update(env.email_url("EMAIL_URL"))
     except (ValueError, KeyError) as exc:
         raise ImproperlyConfigured(f"EMAIL_URL is not a valid e-mail URL: {exc}") from exc
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sphères <no-reply@spheres.example>")

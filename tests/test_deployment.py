@@ -364,3 +364,25 @@ def test_postgresql_runs_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone()[0] == "off"
+
+
+def test_the_image_build_commands_have_every_setting_they_need():
+    """The build runs manage.py with throwaway settings (RUN env … python manage.py …): each
+    command's environment must satisfy the production settings, or the image cannot be built.
+    Checked by loading the settings with exactly that environment (manage.py check)."""
+    runs = " ".join(rest for keyword, rest in dockerfile_instructions() if keyword == "RUN")
+    commands = re.findall(r"\benv\s+((?:\w+=\S+\s+)+)python manage\.py (\w+)", runs)
+    assert {name for _assignments, name in commands} >= {"compiletranslations", "collectstatic"}
+    for assignments, _name in commands:
+        variables = dict(word.split("=", 1) for word in shlex.split(assignments))
+        env = {"PATH": os.environ["PATH"], "HOME": str(ROOT), **variables}
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, (_name, result.stderr[-2000:])

@@ -19,11 +19,14 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "sqlite:////tmp/spheres-deploy-check.sqlite3",
     "CACHE_URL": "redis://127.0.0.1:6379/5",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/4",
+    "EMAIL_URL": "smtp+tls://spheres%40example.org:secret@smtp.example.org:587",
 }
 
 
 def run_manage(*args, env_overrides, drop=()):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SPHERES_"))}
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "SPHERES_", "EMAIL_"))
+    }
     env.update(env_overrides)
     for key in drop:
         env.pop(key, None)
@@ -63,6 +66,7 @@ def test_production_requires_mfa_by_default():
         ("SPHERES_MFA_ENCRYPTION_KEY", "SPHERES_MFA_ENCRYPTION_KEY is required"),
         ("SPHERES_RESEARCH_ID_KEY", "SPHERES_RESEARCH_ID_KEY is required"),
         ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS is required"),
+        ("EMAIL_URL", "EMAIL_URL is required"),
     ],
 )
 def test_a_missing_secret_in_production_fails_with_a_clear_message(missing, message):
