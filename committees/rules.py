@@ -129,6 +129,23 @@ def _pattern(parts: list[str]) -> re.Pattern | None:
     return re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in parts) + r")(?!\w)")
 
 
+def name_words(names) -> set[str]:
+    """The words names_in looks for, as a set: for thousands of names (everyone the program
+    knows), where one regular expression of them all would be slow to build."""
+    return set(_name_parts(names))
+
+
+def words_among(text: str, words: set[str]) -> list[str]:
+    """The words of `text` (whole words, and the parts of hyphenated ones, without case or
+    accents) that are in `words`."""
+    found = set()
+    for word in re.findall(r"\w[\w'-]*", _fold(text or "")):
+        if word in words:
+            found.add(word)
+        found.update(part for part in re.split(r"[-']", word) if part in words)
+    return sorted(found)
+
+
 def names_in(text: str, names) -> list[str]:
     """The words of `names` that appear in `text` as whole words, ignoring case and accents."""
     pattern = _pattern(_name_parts(names))

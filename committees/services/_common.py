@@ -5,8 +5,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from committees.models import AgendaItem, Meeting
-from committees.rules import NAME_IN_TEXT, names_in
+from committees.rules import NAME_IN_TEXT, name_words, names_in, words_among
 from referrals.access import is_coordinator, participants_visible_to, require_coordinator
+from referrals.models import Referral
 from spheres.models import User
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "check_no_names",
     "linked_names",
     "names_known_to",
+    "check_no_program_names",
     "open_meeting",
     "require_coordinator",
 ]
@@ -81,6 +83,25 @@ def check_no_names(item: AgendaItem, fields: dict[str, str], actor: User) -> Non
     errors = {}
     for field, text in fields.items():
         found = names_in(text, names)
+        if found:
+            errors[field] = NAME_IN_TEXT % {"names": ", ".join(found)}
+    if errors:
+        raise ValidationError(errors)
+
+
+def check_no_program_names(fields: dict[str, str]) -> None:
+    """The coordinator's text about no one (an action item, a topic), which the invitation
+    e-mail may carry to members without an account: refused if it holds a name of anyone the
+    program knows (every referral's names), not only of the people on this agenda (a Steering
+    agenda has none). Only the coordinator writes these, who may see every name."""
+    words = name_words(
+        name
+        for field in ("first_name", "last_name", "preferred_name")
+        for name in Referral.objects.order_by().values_list(field, flat=True).distinct()
+    )
+    errors = {}
+    for field, text in fields.items():
+        found = words_among(text, words)
         if found:
             errors[field] = NAME_IN_TEXT % {"names": ", ".join(found)}
     if errors:

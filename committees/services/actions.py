@@ -11,7 +11,12 @@ from django.utils.translation import gettext as _
 from committees.access import may_open
 from committees.models import ActionItem, ActionStatus, Meeting
 from committees.rules import NAME_IN_TEXT, names_in
-from committees.services._common import agenda_names, open_meeting, require_coordinator
+from committees.services._common import (
+    agenda_names,
+    check_no_program_names,
+    open_meeting,
+    require_coordinator,
+)
 from referrals.access import is_coordinator
 from spheres.models import User
 
@@ -35,6 +40,7 @@ def action_create(
     found = names_in(title, agenda_names(meeting))
     if found:
         raise ValidationError({"title": NAME_IN_TEXT % {"names": ", ".join(found)}})
+    check_no_program_names({"title": title})
     action = ActionItem(
         committee=meeting.committee,
         meeting=meeting,

@@ -32,7 +32,12 @@ from committees.models import (
     NewsSource,
 )
 from committees.rules import HANDLED_ONCE, sections_for, source_key
-from committees.services._common import check_no_names, open_meeting, require_coordinator
+from committees.services._common import (
+    check_no_names,
+    check_no_program_names,
+    open_meeting,
+    require_coordinator,
+)
 from followups import selectors as followup_selectors
 from referrals import access as participant_access
 from referrals import selectors as referral_selectors
@@ -352,6 +357,7 @@ def item_add(
             position=position,
         )
         check_no_names(item, {"title": item.title, "note": item.note}, actor)
+        check_no_program_names({"title": item.title, "note": item.note})
     item.full_clean()
     item.save()
     return item

@@ -270,6 +270,14 @@ def youth_protection_record(
     report = YouthProtectionReport(participant=participant, recorded_by=actor, **data)
     if report.reported and not report.reported_on:
         raise ValidationError({"reported_on": _("Give the date of the report.")})
+    today = timezone.localdate()
+    future = {
+        name: _("The date cannot be in the future.")
+        for name in ("considered_on", "reported_on")
+        if getattr(report, name) and getattr(report, name) > today
+    }
+    if future:
+        raise ValidationError(future)
     report.full_clean()
     report.save()
     return report

@@ -186,6 +186,8 @@ def screening_record(*, referral: Referral, actor: User, **data) -> Screening:
             raise TypeError(name)
         setattr(screening, name, value)
     screening.screened_by = actor
+    if screening.screened_on and screening.screened_on > timezone.localdate():
+        raise ValidationError({"screened_on": _("The date cannot be in the future.")})
     if (
         screening.stage_of_change == StageOfChange.PRECONTEMPLATION
         and not screening.precontemplation_exception_reason.strip()

@@ -316,3 +316,31 @@ def test_an_action_item_that_names_a_person_on_the_agenda_is_refused(
         title=f"Appeler la mère de {participant.youth_id}",
         owner=personas["worker_ccsmtl"],
     )
+
+
+def test_a_steering_action_or_topic_naming_any_youth_of_the_program_is_refused(
+    personas, steering, make_participant, make_referral, schedule
+):
+    """A Steering agenda is about no one, and its invitation e-mail carries the action items and
+    topics to members without an account: a youth's name is refused even though no one on that
+    agenda has it."""
+    participant = make_participant()
+    candidate = make_referral()
+    meeting = schedule(steering)[0]
+    coordinator = personas["coordinator"]
+    with pytest.raises(ValidationError) as refused:
+        services.action_create(
+            meeting=meeting,
+            actor=coordinator,
+            title=f"Suivi du dossier {participant.referral.last_name}",
+            owner=coordinator,
+        )
+    assert "title" in refused.value.error_dict
+    with pytest.raises(ValidationError) as refused:
+        services.item_add(
+            meeting=meeting, actor=coordinator, title="Varia", note=f"Cas de {candidate.first_name}"
+        )
+    assert "note" in refused.value.error_dict
+    services.action_create(
+        meeting=meeting, actor=coordinator, title="Préparer le bilan annuel", owner=coordinator
+    )

@@ -597,3 +597,25 @@ def test_deactivating_an_organisation_closes_the_files_shared_with_it(
         is_active=True,
     )
     assert visible(colleague, participant)
+
+
+def test_dates_of_what_already_happened_cannot_be_in_the_future(
+    make_referral, screen, make_participant, personas
+):
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    coordinator = personas["coordinator"]
+    referral = make_referral()
+    with pytest.raises(ValidationError) as refused:
+        screen(referral, screened_on=tomorrow)
+    assert "screened_on" in refused.value.message_dict
+    participant = make_participant()
+    with pytest.raises(ValidationError) as refused:
+        services.youth_protection_record(
+            participant=participant,
+            actor=coordinator,
+            considered_on=tomorrow + datetime.timedelta(days=29),
+            reported=True,
+            reported_on=timezone.localdate(),
+        )
+    assert set(refused.value.message_dict) == {"considered_on"}
+    assert not participant.youth_protection_reports.exists()
