@@ -80,13 +80,7 @@ def check_no_names(item: AgendaItem, fields: dict[str, str], actor: User) -> Non
     by youth ID or referral number only, and the documents also blot out the item's person's
     names whoever typed them (committees.documents)."""
     names = names_known_to(actor, item)
-    errors = {}
-    for field, text in fields.items():
-        found = names_in(text, names)
-        if found:
-            errors[field] = NAME_IN_TEXT % {"names": ", ".join(found)}
-    if errors:
-        raise ValidationError(errors)
+    _refuse_names(fields, lambda text: names_in(text, names))
 
 
 def check_no_program_names(fields: dict[str, str]) -> None:
@@ -99,9 +93,14 @@ def check_no_program_names(fields: dict[str, str]) -> None:
         for field in ("first_name", "last_name", "preferred_name")
         for name in Referral.objects.order_by().values_list(field, flat=True).distinct()
     )
+    _refuse_names(fields, lambda text: words_among(text, words))
+
+
+def _refuse_names(fields: dict[str, str], found_in) -> None:
+    """Refuse, beside each field, the text where `found_in(text)` finds names (quoted)."""
     errors = {}
     for field, text in fields.items():
-        found = words_among(text, words)
+        found = found_in(text)
         if found:
             errors[field] = NAME_IN_TEXT % {"names": ", ".join(found)}
     if errors:

@@ -83,24 +83,15 @@ def read_log_record_listed(
         if search
         else []
     )
+    shown = [*((object_type, pk) for pk in object_ids), *others]
     rows += [
         ReadLogEntry(
             user=user,
             action=action,
-            object_type=object_type,
+            object_type=shown_type,
             object_id=pk,
             view_name=view_name[:100],
         )
-        for pk in object_ids
-    ]
-    rows += [
-        ReadLogEntry(
-            user=user,
-            action=action,
-            object_type=other_type,
-            object_id=pk,
-            view_name=view_name[:100],
-        )
-        for other_type, pk in others
+        for shown_type, pk in shown
     ]
     ReadLogEntry.objects.bulk_create(rows)
