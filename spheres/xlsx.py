@@ -92,6 +92,12 @@ def _column_letters(index: int) -> str:
     return letters
 
 
+def text_xml(value: str) -> str:
+    """The <is> element of an inline string cell holding `value` (no transform applied): for
+    callers that build rows themselves (Sheet.write_xml)."""
+    return _text(value)
+
+
 def _text(value: str) -> str:
     """The <is> element of an inline string cell."""
     if len(value) > MAX_TEXT // 2 and len(value.encode("utf-16-le")) // 2 > MAX_TEXT:
@@ -153,6 +159,19 @@ class Sheet:
         self._buffer.append("".join(parts))
         if len(self._buffer) >= FLUSH_EVERY:
             self._flush()
+
+    def write_xml(self, xml: str, rows: int) -> None:
+        """`rows` rows built elsewhere (PostgreSQL builds the research export's notes), as the
+        <row> elements write_row would have written: numbered from self.rows + 1 on, cells as
+        write_row makes them (text_xml for texts, transform applied). The caller vouches for
+        that; research.export's tests compare the two byte for byte."""
+        if rows:
+            expected = f'<row r="{self.rows + 1}">'
+            if not xml.startswith(expected):
+                raise ValueError("rows built elsewhere must continue the sheet's numbering")
+            self._flush()
+            self._stream.write(xml.encode())
+            self.rows += rows
 
     def _flush(self) -> None:
         if self._buffer:

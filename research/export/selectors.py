@@ -6,7 +6,8 @@ participant's random public id, so the order of rows says nothing about admissio
 import datetime
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
 from typing import TypeVar
@@ -211,101 +212,170 @@ def _on_postgresql() -> bool:
 
 
 def note_rows_in_sql() -> bool:
-    """Whether PostgreSQL builds the notes sheet's rows (export_note_row_batches); elsewhere
-    (SQLite) they are built in Python from export_note_batches."""
+    """Whether PostgreSQL builds the notes sheet's rows (export_note_xml); elsewhere (SQLite)
+    they are built in Python from export_note_batches."""
     return _on_postgresql()
 
 
-# The channels cell of a note whose list the SQL below does not decode: its batch is built again
-# in Python (research.export.workbook), which decodes any JSON.
-UNDECODED = "\x01"
+def export_note_values(start, end) -> tuple[list[str], list[str]]:
+    """The distinct channel lists (as PostgreSQL prints them) and main activities (as typed) of
+    the notes of the period, in one pass (PostgreSQL only): what export_note_xml needs mapped to
+    their cells."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT GROUPING(other_channels), other_channels::text, main_activity
+            FROM followups_weeklynote
+            WHERE (%s::date IS NULL OR week >= %s) AND (%s::date IS NULL OR week <= %s)
+            GROUP BY GROUPING SETS ((other_channels), (main_activity))
+            """,
+            [start, start, end, end],
+        )
+        rows = cursor.fetchall()
+    channels = [listed for by_activity, listed, _typed in rows if not by_activity]
+    typed = [typed for by_activity, _listed, typed in rows if by_activity]
+    return channels, typed
 
-# One row of the notes sheet, built by PostgreSQL: Python only hands psycopg2's tuples to the
-# writer (building the rows in Python, under the writer's GIL, cost more than reading ahead
-# gained). The research IDs and worker codes, keyed with secrets, come from Python as parameters.
-# Week numbers as workbook._week_number counts them (floor division: a note is dated on a Monday,
-# but nothing in the database says so). The channels: a list of codes as PostgreSQL prints it,
-# '["phone", "text"]', becomes "phone;text", as research.export.workbook.channel_codes makes it;
-# any other list (a code with a comma, quote or backslash, anything but texts) becomes UNDECODED
-# (the subquery computes the text once per note). Empty texts of the columns often empty come as
-# NULL, which psycopg2 turns into None at less cost than into "" (the writer leaves both empty).
-# The main activity as research.export.deidentify.released_activities decided (activity_key's
-# form, or the withheld mark).
-_NOTE_ROWS_SQL = r"""
-SELECT p.research_id,
-       floor((n.week - p.monday)::float8 / 7)::int + 1,
-       w.code,
-       w.sector,
-       n.meetings,
-       n.meetings_minutes,
-       CASE WHEN n.other_channels = '[]'::jsonb THEN NULL ELSE (
-           SELECT CASE WHEN strpos(t, '\') = 0 AND left(t, 2) = '["' AND right(t, 2) = '"]'
-                            AND strpos(codes, '"') = 0 AND strpos(codes, ',') = 0
-                       THEN nullif(codes, '') ELSE %s END
-           FROM (SELECT t, replace(substr(t, 3, length(t) - 4), '", "', ';') AS codes
-                 FROM (SELECT n.other_channels::text AS t OFFSET 0) AS listed OFFSET 0) AS decoded
-       ) END,
-       nullif(n.no_contact_reason, ''),
-       CASE WHEN n.main_activity = '' THEN NULL
-            WHEN lower(btrim(n.main_activity, ' ')) = ANY(%s::text[])
-            THEN lower(btrim(n.main_activity, ' ')) ELSE %s END,
-       n.targeted_need,
-       n.worker_satisfaction,
-       n.participant_satisfaction
-FROM unnest(%s::bigint[], %s::text[], %s::date[]) WITH ORDINALITY p(id, research_id, monday, ord)
-JOIN followups_weeklynote n ON n.participant_id = p.id
-LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[]) w(id, code, sector) ON w.id = n.author_id
-WHERE (%s::date IS NULL OR n.week >= %s) AND (%s::date IS NULL OR n.week <= %s)
-ORDER BY p.ord, n.week
+
+# The notes sheet's rows as the workbook's XML, built by PostgreSQL on the other cores while
+# Python compresses and writes: building each row's cells in Python, under the GIL the readers
+# share, cost more than the rest of the export. One text per note, the <row> element as
+# spheres.xlsx.Sheet.write_row writes it for research.export.workbook's Python path (the tests
+# compare the two byte for byte):
+# - rows numbered as the writer numbers them: the header is row 1 of each sheet, and a sheet
+#   holds `per_sheet` notes before the next one (weekly_notes_2…) starts, so the note counted
+#   `g` from 0 is row g % per_sheet + 2; the batch's first note is counted `first`;
+# - what Python decides comes as cell text already (spheres.xlsx.text_xml, neutralised): the
+#   research IDs, worker codes and sectors (keyed with secrets), each channel list (decoded as
+#   workbook.channel_codes decodes it) and each main activity as typed (released in lower case,
+#   or withheld), both from export_note_values;
+# - week numbers as workbook._week_number counts them (floor division: a note is dated on a
+#   Monday, but nothing in the database says so);
+# - the four code columns are written as they are when they hold only letters, digits, _
+#   and ; (no XML escape, no formula prefix, no _xHHHH_ can then be in them);
+# - a note with anything else in the code columns, or with a channel list or main activity
+#   that the mappings lack (written after export_note_values read them), comes as NULL: its
+#   batch is built in Python, which handles any text;
+# - empty values leave the cell out, as the writer does (concat skips NULL, and a cell whose
+#   value is NULL is NULL).
+_NOTE_XML_SQL = r"""
+SELECT CASE WHEN x.known AND x.codes ~ '^[A-Za-z0-9_;]*$' AND strpos(x.codes, '_x') = 0
+THEN concat(
+    '<row r="', x.r, '"><c r="A', x.r, '" t="inlineStr">', x.rid, '</c>',
+    '<c r="B', x.r, '"><v>', x.week, '</v></c>',
+    '<c r="C' || x.r || '" t="inlineStr">' || x.code || '</c>',
+    '<c r="D' || x.r || '" t="inlineStr">' || x.sector || '</c>',
+    '<c r="E' || x.r || '"><v>' || x.meetings || '</v></c>',
+    '<c r="F' || x.r || '"><v>' || x.minutes || '</v></c>',
+    '<c r="G' || x.r || '" t="inlineStr">' || x.channels || '</c>',
+    '<c r="H' || x.r || '" t="inlineStr"><is><t>' || x.no_contact || '</t></is></c>',
+    '<c r="I' || x.r || '" t="inlineStr">' || x.activity || '</c>',
+    '<c r="J' || x.r || '" t="inlineStr"><is><t>' || x.need || '</t></is></c>',
+    '<c r="K' || x.r || '" t="inlineStr"><is><t>' || x.worker_sat || '</t></is></c>',
+    '<c r="L' || x.r || '" t="inlineStr"><is><t>' || x.participant_sat || '</t></is></c>',
+    '</row>') END
+FROM (
+    SELECT y.*, concat_ws(';', y.no_contact, y.need, y.worker_sat, y.participant_sat) AS codes
+    FROM (
+        SELECT p.ord, n.week AS day,
+               ((%s + row_number() OVER (ORDER BY p.ord, n.week) - 1) %% %s + 2)::text AS r,
+               p.rid,
+               floor((n.week - p.monday)::float8 / 7)::int + 1 AS week,
+               w.code, w.sector,
+               n.meetings, n.meetings_minutes AS minutes,
+               ch.cell AS channels,
+               a.cell AS activity,
+               ch.listed IS NOT NULL AND a.typed IS NOT NULL AS known,
+               nullif(n.no_contact_reason, '') AS no_contact,
+               nullif(n.targeted_need, '') AS need,
+               nullif(n.worker_satisfaction, '') AS worker_sat,
+               nullif(n.participant_satisfaction, '') AS participant_sat
+        FROM unnest(%s::bigint[], %s::text[], %s::date[]) WITH ORDINALITY p(id, rid, monday, ord)
+        JOIN followups_weeklynote n ON n.participant_id = p.id
+        LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[]) w(id, code, sector)
+            ON w.id = n.author_id
+        LEFT JOIN unnest(%s::text[]::jsonb[], %s::text[]) ch(listed, cell)
+            ON ch.listed = n.other_channels
+        LEFT JOIN unnest(%s::text[], %s::text[]) a(typed, cell) ON a.typed = n.main_activity
+        WHERE (%s::date IS NULL OR n.week >= %s) AND (%s::date IS NULL OR n.week <= %s)
+    ) AS y
+) AS x
+ORDER BY x.ord, x.day
 """
 
 
-def export_note_row_batches(
+@dataclass(frozen=True)
+class NoteCells:
+    """What export_note_xml takes from Python, as cell text (spheres.xlsx.text_xml), None for an
+    empty cell: worker id -> (code, sector); channel list as printed -> cell; main activity as
+    typed -> cell."""
+
+    workers: dict[int, tuple[str, str | None]]
+    channels: dict[str, str | None]
+    activities: dict[str, str | None]
+
+    def params(self) -> list:
+        workers, channels, activities = (
+            list(self.workers),
+            list(self.channels),
+            list(self.activities),
+        )
+        return [
+            workers,
+            [self.workers[pk][0] for pk in workers],
+            [self.workers[pk][1] for pk in workers],
+            channels,
+            [self.channels[listed] for listed in channels],
+            activities,
+            [self.activities[typed] for typed in activities],
+        ]
+
+
+def export_note_xml(
     participants: list[tuple[int, str, datetime.date]],
-    workers: dict[int, tuple[str, str]],
+    first: int,
+    per_sheet: int,
+    cells: list,
     start,
     end,
-    activities: set[str],
-    withheld: str,
-) -> Iterator[tuple[list[int], list[tuple]]]:
-    """The notes sheet's rows (PostgreSQL only), a batch of participants per query, as (the
-    batch's participant ids, its rows): `participants` as (id, research ID, Monday of the
-    admission week) in the sheet's order, `workers` as id -> (code, sector), `activities` the
-    main activities released (any other is `withheld`). Each query is an index scan on the
-    participant (see export_note_batches), the rows ordered by the batch's order, then the
-    week."""
-    worker_ids = list(workers)
-    worker_params = [
-        worker_ids,
-        [workers[pk][0] for pk in worker_ids],
-        [workers[pk][1] for pk in worker_ids],
-    ]
-    released = sorted(activities)
-    connection = connections[DEFAULT_DB_ALIAS]
-    for first in range(0, len(participants), NOTE_BATCH):
-        batch = participants[first : first + NOTE_BATCH]
-        ids = [row[0] for row in batch]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _NOTE_ROWS_SQL,
-                [
-                    UNDECODED,
-                    released,
-                    withheld,
-                    ids,
-                    [row[1] for row in batch],
-                    [row[2] for row in batch],
-                    *worker_params,
-                    start,
-                    start,
-                    end,
-                    end,
-                ],
-            )
-            yield ids, cursor.fetchall()
+) -> list[str | None]:
+    """One batch of the notes sheet's rows as XML (PostgreSQL only; see _NOTE_XML_SQL): one
+    <row> element per note, None for a note left to Python. `participants` as (id, research
+    ID's cell, Monday of the admission week) in the sheet's order; `first` the count of notes
+    before the batch; `per_sheet` the notes a sheet holds; `cells` NoteCells.params(). An index
+    scan on the participant (see export_note_batches), the rows ordered by the batch's order,
+    then the week."""
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(
+            _NOTE_XML_SQL,
+            [
+                first,
+                per_sheet,
+                [row[0] for row in participants],
+                [row[1] for row in participants],
+                [row[2] for row in participants],
+                *cells,
+                start,
+                start,
+                end,
+                end,
+            ],
+        )
+        return [row for (row,) in cursor.fetchall()]
 
 
 _DONE = object()
+
+
+def _hand_over(waiting: queue.Queue, item, stop: threading.Event) -> bool:
+    """Put `item` in the queue as soon as there is room, unless stopped meanwhile."""
+    while not stop.is_set():
+        try:
+            waiting.put(item, timeout=0.1)
+            return True
+        except queue.Full:
+            continue
+    return False
 
 
 def _thread_on_this_connection(target, name: str) -> tuple[threading.Thread, Callable[[], None]]:
@@ -369,23 +439,14 @@ class ReadAhead:
             lambda: self._read(batches), "export-read-ahead"
         )
 
-    def _hand_over(self, item) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._waiting.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
     def _read(self, batches) -> None:
         try:
             for batch in batches:
-                if not self._hand_over(batch):
+                if not _hand_over(self._waiting, batch, self._stop):
                     return
-            self._hand_over(_DONE)
+            _hand_over(self._waiting, _DONE, self._stop)
         except BaseException as error:  # handed to the caller, raised there
-            self._hand_over(error)
+            _hand_over(self._waiting, error, self._stop)
 
     def __iter__(self):
         return self
@@ -409,6 +470,78 @@ class ReadAhead:
             self._stop.set()
             self._reader.join()
             self._release()
+
+
+READERS = 2  # connections reading the notes side by side (the machines here have 2 cores)
+
+
+def can_read_in_parallel() -> bool:
+    """Whether readers may each open a connection of their own: on PostgreSQL, outside a
+    transaction (another connection would not see this one's uncommitted rows: the tests' data,
+    among others)."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    return _on_postgresql() and not connection.in_atomic_block
+
+
+class ReadInParallel:
+    """The results of `jobs` (callables that read the database), in order, computed by
+    `readers` threads side by side, each on a connection of its own, opened for it and closed
+    when it ends (so only where can_read_in_parallel()): PostgreSQL runs their queries on as
+    many cores. Reader k runs jobs k, k + readers…; at most `depth` of its results wait in
+    memory. Stopped and joined as ReadAhead is: when the last result has been taken, on an
+    error (either side), or on close()."""
+
+    def __init__(self, jobs: Iterable[Callable[[], T]], readers: int = READERS, depth: int = 2):
+        jobs = list(jobs)
+        readers = max(1, min(readers, len(jobs)))
+        self._left = len(jobs)
+        self._taken = 0
+        self._closed = False
+        self._stop = threading.Event()
+        self._waiting = [queue.Queue(maxsize=depth) for _ in range(readers)]
+        self._readers = [
+            threading.Thread(
+                target=self._read,
+                args=(jobs[k::readers], self._waiting[k]),
+                name="export-read-ahead",
+                daemon=True,
+            )
+            for k in range(readers)
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, jobs, waiting: queue.Queue) -> None:
+        try:
+            for job in jobs:
+                if self._stop.is_set() or not _hand_over(waiting, (True, job()), self._stop):
+                    return
+        except BaseException as error:  # handed to the caller, raised there
+            _hand_over(waiting, (False, error), self._stop)
+        finally:
+            connections[DEFAULT_DB_ALIAS].close()  # this thread's own
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> T:
+        if self._closed or self._taken == self._left:
+            self.close()
+            raise StopIteration
+        done, value = self._waiting[self._taken % len(self._waiting)].get()
+        self._taken += 1
+        if not done:
+            self.close()
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop the readers (each returns before its next job) and wait for them."""
+        if not self._closed:
+            self._closed = True
+            self._stop.set()
+            for reader in self._readers:
+                reader.join()
 
 
 def export_risk_rows(participants, start, end):

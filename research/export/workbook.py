@@ -7,12 +7,16 @@ precomputed in memory, so the two halves are measured apart."""
 
 import datetime
 import json
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import chain
+from itertools import chain, islice
 from operator import itemgetter
+from typing import NamedTuple
 
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -219,7 +223,17 @@ def channel_codes(raw: str | None) -> str:
     return ";".join(part.strip().strip('"') for part in raw[1:-1].split(","))
 
 
-def prepare(spec: ExportSpec, summary: Summary):
+class Prepared(NamedTuple):
+    participants: QuerySet  # the cohort, suppressed participants included
+    lookup: dict[int, tuple[str, datetime.date]]  # id -> (research ID, admission's Monday)
+    rows: list[tuple]  # the participants sheet
+    authors: list[int]  # the notes' authors
+    activities: set[str]  # the main activities released (activity_key's form)
+    notes_of: dict[int, int]  # id -> notes in the period (a hint: notes may come meanwhile)
+    note_values: Callable[[], tuple[list[str], list[str]]] | None  # export_note_values
+
+
+def prepare(spec: ExportSpec, summary: Summary) -> Prepared:
     """The participant sheet in memory (one small row per participant: the k-anonymity decision
     needs them all) and the lookup the other sheets use: internal id -> (research ID, Monday of
     the admission week), and the notes' authors. Suppressed participants are absent from every
@@ -235,15 +249,34 @@ def prepare(spec: ExportSpec, summary: Summary):
     # Read in the meantime, as they need neither the research IDs nor the decision: the row
     # counts (for the progress bar) with the notes' authors (their codes come before the first
     # note), and what decides which main activities are released.
+    # Where PostgreSQL builds the notes' rows, the notes' distinct channel lists and activities
+    # too (export_note_values): on a connection of their own where possible, as that pass over
+    # every note would otherwise wait for the rest.
+    period = (spec.period_start, spec.period_end)
+    in_sql, apart = selectors.note_rows_in_sql(), selectors.can_read_in_parallel()
+
     def in_the_meantime():
-        start, end = spec.period_start, spec.period_end
         return (
-            selectors.export_row_counts(start, end),
-            selectors.export_activity_pairs(start, end),
+            selectors.export_row_counts(*period),
+            selectors.export_activity_pairs(*period),
             name_words(selectors.export_person_names()),
+            selectors.export_note_values(*period) if in_sql and not apart else None,
         )
 
     counted = selectors.in_background(in_the_meantime)
+    note_values = None
+    if in_sql and apart:
+        reading = selectors.ReadInParallel([lambda: selectors.export_note_values(*period)], 1)
+
+        def taken():
+            try:
+                return next(reading)
+            finally:
+                reading.close()
+
+        note_values = cache(taken)
+    elif in_sql:
+        note_values = cache(lambda: counted()[3])
     # The free texts repeat (a few spellings of each gender, each area): each decoded once.
     gender_of, region_of = cache(gender_code), cache(region_code)
     raw = []
@@ -282,7 +315,7 @@ def prepare(spec: ExportSpec, summary: Summary):
         values["research_id"], values["followup_status"] = rid, status
         rows.append(columns(values))
     summary.row_counts["participants"] = len(rows)
-    counts, activity_pairs, names = counted()
+    counts, activity_pairs, names, _values = counted()
     activities, withheld = released_activities(activity_pairs, set(lookup), spec.k, names)
     summary.deidentification["main_activities"] = {
         "released": len(activities),
@@ -301,7 +334,10 @@ def prepare(spec: ExportSpec, summary: Summary):
         for pk, n in counts[sheet].items()
         if pk in lookup
     )
-    return participants, lookup, rows, sorted(authors), activities
+    notes_of = Counter()
+    for pk, _author, n in counts["weekly_notes"]:
+        notes_of[pk] += n
+    return Prepared(participants, lookup, rows, sorted(authors), activities, notes_of, note_values)
 
 
 class _ChannelCodes(dict):
@@ -312,69 +348,131 @@ class _ChannelCodes(dict):
         return codes
 
 
-class _Rows:
-    """The rows of a reading's lists of rows, iterated without a Python frame per row (as the
-    limit's one list is). start() begins the reading (a thread: write_workbook starts the next
-    sheet's while it writes the current one); close() stops it."""
+_NUMBERED = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
 
-    def __init__(self, open_reading: Callable[[], selectors.ReadAhead], rows_of):
-        self._open = open_reading
-        self._rows_of = rows_of  # the reading -> its lists of rows
-        self._reading: selectors.ReadAhead | None = None
 
-    def start(self) -> None:
+class XmlRows(list):
+    """A batch of a sheet's rows already written as the sheet's XML: one <row> element per row
+    (selectors.export_note_xml), numbered as the rows counted from `first` on."""
+
+    def __init__(self, rows: Iterable[str], *, first: int):
+        super().__init__(rows)
+        self.first = first
+
+    def numbered_from(self, first: int, per_sheet: int) -> "XmlRows":
+        """The same rows numbered as the rows counted from `first` on. (The text of a cell
+        holds no "<": XML's is escaped.)"""
+        return XmlRows(
+            (
+                _NUMBERED.sub(rf'\g<1>{(first + index) % per_sheet + 2}"', row)
+                for index, row in enumerate(self)
+            ),
+            first=first,
+        )
+
+
+class _NoteRows:
+    """The notes sheet's rows, read a batch of participants at a time by threads while the
+    writer writes (write_workbook calls start() while it writes the sheet before, so the first
+    batches are ready when wanted). `batches(per_sheet)` gives XmlRows where PostgreSQL built
+    them, lists of row tuples where Python did (SQLite; a note PostgreSQL leaves to Python).
+    Iterated, the same rows as tuples, all built in Python (the benchmark's limit is fed
+    these). close() stops the reading."""
+
+    def __init__(self, spec: ExportSpec, prepared: Prepared, summary: Summary, then=None):
+        self._spec, self._prepared = spec, prepared
+        self._summary, self._then = summary, then
+        self._codes = worker_codes(spec.id_key, spec.salt, prepared.authors)
+        sectors = selectors.worker_sectors(prepared.authors)
+        self._sectors = {pk: sectors.get(pk, "") for pk in self._codes}
+        self._reading = None
+        self._per_sheet: int | None = None
+
+    def _in_python(self, ids) -> Iterator[list[tuple]]:
+        prepared = self._prepared
+        return _note_rows_in_python(
+            self._spec, self._codes, self._sectors, prepared.lookup, prepared.activities, ids
+        )
+
+    def _jobs_in_sql(self, per_sheet: int) -> Iterator[Callable[[], list]]:
+        """A job per batch of participants: its rows as XmlRows numbered from the notes counted
+        before it, or built in Python if PostgreSQL left any to Python."""
+        spec, prepared = self._spec, self._prepared
+        released = prepared.activities
+        channels, typed = prepared.note_values()
+
+        def cell(text):
+            return xlsx.text_xml(neutralise(text)) if text else None
+
+        def activity(text):
+            key = activity_key(text)
+            return cell(key if key in released else WITHHELD) if text else None
+
+        cells = selectors.NoteCells(
+            workers={pk: (cell(code), cell(self._sectors[pk])) for pk, code in self._codes.items()},
+            channels={listed: cell(channel_codes(listed)) for listed in channels},
+            activities={text: activity(text) for text in typed},
+        ).params()
+        participants = [(pk, cell(rid), monday) for pk, (rid, monday) in prepared.lookup.items()]
+        first = 0
+        for start in range(0, len(participants), selectors.NOTE_BATCH):
+            batch = participants[start : start + selectors.NOTE_BATCH]
+
+            def job(batch=batch, first=first):
+                rows = selectors.export_note_xml(
+                    batch, first, per_sheet, cells, spec.period_start, spec.period_end
+                )
+                if None in rows:  # the same rows, built in Python
+                    ids = [pk for pk, _rid, _monday in batch]
+                    return [row for rows in self._in_python(ids) for row in rows]
+                return XmlRows(rows, first=first)
+
+            yield job
+            first += sum(prepared.notes_of.get(pk, 0) for pk, _rid, _monday in batch)
+
+    def _counted(self, batches: Iterator[list], per_sheet: int) -> Iterator[list]:
+        """The batches as read, counted; a batch numbered from a count that notes written
+        meanwhile made wrong is numbered again."""
+        count = 0
+        for rows in batches:
+            if isinstance(rows, XmlRows) and rows.first % per_sheet != count % per_sheet:
+                rows = rows.numbered_from(count, per_sheet)
+            count += len(rows)
+            yield rows
+        self._summary.row_counts["weekly_notes"] = count
+        if self._then is not None:
+            self._then()
+
+    def start(self, per_sheet: int | None = None) -> None:
         if self._reading is None:
-            self._reading = self._open()
+            per_sheet = self._per_sheet = per_sheet or MAX_ROWS - 1
+            if not selectors.note_rows_in_sql():
+                reading = selectors.ReadAhead(self._in_python(list(self._prepared.lookup)))
+            elif selectors.can_read_in_parallel():
+                reading = selectors.ReadInParallel(self._jobs_in_sql(per_sheet))
+            else:
+                jobs = self._jobs_in_sql(per_sheet)
+                reading = selectors.ReadAhead(job() for job in jobs)
+            self._reading = reading
+            self._batches = self._counted(reading, per_sheet)
+
+    def batches(self, per_sheet: int) -> Iterator[list]:
+        self.start(per_sheet)
+        if per_sheet != self._per_sheet:
+            raise ValueError("the reading numbered its rows for another sheet size")
+        return self._batches
 
     def __iter__(self):
-        self.start()
-        return chain.from_iterable(self._rows_of(self._reading))
+        batches = self._in_python(list(self._prepared.lookup))
+        return chain.from_iterable(self._counted(batches, MAX_ROWS - 1))
 
     def close(self) -> None:
         if self._reading is not None:
             self._reading.close()
 
 
-def _note_rows(spec, authors, lookup, activities, summary: Summary, then=None) -> _Rows:
-    codes = worker_codes(spec.id_key, spec.salt, authors)
-    sectors = selectors.worker_sectors(authors)
-    sectors = {pk: sectors.get(pk, "") for pk in codes}
-    if selectors.note_rows_in_sql():
-        batches = _note_rows_in_sql(spec, codes, sectors, lookup, activities)
-    else:
-        batches = _note_rows_in_python(spec, codes, sectors, lookup, activities, list(lookup))
-
-    def counted(reading):
-        count = 0
-        for rows in reading:
-            count += len(rows)
-            yield rows
-        summary.row_counts["weekly_notes"] = count
-        if then is not None:
-            then()
-
-    return _Rows(lambda: selectors.ReadAhead(batches), counted)
-
-
-def _note_rows_in_sql(spec, codes, sectors, lookup, activities) -> Iterator[list[tuple]]:
-    """The notes' rows a batch at a time as PostgreSQL builds them; a batch holding a channel
-    list the SQL does not decode is built again in Python (the same cells either way)."""
-    channels = itemgetter(6)
-    for ids, rows in selectors.export_note_row_batches(
-        [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
-        {pk: (code, sectors[pk]) for pk, code in codes.items()},
-        spec.period_start,
-        spec.period_end,
-        activities,
-        WITHHELD,
-    ):
-        if selectors.UNDECODED in map(channels, rows):
-            rows = [
-                row
-                for batch in _note_rows_in_python(spec, codes, sectors, lookup, activities, ids)
-                for row in batch
-            ]
-        yield rows
+def _note_rows(spec, prepared: Prepared, summary: Summary, then=None) -> _NoteRows:
+    return _NoteRows(spec, prepared, summary, then)
 
 
 def _note_rows_in_python(spec, codes, sectors, lookup, activities, ids) -> Iterator[list[tuple]]:
@@ -548,7 +646,8 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
     """The six sheets in order. The participants are read and de-identified now (so
     summary.rows_total is known on return); the other rows stay lazy, streamed from the database
     as they are written."""
-    participants, lookup, rows, authors, activities = prepare(spec, summary)
+    prepared = prepare(spec, summary)
+    participants, lookup, rows = prepared.participants, prepared.lookup, prepared.rows
     names = selectors.organisation_names(spec.organisation_ids)
     start, end = spec.period_start, spec.period_end
 
@@ -593,13 +692,57 @@ def export_sections(spec: ExportSpec, summary: Summary) -> list[Section]:
         (
             "weekly_notes",
             header("weekly_notes"),
-            _note_rows(spec, authors, lookup, activities, summary, then=read_the_rest),
+            _note_rows(spec, prepared, summary, then=read_the_rest),
         ),
         ("risk_assessments", header("risk_assessments"), later(0, risks)),
         ("status_periods", header("status_periods"), later(1, status_periods)),
         ("dictionary", header("dictionary"), dictionary_rows()),
         ("manifest", header("manifest"), manifest_rows(spec, summary, names)),
     ]
+
+
+class _Parts:
+    """A section's sheets as they are written: <name>, then <name>_2, <name>_3… each with the
+    header and at most `per_sheet` rows under it."""
+
+    def __init__(self, workbook, name: str, header: list[str], per_sheet: int, summary):
+        self._workbook, self._name, self._header = workbook, name, header
+        self._per_sheet, self._summary = per_sheet, summary
+        self._part = 0
+        self._new_sheet()
+
+    def _new_sheet(self) -> None:
+        self._part += 1
+        name = self._name if self._part == 1 else f"{self._name}_{self._part}"
+        self._sheet = self._workbook.add_sheet(name, len(self._header))
+        if self._summary is not None:
+            self._summary.sheet_names.append(name)
+        self._sheet.write_row(self._header, bold=True)
+        self._room = self._per_sheet
+
+    def write_rows(self, rows: Iterable[tuple]) -> int:
+        count = 0
+        write_row, room = self._sheet.write_row, self._room
+        for row in rows:
+            if not room:
+                self._new_sheet()
+                write_row, room = self._sheet.write_row, self._room
+            write_row(row)
+            room -= 1
+            count += 1
+        self._room = room
+        return count
+
+    def write_xml(self, rows: XmlRows) -> int:
+        first = 0
+        while first < len(rows):
+            if not self._room:
+                self._new_sheet()
+            part = rows[first : first + self._room]
+            self._sheet.write_xml("".join(part), len(part))
+            self._room -= len(part)
+            first += len(part)
+        return len(rows)
 
 
 def write_workbook(
@@ -614,38 +757,34 @@ def write_workbook(
     """Write the sections to an .xlsx file at `path` with flat memory: each row is written as it
     comes (spheres.xlsx: to the sheet's temporary file in `tmpdir`, compressed into the
     workbook when the sheet is done), every text as text (never a formula, number or link),
-    neutralised besides. Returns the number of data rows written."""
-    limit = max_rows or MAX_ROWS
+    neutralised besides. A section's rows are an iterable of tuples, or an object whose
+    batches(per_sheet) gives lists of tuples or XmlRows (the notes). `progress` is told the
+    rows written so far every PROGRESS_EVERY rows or so. Returns the number of data rows
+    written."""
+    per_sheet = (max_rows or MAX_ROWS) - 1  # the header counts as a row
     sections = list(sections)
     workbook = xlsx.Workbook(path, transform=neutralise, tmpdir=tmpdir)
-    written = 0
+    written = reported = 0
     try:
         for index, (name, header, rows) in enumerate(sections):
             if index + 1 < len(sections) and hasattr(sections[index + 1][2], "start"):
                 # The next sheet's reading begins while this one is written (its first
                 # batch is then ready when it is wanted).
-                sections[index + 1][2].start()
-            part = 1
-            sheet = workbook.add_sheet(name, len(header))
-            if summary is not None:
-                summary.sheet_names.append(name)
-            sheet.write_row(header, bold=True)
-            write_row = sheet.write_row
-            row_index = 1
-            for row in rows:
-                if row_index >= limit:
-                    part += 1
-                    sheet = workbook.add_sheet(f"{name}_{part}", len(header))
-                    if summary is not None:
-                        summary.sheet_names.append(f"{name}_{part}")
-                    sheet.write_row(header, bold=True)
-                    write_row = sheet.write_row
-                    row_index = 1
-                write_row(row)
-                row_index += 1
-                written += 1
-                if progress is not None and written % PROGRESS_EVERY == 0:
+                sections[index + 1][2].start(per_sheet)
+            parts = _Parts(workbook, name, header, per_sheet, summary)
+            if hasattr(rows, "batches"):
+                batches = rows.batches(per_sheet)
+            else:
+                rows = iter(rows)
+                batches = iter(lambda rows=rows: list(islice(rows, PROGRESS_EVERY)), [])
+            for batch in batches:
+                if isinstance(batch, XmlRows):
+                    written += parts.write_xml(batch)
+                else:
+                    written += parts.write_rows(batch)
+                if progress is not None and written - reported >= PROGRESS_EVERY:
                     progress(written)
+                    reported = written
     finally:
         for _name, _header, rows in sections:  # a reading left half-done stops its thread now
             if hasattr(rows, "close"):

@@ -1,8 +1,11 @@
-"""The notes sheet built by PostgreSQL (selectors.export_note_row_batches) holds the same cells as
-the one built in Python (the path SQLite and unusual channel lists take): same values, same types,
-the same empty cells, whatever the channels, the period or the suppressed participants."""
+"""The notes sheet built by PostgreSQL (selectors.export_note_xml_batches writes its rows' XML) is
+byte for byte the one the writer makes of the rows built in Python (the path SQLite and unusual
+values take): same values, same types, the same empty cells, the same numbering across sheets,
+whatever the channels, the period, the texts or the suppressed participants."""
 
 import datetime
+import re
+import zipfile
 
 import pytest
 from django.conf import settings
@@ -35,39 +38,44 @@ def spec(**kwargs) -> ExportSpec:
     )
 
 
-def note_rows(spec, monkeypatch, *, in_sql: bool) -> list[tuple]:
-    """The notes sheet's rows, built by PostgreSQL or in Python."""
+def notes_sheets(spec, tmp_path, monkeypatch, *, in_sql: bool, max_rows=None) -> dict:
+    """The weekly_notes sheets' XML as written, by name, and the rows the summary counted."""
     monkeypatch.setattr(selectors, "note_rows_in_sql", lambda: in_sql)
     summary = Summary()
-    _participants, lookup, _rows, authors, activities = workbook.prepare(spec, summary)
-    rows = list(workbook._note_rows(spec, authors, lookup, activities, summary))
-    assert summary.row_counts["weekly_notes"] == len(rows)
-    return rows
-
-
-def both(spec, monkeypatch) -> tuple[list, list]:
-    return note_rows(spec, monkeypatch, in_sql=True), note_rows(spec, monkeypatch, in_sql=False)
-
-
-def undecoded(spec) -> list[str]:
-    """The research IDs whose notes PostgreSQL left to Python (a channel list it does not
-    decode), read straight from the SQL's batches."""
-    _participants, lookup, _rows, authors, activities = workbook.prepare(spec, Summary())
-    batches = selectors.export_note_row_batches(
-        [(pk, rid, monday) for pk, (rid, monday) in lookup.items()],
-        dict.fromkeys(authors, ("W", "")),
-        spec.period_start,
-        spec.period_end,
-        activities,
-        "*",
+    path = tmp_path / f"{in_sql}.xlsx"
+    workbook.write_workbook(
+        path, workbook.export_sections(spec, summary), summary=summary, max_rows=max_rows
     )
-    return [row[0] for _ids, rows in batches for row in rows if row[6] == selectors.UNDECODED]
+    with zipfile.ZipFile(path) as archive:
+        sheets = {
+            name: archive.read(f"xl/worksheets/sheet{number}.xml")
+            for number, name in enumerate(summary.sheet_names, start=1)
+            if name.startswith("weekly_notes")
+        }
+    return {"sheets": sheets, "rows": summary.row_counts["weekly_notes"], "path": path}
 
 
-def cells(rows) -> list[tuple]:
-    """What the writer makes of a row: None and "" are both an empty cell; a value's type
-    decides between a number and a text."""
-    return [tuple((type(v), v) for v in row if v not in (None, "")) for row in rows]
+def both(spec, tmp_path, monkeypatch, **kwargs) -> tuple[dict, dict]:
+    by_sql = notes_sheets(spec, tmp_path, monkeypatch, in_sql=True, **kwargs)
+    by_python = notes_sheets(spec, tmp_path, monkeypatch, in_sql=False, **kwargs)
+    assert by_sql["sheets"] == by_python["sheets"]
+    assert by_sql["rows"] == by_python["rows"]
+    return by_sql, by_python
+
+
+def left_to_python(spec, monkeypatch) -> list[str]:
+    """The research IDs whose notes PostgreSQL leaves to Python, read straight from the SQL, a
+    participant at a time."""
+    monkeypatch.setattr(selectors, "note_rows_in_sql", lambda: True)
+    summary = Summary()
+    prepared = workbook.prepare(spec, summary)
+    jobs = workbook._note_rows(spec, prepared, summary)._jobs_in_sql(100)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 1)
+    return [
+        prepared.lookup[pk][0]
+        for pk, job in zip(prepared.lookup, jobs, strict=True)
+        if not isinstance(job(), workbook.XmlRows)
+    ]
 
 
 @pytest.fixture
@@ -95,78 +103,176 @@ def cohort(research_participant, personas):
     return alike, apart
 
 
-def test_the_sql_rows_are_the_python_rows_cell_for_cell(cohort, monkeypatch):
-    by_sql, by_python = both(spec(), monkeypatch)
-    assert cells(by_sql) == cells(by_python)
-    assert not undecoded(spec())
-    assert len(by_sql) == 6 * 4, "the suppressed participant's notes are left out"
+def test_the_sql_sheet_is_the_python_sheet_byte_for_byte(cohort, tmp_path, monkeypatch):
+    by_sql, _by_python = both(spec(), tmp_path, monkeypatch)
+    assert by_sql["rows"] == 6 * 4, "the suppressed participant's notes are left out"
+    assert not left_to_python(spec(), monkeypatch)
+    rows = read_workbook(by_sql["path"])["weekly_notes"][1:]
+    assert len(rows) == 6 * 4
     # The Tuesday before the admission week is in week 0 (-6 // 7 + 1), not 1 (-6 / 7 + 1).
-    assert 0 in {row[1] for row in by_sql}
-    assert {row[6] for row in by_sql} >= {"phone;text;email", "video;messenger", "other", None}
+    assert 0 in {row[1] for row in rows}
+    assert {row[6] for row in rows} >= {"phone;text;email", "video;messenger", "other", None}
     # Both activities are shared by the six: released, in lower case.
-    assert {row[8] for row in by_sql} == {
+    assert {row[8] for row in rows} == {
         "discussion informelle",
         "café; puis parc, « sortie »",
         None,
     }
-    assert all(type(row[1]) is int and type(row[4]) is int for row in by_sql)
+    assert all(type(row[1]) is int and type(row[4]) is int for row in rows)
 
 
 @pytest.mark.parametrize(
     ("weeks_ago", "notes"),
     [((2, None), 12), ((None, 3), 12), ((3, 2), 12), ((11, 5), 1), ((30, 20), 0)],
 )
-def test_the_period_keeps_the_same_notes_in_both(cohort, weeks_ago, notes, monkeypatch):
+def test_the_period_keeps_the_same_notes_in_both(cohort, weeks_ago, notes, tmp_path, monkeypatch):
     this_week = monday_of(timezone.localdate())
 
     def monday(ago):
         return None if ago is None else this_week - datetime.timedelta(weeks=ago)
 
     period = spec(period_start=monday(weeks_ago[0]), period_end=monday(weeks_ago[1]))
-    by_sql, by_python = both(period, monkeypatch)
-    assert cells(by_sql) == cells(by_python)
-    assert len(by_sql) == notes
+    by_sql, _by_python = both(period, tmp_path, monkeypatch)
+    assert by_sql["rows"] == notes
+
+
+def test_sheets_continue_with_the_same_numbering_in_both(cohort, tmp_path, monkeypatch):
+    """Five notes per sheet: a batch of PostgreSQL's rows is cut across sheets as the writer
+    cuts the Python rows, each sheet numbered from 2 under its header."""
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 4)  # batches of 16 notes, cut in 5s
+    by_sql, _by_python = both(spec(), tmp_path, monkeypatch, max_rows=6)
+    assert list(by_sql["sheets"]) == ["weekly_notes", *(f"weekly_notes_{n}" for n in range(2, 6))]
+    book = read_workbook(by_sql["path"])
+    assert [len(book[name]) for name in by_sql["sheets"]] == [6, 6, 6, 6, 5]
 
 
 def test_the_workbooks_are_the_same_whichever_path(cohort, tmp_path, monkeypatch):
-    books = []
-    for in_sql in (True, False):
-        monkeypatch.setattr(selectors, "note_rows_in_sql", lambda answer=in_sql: answer)
-        path = tmp_path / f"{in_sql}.xlsx"
-        workbook.write_workbook(path, workbook.export_sections(spec(), Summary()))
-        books.append(read_workbook(path))
+    books = [
+        read_workbook(notes_sheets(spec(), tmp_path, monkeypatch, in_sql=in_sql)["path"])
+        for in_sql in (True, False)
+    ]
     assert books[0] == books[1]
     assert len(books[0]["weekly_notes"]) == 6 * 4 + 1
 
 
+def test_released_activities_are_escaped_and_neutralised_alike(cohort, tmp_path, monkeypatch):
+    """A released main activity is free text: PostgreSQL writes the cell text Python made of it
+    (XML's specials escaped, a formula's first character neutralised, Excel's escape kept)."""
+    alike, _apart = cohort
+    texts = ['=HYPERLINK("x") & <b>', "-2+3", "a _x0041_ b"]
+    for participant in alike:
+        notes = WeeklyNote.objects.filter(participant=participant).order_by("week")
+        for note, text in zip(notes, texts, strict=False):
+            WeeklyNote.objects.filter(pk=note.pk).update(main_activity=text)
+    by_sql, _by_python = both(spec(), tmp_path, monkeypatch)
+    assert not left_to_python(spec(), monkeypatch)
+    activities = {row[8] for row in read_workbook(by_sql["path"])["weekly_notes"][1:]}
+    assert {'\'=hyperlink("x") & <b>', "'-2+3"} <= activities
+    xml = by_sql["sheets"]["weekly_notes"]
+    assert b"&apos;=hyperlink" not in xml and b'\'=hyperlink("x") &amp; &lt;b&gt;' in xml
+    assert b"a _x005F_x0041_ b" in xml  # Excel shows _x0041_, not A
+
+
 UNUSUAL = [
-    ["a,b", "c"],  # a comma in a code: the Python path splits it, as it always did
+    ["a,b", "c"],  # a comma in a code: split, as workbook.channel_codes always did
     ['say "hi"', "x\\y"],
     ["text", 1],
     {"phone": 1},
     "text",
+    ["é", " spaced ", "a;b"],
+    ["=1+1"],
+    ["a&b"],
+    ["_x0041_"],
 ]
 
 
 @pytest.mark.parametrize("channels", UNUSUAL)
-def test_a_batch_with_an_unusual_channel_list_is_built_in_python(cohort, channels, monkeypatch):
+def test_postgresql_writes_any_channel_list_as_python_decodes_it(
+    cohort, channels, tmp_path, monkeypatch
+):
     alike, _apart = cohort
     note = WeeklyNote.objects.filter(participant=alike[2]).order_by("week").first()
     WeeklyNote.objects.filter(pk=note.pk).update(other_channels=channels)
-    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # the other batches stay PostgreSQL's
-    assert undecoded(spec()) == [research_id(spec().id_key, alike[2].public_id)]
-    by_sql, by_python = both(spec(), monkeypatch)
-    assert cells(by_sql) == cells(by_python)
-    assert len(by_sql) == 6 * 4
+    assert not left_to_python(spec(), monkeypatch)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
+    by_sql, _by_python = both(spec(), tmp_path, monkeypatch)
+    assert by_sql["rows"] == 6 * 4
 
 
-@pytest.mark.parametrize("channels", [["é", " spaced ", "a;b"], [""], ["", "x"], ["[x]"]])
-def test_lists_of_texts_without_commas_quotes_or_backslashes_are_decoded_by_postgresql(
-    cohort, channels, monkeypatch
+def test_values_written_after_they_were_read_are_left_to_python(cohort, tmp_path, monkeypatch):
+    """A note saved while the export runs can hold a channel list or an activity the mappings
+    lack: its batch is built in Python, the rows are the same."""
+    alike, _apart = cohort
+    read = selectors.export_note_values
+
+    def without(start, end):
+        channels, typed = read(start, end)
+        return [c for c in channels if "video" not in c], [t for t in typed if "Café" not in t]
+
+    monkeypatch.setattr(selectors, "export_note_values", without)
+    video = WeeklyNote.objects.filter(other_channels__contains=["video"])
+    cafe = WeeklyNote.objects.filter(main_activity__startswith="Café")
+    expected = {
+        research_id(spec().id_key, p.public_id)
+        for p in alike
+        if video.filter(participant=p).exists() or cafe.filter(participant=p).exists()
+    }
+    assert expected and set(left_to_python(spec(), monkeypatch)) == expected
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
+    both(spec(), tmp_path, monkeypatch)
+
+
+def test_notes_saved_between_the_count_and_the_reading_are_numbered_right(
+    cohort, tmp_path, monkeypatch
 ):
+    """The batches are numbered from the notes counted beforehand (so two readers can number
+    theirs at once); a note saved in between shifts the count: the later batches are numbered
+    again, and the sheet's rows follow each other."""
+    alike, _apart = cohort
+    monkeypatch.setattr(selectors, "note_rows_in_sql", lambda: True)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
+    summary = Summary()
+    sections = workbook.export_sections(spec(), summary)
+    for participant in alike:  # counted: 4 notes each; read: 5
+        first = WeeklyNote.objects.filter(participant=participant).order_by("week").first()
+        first.pk, first.version = None, 1
+        first.week -= datetime.timedelta(weeks=1)
+        first.save()
+    path = tmp_path / "later.xlsx"
+    workbook.write_workbook(path, sections, summary=summary, max_rows=8)
+    assert summary.row_counts["weekly_notes"] == 6 * 5
+    with zipfile.ZipFile(path) as archive:
+        for number, name in enumerate(summary.sheet_names, start=1):
+            if name.startswith("weekly_notes"):
+                xml = archive.read(f"xl/worksheets/sheet{number}.xml").decode()
+                numbers = [int(n) for n in re.findall(r'<row r="(\d+)"', xml)]
+                assert numbers == list(range(1, len(numbers) + 1))
+                for number_, cells in re.findall(r'<row r="(\d+)"[^>]*>(.*?)</row>', xml):
+                    assert set(re.findall(r'<c r="[A-Z]+(\d+)"', cells)) == {number_}
+    book = read_workbook(path)
+    notes = [row for name in book if name.startswith("weekly_notes") for row in book[name][1:]]
+    assert len(notes) == 6 * 5
+    assert [len(book[name]) for name in book if name.startswith("weekly_notes")] == [8] * 4 + [3]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"targeted_need": "=cmd"}, {"worker_satisfaction": "<b>"}, {"no_contact_reason": " x"}],
+)
+def test_a_note_with_unusual_codes_is_built_in_python(cohort, fields, tmp_path, monkeypatch):
+    alike, _apart = cohort
+    note = WeeklyNote.objects.filter(participant=alike[4]).order_by("week").last()
+    WeeklyNote.objects.filter(pk=note.pk).update(**fields)
+    assert left_to_python(spec(), monkeypatch) == [research_id(spec().id_key, alike[4].public_id)]
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # the other batches stay PostgreSQL's
+    both(spec(), tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("channels", [[""], ["", "x"], ["[x]"], ["phone", "text"]])
+def test_lists_of_plain_codes_are_decoded_by_postgresql(cohort, channels, tmp_path, monkeypatch):
     alike, _apart = cohort
     note = WeeklyNote.objects.filter(participant=alike[3]).first()
     WeeklyNote.objects.filter(pk=note.pk).update(other_channels=channels)
-    assert not undecoded(spec())
-    by_sql, by_python = both(spec(), monkeypatch)
-    assert cells(by_sql) == cells(by_python)
+    assert not left_to_python(spec(), monkeypatch)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # the other batches stay PostgreSQL's
+    both(spec(), tmp_path, monkeypatch)

@@ -474,14 +474,29 @@ def test_the_next_sheet_is_read_while_this_one_is_written(tmp_path):
         if fail:
             raise RuntimeError("disk full")
 
-    def rows_of(reading):
-        yield from reading
+    class Read:
+        """The protocol write_workbook knows the notes by: start, batches, close."""
+
+        def __init__(self, batches):
+            self._batches, self._reading = batches, None
+
+        def start(self, per_sheet):
+            if self._reading is None:
+                self._reading = selectors.ReadAhead(self._batches)
+
+        def batches(self, per_sheet):
+            self.start(per_sheet)
+            return self._reading
+
+        def close(self):
+            if self._reading is not None:
+                self._reading.close()
 
     written = workbook.write_workbook(
         tmp_path / "ok.xlsx",
         [
             ("one", ["c", "n"], sheet_one(fail=False)),
-            ("two", ["c", "n"], workbook._Rows(lambda: selectors.ReadAhead(batches()), rows_of)),
+            ("two", ["c", "n"], Read(batches())),
         ],
     )
     assert written == 2 and asked == ["first batch"]
@@ -498,11 +513,7 @@ def test_the_next_sheet_is_read_while_this_one_is_written(tmp_path):
             tmp_path / "failed.xlsx",
             [
                 ("one", ["c", "n"], sheet_one(fail=True)),
-                (
-                    "two",
-                    ["c", "n"],
-                    workbook._Rows(lambda: selectors.ReadAhead(endless()), rows_of),
-                ),
+                ("two", ["c", "n"], Read(endless())),
             ],
         )
     assert not _reader_threads()  # the reading of the sheet never reached was stopped
