@@ -92,10 +92,19 @@ def _column_letters(index: int) -> str:
     return letters
 
 
-def text_xml(value: str) -> str:
-    """The <is> element of an inline string cell holding `value` (no transform applied): for
-    callers that build rows themselves (Sheet.write_xml)."""
-    return _text(value)
+def cell_xml(column: int, value, row: str) -> str:
+    """The <c> element Sheet.write_row writes for `value` in column `column` (0 is A) of row
+    `row` (not bold, no transform applied; "" for an empty cell): for callers that build rows
+    themselves (Sheet.write_xml)."""
+    if value is None or value == "":
+        return ""
+    letter = _column_letters(column)
+    kind = value.__class__
+    if kind is str:
+        return f'<c r="{letter}{row}" t="inlineStr">{_text(value)}</c>'
+    if kind is int or (kind is float and math.isfinite(value)):
+        return f'<c r="{letter}{row}"><v>{value!r}</v></c>'
+    raise TypeError(f"cannot write a {kind.__name__} to a cell")
 
 
 def _text(value: str) -> str:
@@ -160,17 +169,17 @@ class Sheet:
         if len(self._buffer) >= FLUSH_EVERY:
             self._flush()
 
-    def write_xml(self, xml: str, rows: int) -> None:
+    def write_xml(self, xml: bytes, rows: int) -> None:
         """`rows` rows built elsewhere (PostgreSQL builds the research export's notes), as the
-        <row> elements write_row would have written: numbered from self.rows + 1 on, cells as
-        write_row makes them (text_xml for texts, transform applied). The caller vouches for
-        that; research.export's tests compare the two byte for byte."""
+        <row> elements write_row would have written, in UTF-8: numbered from self.rows + 1 on,
+        cells as cell_xml makes them (transform applied). The caller vouches for that;
+        research.export's tests compare the two byte for byte."""
         if rows:
-            expected = f'<row r="{self.rows + 1}">'
+            expected = f'<row r="{self.rows + 1}">'.encode()
             if not xml.startswith(expected):
                 raise ValueError("rows built elsewhere must continue the sheet's numbering")
             self._flush()
-            self._stream.write(xml.encode())
+            self._stream.write(xml)
             self.rows += rows
 
     def _flush(self) -> None:

@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from operator import itemgetter
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
+import psycopg2.extensions
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.functions import Cast, Lower, Trim
@@ -217,88 +218,89 @@ def note_rows_in_sql() -> bool:
     return _on_postgresql()
 
 
-def export_note_values(start, end) -> tuple[list[str], list[str]]:
-    """The distinct channel lists (as PostgreSQL prints them) and main activities (as typed) of
-    the notes of the period, in one pass (PostgreSQL only): what export_note_xml needs mapped to
-    their cells."""
+class NoteValues(NamedTuple):
+    """The distinct values of a period's notes that their sheet writes as text."""
+
+    channels: list[str]  # channel lists, as PostgreSQL prints them
+    activities: list[str]  # main activities, as typed
+    codes: list[tuple[str, str, str, str]]  # (no contact, need, worker's and participant's sat.)
+
+
+def export_note_values(start, end) -> NoteValues:
+    """The distinct values of the notes of the period that export_note_xml needs as cells, in
+    one pass over the notes (PostgreSQL only)."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             """
-            SELECT GROUPING(other_channels), other_channels::text, main_activity
+            SELECT GROUPING(other_channels), GROUPING(main_activity), other_channels::text,
+                   main_activity, no_contact_reason, targeted_need, worker_satisfaction,
+                   participant_satisfaction
             FROM followups_weeklynote
             WHERE (%s::date IS NULL OR week >= %s) AND (%s::date IS NULL OR week <= %s)
-            GROUP BY GROUPING SETS ((other_channels), (main_activity))
+            GROUP BY GROUPING SETS (
+                (other_channels),
+                (main_activity),
+                (no_contact_reason, targeted_need, worker_satisfaction, participant_satisfaction)
+            )
             """,
             [start, start, end, end],
         )
         rows = cursor.fetchall()
-    channels = [listed for by_activity, listed, _typed in rows if not by_activity]
-    typed = [typed for by_activity, _listed, typed in rows if by_activity]
-    return channels, typed
+    return NoteValues(
+        channels=[row[2] for row in rows if not row[0]],
+        activities=[row[3] for row in rows if not row[1]],
+        codes=[row[4:] for row in rows if row[0] and row[1]],
+    )
 
 
-# The notes sheet's rows as the workbook's XML, built by PostgreSQL on the other cores while
+# The notes sheet's rows as the workbook's XML, assembled by PostgreSQL on the other cores while
 # Python compresses and writes: building each row's cells in Python, under the GIL the readers
 # share, cost more than the rest of the export. One text per note, the <row> element as
 # spheres.xlsx.Sheet.write_row writes it for research.export.workbook's Python path (the tests
 # compare the two byte for byte):
+# - every text cell comes from Python, made by spheres.xlsx.cell_xml with ROW where the row
+#   number goes: the participant's research ID (opening the row), the author's code and sector,
+#   each channel list, each main activity, each combination of the four code columns (the
+#   last three from export_note_values): PostgreSQL only joins them to the notes, writes the
+#   three numbers and puts the row number in;
 # - rows numbered as the writer numbers them: the header is row 1 of each sheet, and a sheet
 #   holds `per_sheet` notes before the next one (weekly_notes_2…) starts, so the note counted
 #   `g` from 0 is row g % per_sheet + 2; the batch's first note is counted `first`;
-# - what Python decides comes as cell text already (spheres.xlsx.text_xml, neutralised): the
-#   research IDs, worker codes and sectors (keyed with secrets), each channel list (decoded as
-#   workbook.channel_codes decodes it) and each main activity as typed (released in lower case,
-#   or withheld), both from export_note_values;
 # - week numbers as workbook._week_number counts them (floor division: a note is dated on a
 #   Monday, but nothing in the database says so);
-# - the four code columns are written as they are when they hold only letters, digits, _
-#   and ; (no XML escape, no formula prefix, no _xHHHH_ can then be in them);
-# - a note with anything else in the code columns, or with a channel list or main activity
-#   that the mappings lack (written after export_note_values read them), comes as NULL: its
-#   batch is built in Python, which handles any text;
-# - empty values leave the cell out, as the writer does (concat skips NULL, and a cell whose
-#   value is NULL is NULL).
+# - a note whose channel list, activity or codes the cells lack (saved after
+#   export_note_values read them) comes as NULL: its batch is built in Python.
+# ROW is a character no cell's text can hold (spheres.xlsx escapes control characters).
+ROW = "\x01"
 _NOTE_XML_SQL = r"""
-SELECT CASE WHEN x.known AND x.codes ~ '^[A-Za-z0-9_;]*$' AND strpos(x.codes, '_x') = 0
-THEN concat(
-    '<row r="', x.r, '"><c r="A', x.r, '" t="inlineStr">', x.rid, '</c>',
-    '<c r="B', x.r, '"><v>', x.week, '</v></c>',
-    '<c r="C' || x.r || '" t="inlineStr">' || x.code || '</c>',
-    '<c r="D' || x.r || '" t="inlineStr">' || x.sector || '</c>',
-    '<c r="E' || x.r || '"><v>' || x.meetings || '</v></c>',
-    '<c r="F' || x.r || '"><v>' || x.minutes || '</v></c>',
-    '<c r="G' || x.r || '" t="inlineStr">' || x.channels || '</c>',
-    '<c r="H' || x.r || '" t="inlineStr"><is><t>' || x.no_contact || '</t></is></c>',
-    '<c r="I' || x.r || '" t="inlineStr">' || x.activity || '</c>',
-    '<c r="J' || x.r || '" t="inlineStr"><is><t>' || x.need || '</t></is></c>',
-    '<c r="K' || x.r || '" t="inlineStr"><is><t>' || x.worker_sat || '</t></is></c>',
-    '<c r="L' || x.r || '" t="inlineStr"><is><t>' || x.participant_sat || '</t></is></c>',
-    '</row>') END
+SELECT CASE WHEN x.known THEN replace(concat(
+    x.head, E'<c r="B\001"><v>', x.week, '</v></c>', x.worker,
+    E'<c r="E\001"><v>', x.meetings, E'</v></c><c r="F\001"><v>', x.minutes, '</v></c>',
+    x.channels, x.contact, x.activity, x.rest, '</row>'
+), E'\001', x.r) END
 FROM (
-    SELECT y.*, concat_ws(';', y.no_contact, y.need, y.worker_sat, y.participant_sat) AS codes
-    FROM (
-        SELECT p.ord, n.week AS day,
-               ((%s + row_number() OVER (ORDER BY p.ord, n.week) - 1) %% %s + 2)::text AS r,
-               p.rid,
-               floor((n.week - p.monday)::float8 / 7)::int + 1 AS week,
-               w.code, w.sector,
-               n.meetings, n.meetings_minutes AS minutes,
-               ch.cell AS channels,
-               a.cell AS activity,
-               ch.listed IS NOT NULL AND a.typed IS NOT NULL AS known,
-               nullif(n.no_contact_reason, '') AS no_contact,
-               nullif(n.targeted_need, '') AS need,
-               nullif(n.worker_satisfaction, '') AS worker_sat,
-               nullif(n.participant_satisfaction, '') AS participant_sat
-        FROM unnest(%s::bigint[], %s::text[], %s::date[]) WITH ORDINALITY p(id, rid, monday, ord)
-        JOIN followups_weeklynote n ON n.participant_id = p.id
-        LEFT JOIN unnest(%s::bigint[], %s::text[], %s::text[]) w(id, code, sector)
-            ON w.id = n.author_id
-        LEFT JOIN unnest(%s::text[]::jsonb[], %s::text[]) ch(listed, cell)
-            ON ch.listed = n.other_channels
-        LEFT JOIN unnest(%s::text[], %s::text[]) a(typed, cell) ON a.typed = n.main_activity
-        WHERE (%s::date IS NULL OR n.week >= %s) AND (%s::date IS NULL OR n.week <= %s)
-    ) AS y
+    SELECT p.ord, n.week AS day,
+           ((%s + row_number() OVER (ORDER BY p.ord, n.week) - 1) %% %s + 2)::text AS r,
+           p.head,
+           floor((n.week - p.monday)::float8 / 7)::int + 1 AS week,
+           w.cells AS worker,
+           n.meetings, n.meetings_minutes AS minutes,
+           ch.cells AS channels,
+           a.cells AS activity,
+           k.contact, k.rest,
+           ch.listed IS NOT NULL AND a.typed IS NOT NULL AND k.no_contact IS NOT NULL AS known
+    FROM unnest(%s::bigint[], %s::text[], %s::date[]) WITH ORDINALITY p(id, head, monday, ord)
+    JOIN followups_weeklynote n ON n.participant_id = p.id
+    LEFT JOIN unnest(%s::bigint[], %s::text[]) w(id, cells) ON w.id = n.author_id
+    LEFT JOIN unnest(%s::text[]::jsonb[], %s::text[]) ch(listed, cells)
+        ON ch.listed = n.other_channels
+    LEFT JOIN unnest(%s::text[], %s::text[]) a(typed, cells) ON a.typed = n.main_activity
+    LEFT JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+        k(no_contact, need, worker_sat, participant_sat, contact, rest)
+        ON k.no_contact = n.no_contact_reason AND k.need = n.targeted_need
+           AND k.worker_sat = n.worker_satisfaction
+           AND k.participant_sat = n.participant_satisfaction
+    WHERE (%s::date IS NULL OR n.week >= %s) AND (%s::date IS NULL OR n.week <= %s)
 ) AS x
 ORDER BY x.ord, x.day
 """
@@ -306,28 +308,30 @@ ORDER BY x.ord, x.day
 
 @dataclass(frozen=True)
 class NoteCells:
-    """What export_note_xml takes from Python, as cell text (spheres.xlsx.text_xml), None for an
-    empty cell: worker id -> (code, sector); channel list as printed -> cell; main activity as
-    typed -> cell."""
+    """The cells export_note_xml takes from Python (spheres.xlsx.cell_xml, ROW for the row
+    number): worker id -> their code's and sector's cells; channel list as printed -> its cell;
+    main activity as typed -> its cell; the four code columns -> (the no-contact reason's cell,
+    the three others')."""
 
-    workers: dict[int, tuple[str, str | None]]
-    channels: dict[str, str | None]
-    activities: dict[str, str | None]
+    workers: dict[int, str]
+    channels: dict[str, str]
+    activities: dict[str, str]
+    codes: dict[tuple[str, str, str, str], tuple[str, str]]
 
     def params(self) -> list:
-        workers, channels, activities = (
-            list(self.workers),
-            list(self.channels),
-            list(self.activities),
-        )
+        workers, channels = list(self.workers), list(self.channels)
+        activities, codes = list(self.activities), list(self.codes)
+        columns = [list(column) for column in zip(*codes, strict=True)] or [[], [], [], []]
         return [
             workers,
-            [self.workers[pk][0] for pk in workers],
-            [self.workers[pk][1] for pk in workers],
+            [self.workers[pk] for pk in workers],
             channels,
             [self.channels[listed] for listed in channels],
             activities,
             [self.activities[typed] for typed in activities],
+            *columns,
+            [self.codes[key][0] for key in codes],
+            [self.codes[key][1] for key in codes],
         ]
 
 
@@ -338,14 +342,17 @@ def export_note_xml(
     cells: list,
     start,
     end,
-) -> list[str | None]:
-    """One batch of the notes sheet's rows as XML (PostgreSQL only; see _NOTE_XML_SQL): one
-    <row> element per note, None for a note left to Python. `participants` as (id, research
-    ID's cell, Monday of the admission week) in the sheet's order; `first` the count of notes
-    before the batch; `per_sheet` the notes a sheet holds; `cells` NoteCells.params(). An index
-    scan on the participant (see export_note_batches), the rows ordered by the batch's order,
-    then the week."""
+) -> list[bytes | None]:
+    """One batch of the notes sheet's rows as XML (UTF-8) (PostgreSQL only; see _NOTE_XML_SQL): one
+    <row> element per note, None for a note left to Python. `participants` as (id, the row's
+    opening with the research ID's cell, Monday of the admission week) in the sheet's order;
+    `first` the count of notes before the batch; `per_sheet` the notes a sheet holds; `cells`
+    NoteCells.params(). An index scan on the participant (see export_note_batches), the rows
+    ordered by the batch's order, then the week."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        # The rows as bytes, as the workbook stores them: decoding each text to write it
+        # encoded again cost more than reading it.
+        psycopg2.extensions.register_type(psycopg2.extensions.BYTES, cursor.cursor)
         cursor.execute(
             _NOTE_XML_SQL,
             [

@@ -230,7 +230,7 @@ class Prepared(NamedTuple):
     authors: list[int]  # the notes' authors
     activities: set[str]  # the main activities released (activity_key's form)
     notes_of: dict[int, int]  # id -> notes in the period (a hint: notes may come meanwhile)
-    note_values: Callable[[], tuple[list[str], list[str]]] | None  # export_note_values
+    note_values: Callable[[], selectors.NoteValues] | None  # where PostgreSQL writes the notes
 
 
 def prepare(spec: ExportSpec, summary: Summary) -> Prepared:
@@ -348,14 +348,14 @@ class _ChannelCodes(dict):
         return codes
 
 
-_NUMBERED = re.compile(r'(<row r="|<c r="[A-Z]+)\d+"')
+_NUMBERED = re.compile(rb'(<row r="|<c r="[A-Z]+)\d+"')
 
 
 class XmlRows(list):
-    """A batch of a sheet's rows already written as the sheet's XML: one <row> element per row
-    (selectors.export_note_xml), numbered as the rows counted from `first` on."""
+    """A batch of a sheet's rows already written as the sheet's XML, in UTF-8: one <row>
+    element per row (selectors.export_note_xml), numbered as the rows counted from `first` on."""
 
-    def __init__(self, rows: Iterable[str], *, first: int):
+    def __init__(self, rows: Iterable[bytes], *, first: int):
         super().__init__(rows)
         self.first = first
 
@@ -364,7 +364,7 @@ class XmlRows(list):
         holds no "<": XML's is escaped.)"""
         return XmlRows(
             (
-                _NUMBERED.sub(rf'\g<1>{(first + index) % per_sheet + 2}"', row)
+                _NUMBERED.sub(rb'\g<1>%d"' % ((first + index) % per_sheet + 2), row)
                 for index, row in enumerate(self)
             ),
             first=first,
@@ -399,21 +399,32 @@ class _NoteRows:
         before it, or built in Python if PostgreSQL left any to Python."""
         spec, prepared = self._spec, self._prepared
         released = prepared.activities
-        channels, typed = prepared.note_values()
+        values = prepared.note_values()
+        row = selectors.ROW
 
-        def cell(text):
-            return xlsx.text_xml(neutralise(text)) if text else None
+        def cell(column, value):
+            return xlsx.cell_xml(column, neutralise(value), row)
 
         def activity(text):
             key = activity_key(text)
-            return cell(key if key in released else WITHHELD) if text else None
+            return cell(8, (key if key in released else WITHHELD) if text else None)
 
+        def codes_cells(codes):
+            no_contact, need, worker_sat, participant_sat = codes
+            rest = cell(9, need) + cell(10, worker_sat) + cell(11, participant_sat)
+            return cell(7, no_contact), rest
+
+        sectors = self._sectors
         cells = selectors.NoteCells(
-            workers={pk: (cell(code), cell(self._sectors[pk])) for pk, code in self._codes.items()},
-            channels={listed: cell(channel_codes(listed)) for listed in channels},
-            activities={text: activity(text) for text in typed},
+            workers={pk: cell(2, code) + cell(3, sectors[pk]) for pk, code in self._codes.items()},
+            channels={listed: cell(6, channel_codes(listed)) for listed in values.channels},
+            activities={text: activity(text) for text in values.activities},
+            codes={codes: codes_cells(codes) for codes in values.codes},
         ).params()
-        participants = [(pk, cell(rid), monday) for pk, (rid, monday) in prepared.lookup.items()]
+        participants = [
+            (pk, f'<row r="{row}">{cell(0, rid)}', monday)
+            for pk, (rid, monday) in prepared.lookup.items()
+        ]
         first = 0
         for start in range(0, len(participants), selectors.NOTE_BATCH):
             batch = participants[start : start + selectors.NOTE_BATCH]
@@ -739,7 +750,7 @@ class _Parts:
             if not self._room:
                 self._new_sheet()
             part = rows[first : first + self._room]
-            self._sheet.write_xml("".join(part), len(part))
+            self._sheet.write_xml(b"".join(part), len(part))
             self._room -= len(part)
             first += len(part)
         return len(rows)

@@ -5,11 +5,13 @@ whatever the channels, the period, the texts or the suppressed participants."""
 
 import datetime
 import re
+import threading
 import zipfile
 
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
 from followups.models import WeeklyNote
@@ -200,22 +202,27 @@ def test_postgresql_writes_any_channel_list_as_python_decodes_it(
 
 
 def test_values_written_after_they_were_read_are_left_to_python(cohort, tmp_path, monkeypatch):
-    """A note saved while the export runs can hold a channel list or an activity the mappings
-    lack: its batch is built in Python, the rows are the same."""
+    """A note saved while the export runs can hold a channel list, an activity or codes the
+    cells lack: its batch is built in Python, the rows are the same."""
     alike, _apart = cohort
     read = selectors.export_note_values
 
     def without(start, end):
-        channels, typed = read(start, end)
-        return [c for c in channels if "video" not in c], [t for t in typed if "Café" not in t]
+        values = read(start, end)
+        return values._replace(
+            channels=[c for c in values.channels if "video" not in c],
+            activities=[t for t in values.activities if "Café" not in t],
+            codes=[c for c in values.codes if c[0] != "no_news"],
+        )
 
     monkeypatch.setattr(selectors, "export_note_values", without)
-    video = WeeklyNote.objects.filter(other_channels__contains=["video"])
-    cafe = WeeklyNote.objects.filter(main_activity__startswith="Café")
+    unknown = WeeklyNote.objects.filter(
+        Q(other_channels__contains=["video"])
+        | Q(main_activity__startswith="Café")
+        | Q(no_contact_reason="no_news")
+    )
     expected = {
-        research_id(spec().id_key, p.public_id)
-        for p in alike
-        if video.filter(participant=p).exists() or cafe.filter(participant=p).exists()
+        research_id(spec().id_key, p.public_id) for p in alike if unknown.filter(participant=p)
     }
     assert expected and set(left_to_python(spec(), monkeypatch)) == expected
     monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
@@ -257,14 +264,21 @@ def test_notes_saved_between_the_count_and_the_reading_are_numbered_right(
 
 @pytest.mark.parametrize(
     "fields",
-    [{"targeted_need": "=cmd"}, {"worker_satisfaction": "<b>"}, {"no_contact_reason": " x"}],
+    [
+        {"targeted_need": "=cmd"},
+        {"worker_satisfaction": "<b>"},
+        {"no_contact_reason": " x", "participant_satisfaction": "a\x01b"},
+        {"targeted_need": "", "worker_satisfaction": "", "participant_satisfaction": ""},
+    ],
 )
-def test_a_note_with_unusual_codes_is_built_in_python(cohort, fields, tmp_path, monkeypatch):
+def test_postgresql_writes_any_code_as_python_does(cohort, fields, tmp_path, monkeypatch):
+    """The code columns hold choices, but a database can hold anything (an import, a fix by
+    hand): whatever they hold, the cells are Python's."""
     alike, _apart = cohort
     note = WeeklyNote.objects.filter(participant=alike[4]).order_by("week").last()
     WeeklyNote.objects.filter(pk=note.pk).update(**fields)
-    assert left_to_python(spec(), monkeypatch) == [research_id(spec().id_key, alike[4].public_id)]
-    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # the other batches stay PostgreSQL's
+    assert not left_to_python(spec(), monkeypatch)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
     both(spec(), tmp_path, monkeypatch)
 
 
@@ -276,3 +290,31 @@ def test_lists_of_plain_codes_are_decoded_by_postgresql(cohort, channels, tmp_pa
     assert not left_to_python(spec(), monkeypatch)
     monkeypatch.setattr(selectors, "NOTE_BATCH", 2)  # the other batches stay PostgreSQL's
     both(spec(), tmp_path, monkeypatch)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_on_connections_of_their_own_write_the_same_sheet(cohort, tmp_path, monkeypatch):
+    """Outside a transaction (as the worker runs it), the batches are read by two connections
+    side by side, each opened for its thread and closed after: the same bytes."""
+    assert selectors.can_read_in_parallel()
+    started = []
+
+    class Spied(selectors.ReadInParallel):
+        def __init__(self, jobs, readers=selectors.READERS, depth=2):
+            jobs = list(jobs)
+            started.append((len(jobs), readers))
+            super().__init__(jobs, readers, depth)
+
+    monkeypatch.setattr(selectors, "ReadInParallel", Spied)
+    monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
+    by_sql, _by_python = both(spec(), tmp_path, monkeypatch)
+    assert by_sql["rows"] == 6 * 4
+    # The distinct values on a connection of their own, then the notes in three batches.
+    assert started == [(1, 1), (3, 2)]
+    assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
+    opened = connection.cursor()
+    opened.execute(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+        " AND pid <> pg_backend_pid()"
+    )
+    assert opened.fetchone() == (0,), "the readers' connections are closed"

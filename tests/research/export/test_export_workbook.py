@@ -4,6 +4,7 @@ person, no formula, every sheet even when empty, continuation sheets past the ro
 import datetime
 import re
 import threading
+import time
 
 import pytest
 from django.conf import settings
@@ -534,3 +535,36 @@ def test_a_background_read_gives_its_result_or_its_error_to_the_caller(research_
     with pytest.raises(LookupError, match="gone"):
         failed()
     assert not [t for t in threading.enumerate() if t.name == "export-background"]
+
+
+def test_reading_in_parallel_gives_the_results_in_order_and_stops_when_done():
+    def job(n):
+        def read():
+            time.sleep(0.01 * (n % 3))  # the readers finish out of order
+            return [n]
+
+        return read
+
+    got = list(selectors.ReadInParallel([job(n) for n in range(10)], readers=3))
+    assert got == [[n] for n in range(10)]
+    assert not _reader_threads()
+
+
+def test_an_error_while_reading_in_parallel_is_raised_to_the_caller_and_stops_the_rest():
+    done = []
+
+    def job(n):
+        def read():
+            if n == 3:
+                raise ValueError("unreadable")
+            done.append(n)
+            return [n]
+
+        return read
+
+    read = selectors.ReadInParallel([job(n) for n in range(1000)], readers=2, depth=1)
+    assert [next(read) for _ in range(3)] == [[0], [1], [2]]
+    with pytest.raises(ValueError, match="unreadable"):
+        next(read)
+    assert not _reader_threads()
+    assert len(done) < 20, "the other reader stopped soon after"
