@@ -219,37 +219,29 @@ def note_rows_in_sql() -> bool:
 
 
 class NoteValues(NamedTuple):
-    """The distinct values of a period's notes that their sheet writes as text."""
+    """The distinct values of a period's notes that their sheet writes as free text."""
 
     channels: list[str]  # channel lists, as PostgreSQL prints them
     activities: list[str]  # main activities, as typed
-    codes: list[tuple[str, str, str, str]]  # (no contact, need, worker's and participant's sat.)
 
 
 def export_note_values(start, end) -> NoteValues:
-    """The distinct values of the notes of the period that export_note_xml needs as cells, in
-    one pass over the notes (PostgreSQL only)."""
+    """The distinct channel lists and main activities of the notes of the period, in one pass
+    over the notes (PostgreSQL only): export_note_xml takes them as cells."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(
             """
-            SELECT GROUPING(other_channels), GROUPING(main_activity), other_channels::text,
-                   main_activity, no_contact_reason, targeted_need, worker_satisfaction,
-                   participant_satisfaction
+            SELECT GROUPING(other_channels), other_channels::text, main_activity
             FROM followups_weeklynote
             WHERE (%s::date IS NULL OR week >= %s) AND (%s::date IS NULL OR week <= %s)
-            GROUP BY GROUPING SETS (
-                (other_channels),
-                (main_activity),
-                (no_contact_reason, targeted_need, worker_satisfaction, participant_satisfaction)
-            )
+            GROUP BY GROUPING SETS ((other_channels), (main_activity))
             """,
             [start, start, end, end],
         )
         rows = cursor.fetchall()
     return NoteValues(
-        channels=[row[2] for row in rows if not row[0]],
-        activities=[row[3] for row in rows if not row[1]],
-        codes=[row[4:] for row in rows if row[0] and row[1]],
+        channels=[listed for by_activity, listed, _typed in rows if not by_activity],
+        activities=[typed for by_activity, _listed, typed in rows if by_activity],
     )
 
 
@@ -260,49 +252,47 @@ def export_note_values(start, end) -> NoteValues:
 # compare the two byte for byte):
 # - every text cell comes from Python, made by spheres.xlsx.cell_xml with ROW where the row
 #   number goes: the participant's research ID (opening the row), the author's code and sector,
-#   each channel list, each main activity, each combination of the four code columns (the
-#   last three from export_note_values): PostgreSQL only joins them to the notes, writes the
-#   three numbers and puts the row number in;
+#   each channel list and main activity (from export_note_values), each code of the four code
+#   columns (their choices): PostgreSQL only joins them to the notes (hash joins, which keep
+#   the notes' order), writes the three numbers and puts the row number in;
+# - each note comes with its count `g` in the sheet (from 0): its participant's count of
+#   earlier notes (from Python) plus its rank among the participant's notes by week (the index
+#   on (participant, week) gives them in that order: no sort). export_note_xml checks that a
+#   batch's counts follow each other, as they do unless a note was saved since they were
+#   counted, and puts the rows in that order;
 # - rows numbered as the writer numbers them: the header is row 1 of each sheet, and a sheet
-#   holds `per_sheet` notes before the next one (weekly_notes_2…) starts, so the note counted
-#   `g` from 0 is row g % per_sheet + 2; the batch's first note is counted `first`;
+#   holds `per_sheet` notes before the next one (weekly_notes_2…) starts: row g % per_sheet + 2;
 # - week numbers as workbook._week_number counts them (floor division: a note is dated on a
 #   Monday, but nothing in the database says so);
-# - a note whose channel list, activity or codes the cells lack (saved after
-#   export_note_values read them) comes as NULL: its batch is built in Python.
+# - a note whose channel list or activity the cells lack (saved after export_note_values read
+#   them), or with a code outside the choices, comes as NULL: its batch is built in Python.
 # ROW is a character no cell's text can hold (spheres.xlsx escapes control characters).
 ROW = "\x01"
 _NOTE_XML_SQL = r"""
-SELECT CASE WHEN x.known THEN replace(concat(
-    x.head, E'<c r="B\001"><v>', x.week, '</v></c>', x.worker,
-    E'<c r="E\001"><v>', x.meetings, E'</v></c><c r="F\001"><v>', x.minutes, '</v></c>',
-    x.channels, x.contact, x.activity, x.rest, '</row>'
-), E'\001', x.r) END
-FROM (
-    SELECT p.ord, n.week AS day,
-           ((%s + row_number() OVER (ORDER BY p.ord, n.week) - 1) %% %s + 2)::text AS r,
-           p.head,
-           floor((n.week - p.monday)::float8 / 7)::int + 1 AS week,
-           w.cells AS worker,
-           n.meetings, n.meetings_minutes AS minutes,
-           ch.cells AS channels,
-           a.cells AS activity,
-           k.contact, k.rest,
-           ch.listed IS NOT NULL AND a.typed IS NOT NULL AND k.no_contact IS NOT NULL AS known
-    FROM unnest(%s::bigint[], %s::text[], %s::date[]) WITH ORDINALITY p(id, head, monday, ord)
-    JOIN followups_weeklynote n ON n.participant_id = p.id
-    LEFT JOIN unnest(%s::bigint[], %s::text[]) w(id, cells) ON w.id = n.author_id
-    LEFT JOIN unnest(%s::text[]::jsonb[], %s::text[]) ch(listed, cells)
-        ON ch.listed = n.other_channels
-    LEFT JOIN unnest(%s::text[], %s::text[]) a(typed, cells) ON a.typed = n.main_activity
-    LEFT JOIN unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-        k(no_contact, need, worker_sat, participant_sat, contact, rest)
-        ON k.no_contact = n.no_contact_reason AND k.need = n.targeted_need
-           AND k.worker_sat = n.worker_satisfaction
-           AND k.participant_sat = n.participant_satisfaction
-    WHERE (%s::date IS NULL OR n.week >= %s) AND (%s::date IS NULL OR n.week <= %s)
-) AS x
-ORDER BY x.ord, x.day
+SELECT n.g, CASE
+    WHEN ch.listed IS NOT NULL AND a.typed IS NOT NULL AND kh.code IS NOT NULL
+         AND kj.code IS NOT NULL AND kk.code IS NOT NULL AND kl.code IS NOT NULL
+    THEN replace(concat(
+        p.head, E'<c r="B\001"><v>', floor((n.week - p.monday)::float8 / 7)::int + 1,
+        '</v></c>', w.cells, E'<c r="E\001"><v>', n.meetings, E'</v></c><c r="F\001"><v>',
+        n.meetings_minutes, '</v></c>', ch.cells, kh.cells, a.cells, kj.cells, kk.cells,
+        kl.cells, '</row>'
+    ), E'\001', (n.g %% %s + 2)::text) END
+FROM unnest(%s::bigint[], %s::text[], %s::date[], %s::bigint[]) p(id, head, monday, base)
+CROSS JOIN LATERAL (
+    SELECT n.*, p.base + row_number() OVER (ORDER BY n.week) - 1 AS g
+    FROM followups_weeklynote n
+    WHERE n.participant_id = p.id
+      AND (%s::date IS NULL OR n.week >= %s) AND (%s::date IS NULL OR n.week <= %s)
+) n
+LEFT JOIN unnest(%s::bigint[], %s::text[]) w(id, cells) ON w.id = n.author_id
+LEFT JOIN unnest(%s::text[]::jsonb[], %s::text[]) ch(listed, cells)
+    ON ch.listed = n.other_channels
+LEFT JOIN unnest(%s::text[], %s::text[]) a(typed, cells) ON a.typed = n.main_activity
+LEFT JOIN unnest(%s::text[], %s::text[]) kh(code, cells) ON kh.code = n.no_contact_reason
+LEFT JOIN unnest(%s::text[], %s::text[]) kj(code, cells) ON kj.code = n.targeted_need
+LEFT JOIN unnest(%s::text[], %s::text[]) kk(code, cells) ON kk.code = n.worker_satisfaction
+LEFT JOIN unnest(%s::text[], %s::text[]) kl(code, cells) ON kl.code = n.participant_satisfaction
 """
 
 
@@ -310,45 +300,36 @@ ORDER BY x.ord, x.day
 class NoteCells:
     """The cells export_note_xml takes from Python (spheres.xlsx.cell_xml, ROW for the row
     number): worker id -> their code's and sector's cells; channel list as printed -> its cell;
-    main activity as typed -> its cell; the four code columns -> (the no-contact reason's cell,
-    the three others')."""
+    main activity as typed -> its cell; and for each of the four code columns (no-contact
+    reason, need, worker's and participant's satisfaction), code -> its cell."""
 
     workers: dict[int, str]
     channels: dict[str, str]
     activities: dict[str, str]
-    codes: dict[tuple[str, str, str, str], tuple[str, str]]
+    codes: tuple[dict[str, str], dict[str, str], dict[str, str], dict[str, str]]
 
     def params(self) -> list:
-        workers, channels = list(self.workers), list(self.channels)
-        activities, codes = list(self.activities), list(self.codes)
-        columns = [list(column) for column in zip(*codes, strict=True)] or [[], [], [], []]
         return [
-            workers,
-            [self.workers[pk] for pk in workers],
-            channels,
-            [self.channels[listed] for listed in channels],
-            activities,
-            [self.activities[typed] for typed in activities],
-            *columns,
-            [self.codes[key][0] for key in codes],
-            [self.codes[key][1] for key in codes],
+            value
+            for mapping in (self.workers, self.channels, self.activities, *self.codes)
+            for value in (list(mapping), list(mapping.values()))
         ]
 
 
 def export_note_xml(
-    participants: list[tuple[int, str, datetime.date]],
+    participants: list[tuple[int, str, datetime.date, int]],
     first: int,
     per_sheet: int,
     cells: list,
     start,
     end,
-) -> list[bytes | None]:
-    """One batch of the notes sheet's rows as XML (UTF-8) (PostgreSQL only; see _NOTE_XML_SQL): one
-    <row> element per note, None for a note left to Python. `participants` as (id, the row's
-    opening with the research ID's cell, Monday of the admission week) in the sheet's order;
-    `first` the count of notes before the batch; `per_sheet` the notes a sheet holds; `cells`
-    NoteCells.params(). An index scan on the participant (see export_note_batches), the rows
-    ordered by the batch's order, then the week."""
+) -> list[bytes | None] | None:
+    """One batch of the notes sheet's rows as XML in UTF-8 (PostgreSQL only; see
+    _NOTE_XML_SQL): one <row> element per note, None for a note left to Python; None for the
+    whole batch if its notes are not the ones counted. `participants` as (id, the row's opening
+    with the research ID's cell, Monday of the admission week, notes counted before theirs) in
+    the sheet's order; `first` the count of notes before the batch; `per_sheet` the notes a
+    sheet holds; `cells` NoteCells.params()."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         # The rows as bytes, as the workbook stores them: decoding each text to write it
         # encoded again cost more than reading it.
@@ -356,19 +337,22 @@ def export_note_xml(
         cursor.execute(
             _NOTE_XML_SQL,
             [
-                first,
                 per_sheet,
-                [row[0] for row in participants],
-                [row[1] for row in participants],
-                [row[2] for row in participants],
+                *(list(column) for column in zip(*participants, strict=True)),
+                start,
+                start,
+                end,
+                end,
                 *cells,
-                start,
-                start,
-                end,
-                end,
             ],
         )
-        return [row for (row,) in cursor.fetchall()]
+        rows = cursor.fetchall()
+    counted = range(first, first + len(rows))
+    if [g for g, _xml in rows] != list(counted):
+        rows.sort()
+        if [g for g, _xml in rows] != list(counted):
+            return None
+    return [xml for _g, xml in rows]
 
 
 _DONE = object()

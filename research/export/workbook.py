@@ -409,37 +409,43 @@ class _NoteRows:
             key = activity_key(text)
             return cell(8, (key if key in released else WITHHELD) if text else None)
 
-        def codes_cells(codes):
-            no_contact, need, worker_sat, participant_sat = codes
-            rest = cell(9, need) + cell(10, worker_sat) + cell(11, participant_sat)
-            return cell(7, no_contact), rest
+        def codes(column, choices):
+            return {code: cell(column, code) for code in ["", *choices.values]}
 
         sectors = self._sectors
         cells = selectors.NoteCells(
             workers={pk: cell(2, code) + cell(3, sectors[pk]) for pk, code in self._codes.items()},
             channels={listed: cell(6, channel_codes(listed)) for listed in values.channels},
             activities={text: activity(text) for text in values.activities},
-            codes={codes: codes_cells(codes) for codes in values.codes},
+            codes=(
+                codes(7, NoContactReason),
+                codes(9, TargetedNeed),
+                codes(10, Satisfaction),
+                codes(11, Satisfaction),
+            ),
         ).params()
+        notes_of = prepared.notes_of
         participants = [
             (pk, f'<row r="{row}">{cell(0, rid)}', monday)
             for pk, (rid, monday) in prepared.lookup.items()
         ]
         first = 0
         for start in range(0, len(participants), selectors.NOTE_BATCH):
-            batch = participants[start : start + selectors.NOTE_BATCH]
+            batch = []
+            for pk, head, monday in participants[start : start + selectors.NOTE_BATCH]:
+                batch.append((pk, head, monday, first))
+                first += notes_of.get(pk, 0)
 
-            def job(batch=batch, first=first):
+            def job(batch=batch, first=batch[0][3]):
                 rows = selectors.export_note_xml(
                     batch, first, per_sheet, cells, spec.period_start, spec.period_end
                 )
-                if None in rows:  # the same rows, built in Python
-                    ids = [pk for pk, _rid, _monday in batch]
+                if rows is None or None in rows:  # the same rows, built in Python
+                    ids = [pk for pk, _head, _monday, _first in batch]
                     return [row for rows in self._in_python(ids) for row in rows]
                 return XmlRows(rows, first=first)
 
             yield job
-            first += sum(prepared.notes_of.get(pk, 0) for pk, _rid, _monday in batch)
 
     def _counted(self, batches: Iterator[list], per_sheet: int) -> Iterator[list]:
         """The batches as read, counted; a batch numbered from a count that notes written

@@ -202,8 +202,8 @@ def test_postgresql_writes_any_channel_list_as_python_decodes_it(
 
 
 def test_values_written_after_they_were_read_are_left_to_python(cohort, tmp_path, monkeypatch):
-    """A note saved while the export runs can hold a channel list, an activity or codes the
-    cells lack: its batch is built in Python, the rows are the same."""
+    """A note saved while the export runs can hold a channel list or an activity the cells
+    lack: its batch is built in Python, the rows are the same."""
     alike, _apart = cohort
     read = selectors.export_note_values
 
@@ -212,14 +212,11 @@ def test_values_written_after_they_were_read_are_left_to_python(cohort, tmp_path
         return values._replace(
             channels=[c for c in values.channels if "video" not in c],
             activities=[t for t in values.activities if "Café" not in t],
-            codes=[c for c in values.codes if c[0] != "no_news"],
         )
 
     monkeypatch.setattr(selectors, "export_note_values", without)
     unknown = WeeklyNote.objects.filter(
-        Q(other_channels__contains=["video"])
-        | Q(main_activity__startswith="Café")
-        | Q(no_contact_reason="no_news")
+        Q(other_channels__contains=["video"]) | Q(main_activity__startswith="Café")
     )
     expected = {
         research_id(spec().id_key, p.public_id) for p in alike if unknown.filter(participant=p)
@@ -233,21 +230,32 @@ def test_notes_saved_between_the_count_and_the_reading_are_numbered_right(
     cohort, tmp_path, monkeypatch
 ):
     """The batches are numbered from the notes counted beforehand (so two readers can number
-    theirs at once); a note saved in between shifts the count: the later batches are numbered
-    again, and the sheet's rows follow each other."""
+    theirs at once). A note saved in between: its batch is built in Python, the later batches
+    are numbered again, and the sheet's rows follow each other."""
     alike, _apart = cohort
     monkeypatch.setattr(selectors, "note_rows_in_sql", lambda: True)
     monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
+    renumbered = []
+    numbered_from = workbook.XmlRows.numbered_from
+
+    def spied(rows, first, per_sheet):
+        renumbered.append(first)
+        return numbered_from(rows, first, per_sheet)
+
+    monkeypatch.setattr(workbook.XmlRows, "numbered_from", spied)
     summary = Summary()
     sections = workbook.export_sections(spec(), summary)
-    for participant in alike:  # counted: 4 notes each; read: 5
-        first = WeeklyNote.objects.filter(participant=participant).order_by("week").first()
-        first.pk, first.version = None, 1
-        first.week -= datetime.timedelta(weeks=1)
-        first.save()
+    # A fifth note for the first participant of the sheet (counted: 4).
+    first_id = sections[0][2][0][0]
+    (participant,) = [p for p in alike if research_id(spec().id_key, p.public_id) == first_id]
+    note = WeeklyNote.objects.filter(participant=participant).order_by("week").first()
+    note.pk, note.version = None, 1
+    note.week -= datetime.timedelta(weeks=1)
+    note.save()
     path = tmp_path / "later.xlsx"
     workbook.write_workbook(path, sections, summary=summary, max_rows=8)
-    assert summary.row_counts["weekly_notes"] == 6 * 5
+    assert summary.row_counts["weekly_notes"] == 6 * 4 + 1
+    assert renumbered == [9, 17], "the second and third batches, counted from 8 and 16"
     with zipfile.ZipFile(path) as archive:
         for number, name in enumerate(summary.sheet_names, start=1):
             if name.startswith("weekly_notes"):
@@ -258,8 +266,8 @@ def test_notes_saved_between_the_count_and_the_reading_are_numbered_right(
                     assert set(re.findall(r'<c r="[A-Z]+(\d+)"', cells)) == {number_}
     book = read_workbook(path)
     notes = [row for name in book if name.startswith("weekly_notes") for row in book[name][1:]]
-    assert len(notes) == 6 * 5
-    assert [len(book[name]) for name in book if name.startswith("weekly_notes")] == [8] * 4 + [3]
+    assert len(notes) == 6 * 4 + 1
+    assert [len(book[name]) for name in book if name.startswith("weekly_notes")] == [8] * 3 + [5]
 
 
 @pytest.mark.parametrize(
@@ -268,17 +276,27 @@ def test_notes_saved_between_the_count_and_the_reading_are_numbered_right(
         {"targeted_need": "=cmd"},
         {"worker_satisfaction": "<b>"},
         {"no_contact_reason": " x", "participant_satisfaction": "a\x01b"},
-        {"targeted_need": "", "worker_satisfaction": "", "participant_satisfaction": ""},
     ],
 )
-def test_postgresql_writes_any_code_as_python_does(cohort, fields, tmp_path, monkeypatch):
+def test_a_note_with_a_code_outside_the_choices_is_built_in_python(
+    cohort, fields, tmp_path, monkeypatch
+):
     """The code columns hold choices, but a database can hold anything (an import, a fix by
-    hand): whatever they hold, the cells are Python's."""
+    hand): PostgreSQL writes the choices' cells, Python the rest."""
     alike, _apart = cohort
     note = WeeklyNote.objects.filter(participant=alike[4]).order_by("week").last()
     WeeklyNote.objects.filter(pk=note.pk).update(**fields)
-    assert not left_to_python(spec(), monkeypatch)
+    assert left_to_python(spec(), monkeypatch) == [research_id(spec().id_key, alike[4].public_id)]
     monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
+    both(spec(), tmp_path, monkeypatch)
+
+
+def test_empty_codes_are_written_by_postgresql(cohort, tmp_path, monkeypatch):
+    alike, _apart = cohort
+    WeeklyNote.objects.filter(participant=alike[4]).update(
+        targeted_need="", worker_satisfaction="", participant_satisfaction=""
+    )
+    assert not left_to_python(spec(), monkeypatch)
     both(spec(), tmp_path, monkeypatch)
 
 
