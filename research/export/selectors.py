@@ -169,7 +169,7 @@ def export_person_names() -> list[str]:
     return sorted(names)
 
 
-NOTE_BATCH = 100  # participants per query for the notes (about 50 notes each a year)
+NOTE_BATCH = 50  # participants per query for the notes (about 50 notes each a year)
 
 
 def export_note_batches(participant_ids: list[int], start, end) -> Iterator[list]:
