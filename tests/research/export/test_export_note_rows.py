@@ -6,11 +6,12 @@ whatever the channels, the period, the texts or the suppressed participants."""
 import datetime
 import re
 import threading
+import time
 import zipfile
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Q
 from django.utils import timezone
 
@@ -324,15 +325,30 @@ def test_readers_on_connections_of_their_own_write_the_same_sheet(cohort, tmp_pa
             super().__init__(jobs, readers, depth)
 
     monkeypatch.setattr(selectors, "ReadInParallel", Spied)
+    backends = set()
+    read = selectors.export_note_xml
+
+    def noted(*args):
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backends.add(cursor.fetchone()[0])
+        return read(*args)
+
+    monkeypatch.setattr(selectors, "export_note_xml", noted)
     monkeypatch.setattr(selectors, "NOTE_BATCH", 2)
     by_sql, _by_python = both(spec(), tmp_path, monkeypatch)
     assert by_sql["rows"] == 6 * 4
     # The distinct values on a connection of their own, then the notes in three batches.
     assert started == [(1, 1), (3, 2)]
     assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
-    opened = connection.cursor()
-    opened.execute(
-        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-        " AND pid <> pg_backend_pid()"
-    )
-    assert opened.fetchone() == (0,), "the readers' connections are closed"
+    assert len(backends) == 2 and connection.connection.info.backend_pid not in backends
+    with connection.cursor() as cursor:
+        for _ in range(50):  # a backend leaves pg_stat_activity a moment after its client
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(backends)]
+            )
+            if cursor.fetchone() == (0,):
+                break
+            time.sleep(0.05)
+        else:
+            raise AssertionError("the readers' connections are still open")
