@@ -352,3 +352,11 @@ def test_readers_on_connections_of_their_own_write_the_same_sheet(cohort, tmp_pa
             time.sleep(0.05)
         else:
             raise AssertionError("the readers' connections are still open")
+
+
+def test_rows_that_come_out_of_order_are_put_back_in_order(cohort, tmp_path, monkeypatch):
+    """The hash joins keep the index's order, but nothing in SQL promises it: rows that come
+    in another order are sorted by their count, and the sheet is the same."""
+    monkeypatch.setattr(selectors, "_NOTE_XML_SQL", selectors._NOTE_XML_SQL + "ORDER BY n.g DESC")
+    both(spec(), tmp_path, monkeypatch)
+    assert not left_to_python(spec(), monkeypatch)
