@@ -418,26 +418,45 @@ class ReadAhead:
     """The batches of `batches`, each read by a thread on this connection while the caller uses
     the one before: PostgreSQL works while the workbook is written. The thread starts at once,
     so the first batch can be on its way before it is asked for. At most `depth` batches wait in
-    memory. The thread is stopped and joined when the last batch has been taken, when an error
+    memory. The threads are stopped and joined when the last batch has been taken, when an error
     (on either side) ends the reading, or on close(), which the caller must call if it stops
-    early or never starts."""
+    early or never starts. (ReadInParallel: several threads, each on a connection of its own.)"""
 
     def __init__(self, batches: Iterator[list], depth: int = 2):
-        self._waiting: queue.Queue = queue.Queue(maxsize=depth)
+        self._begin([batches], depth, own_connections=False)
+
+    def _begin(self, sources: list[Iterator], depth: int, *, own_connections: bool) -> None:
+        """A thread per source; the caller takes item i from source i % len(sources)."""
         self._stop = threading.Event()
         self._closed = False
-        self._reader, self._release = _thread_on_this_connection(
-            lambda: self._read(batches), "export-read-ahead"
-        )
+        self._taken = 0
+        self._waiting = [queue.Queue(maxsize=depth) for _ in sources]
+        self._readers, self._releases = [], []
+        for source, waiting in zip(sources, self._waiting, strict=True):
 
-    def _read(self, batches) -> None:
+            def read(source=source, waiting=waiting):
+                self._read(source, waiting, own_connection=own_connections)
+
+            if own_connections:
+                reader = threading.Thread(target=read, name="export-read-ahead", daemon=True)
+                reader.start()
+            else:
+                reader, release = _thread_on_this_connection(read, "export-read-ahead")
+                self._releases.append(release)
+            self._readers.append(reader)
+
+    def _read(self, source: Iterator, waiting: queue.Queue, *, own_connection: bool) -> None:
         try:
-            for batch in batches:
-                if not _hand_over(self._waiting, batch, self._stop):
+            items = iter(source)
+            while not self._stop.is_set():  # checked before each read, not only while waiting
+                item = next(items, _DONE)
+                if not _hand_over(waiting, item, self._stop) or item is _DONE:
                     return
-            _hand_over(self._waiting, _DONE, self._stop)
         except BaseException as error:  # handed to the caller, raised there
-            _hand_over(self._waiting, error, self._stop)
+            _hand_over(waiting, error, self._stop)
+        finally:
+            if own_connection:
+                connections[DEFAULT_DB_ALIAS].close()  # this thread's own
 
     def __iter__(self):
         return self
@@ -445,7 +464,9 @@ class ReadAhead:
     def __next__(self) -> list:
         if self._closed:
             raise StopIteration
-        item = self._waiting.get()
+        # Round robin: when source i % n has nothing left, no source has (it held every n-th).
+        item = self._waiting[self._taken % len(self._waiting)].get()
+        self._taken += 1
         if item is _DONE:
             self.close()
             raise StopIteration
@@ -455,12 +476,14 @@ class ReadAhead:
         return item
 
     def close(self) -> None:
-        """Stop the thread (it returns before reading further) and wait for it."""
+        """Stop the threads (each returns before reading further) and wait for them."""
         if not self._closed:
             self._closed = True
             self._stop.set()
-            self._reader.join()
-            self._release()
+            for reader in self._readers:
+                reader.join()
+            for release in self._releases:
+                release()
 
 
 READERS = 2  # connections reading the notes side by side (the machines here have 2 cores)
@@ -474,65 +497,18 @@ def can_read_in_parallel() -> bool:
     return _on_postgresql() and not connection.in_atomic_block
 
 
-class ReadInParallel:
+class ReadInParallel(ReadAhead):
     """The results of `jobs` (callables that read the database), in order, computed by
     `readers` threads side by side, each on a connection of its own, opened for it and closed
     when it ends (so only where can_read_in_parallel()): PostgreSQL runs their queries on as
     many cores. Reader k runs jobs k, k + readers…; at most `depth` of its results wait in
-    memory. Stopped and joined as ReadAhead is: when the last result has been taken, on an
-    error (either side), or on close()."""
+    memory. Stopped and joined as ReadAhead is."""
 
     def __init__(self, jobs: Iterable[Callable[[], T]], readers: int = READERS, depth: int = 2):
         jobs = list(jobs)
         readers = max(1, min(readers, len(jobs)))
-        self._left = len(jobs)
-        self._taken = 0
-        self._closed = False
-        self._stop = threading.Event()
-        self._waiting = [queue.Queue(maxsize=depth) for _ in range(readers)]
-        self._readers = [
-            threading.Thread(
-                target=self._read,
-                args=(jobs[k::readers], self._waiting[k]),
-                name="export-read-ahead",
-                daemon=True,
-            )
-            for k in range(readers)
-        ]
-        for reader in self._readers:
-            reader.start()
-
-    def _read(self, jobs, waiting: queue.Queue) -> None:
-        try:
-            for job in jobs:
-                if self._stop.is_set() or not _hand_over(waiting, (True, job()), self._stop):
-                    return
-        except BaseException as error:  # handed to the caller, raised there
-            _hand_over(waiting, (False, error), self._stop)
-        finally:
-            connections[DEFAULT_DB_ALIAS].close()  # this thread's own
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> T:
-        if self._closed or self._taken == self._left:
-            self.close()
-            raise StopIteration
-        done, value = self._waiting[self._taken % len(self._waiting)].get()
-        self._taken += 1
-        if not done:
-            self.close()
-            raise value
-        return value
-
-    def close(self) -> None:
-        """Stop the readers (each returns before its next job) and wait for them."""
-        if not self._closed:
-            self._closed = True
-            self._stop.set()
-            for reader in self._readers:
-                reader.join()
+        sources = [(job() for job in jobs[k::readers]) for k in range(readers)]
+        self._begin(sources, depth, own_connections=True)
 
 
 def export_risk_rows(participants, start, end):
