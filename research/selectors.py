@@ -70,6 +70,7 @@ from research.dashboards.scope import Level, Scope, add_months, month_starts, st
 from research.dashboards.tables import MeasureTable, Table
 from research.models import NoteActivity, NoteMonth
 from research.notemonths import columns as notemonth_columns
+from spheres import side_by_side
 from spheres.models import Membership, Role, Sector
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -1440,12 +1441,25 @@ def _missing_notes_table(scope: Scope, counts: list[list[int]]) -> Table:
 
 
 def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
-    """Every figure the viewer's level allows, in sections. A fixed number of queries."""
+    """Every figure the viewer's level allows, in sections. A fixed number of queries, the
+    independent reads side by side (spheres.side_by_side), the longest first."""
+    program = scope.level != Level.CASELOAD
+    reads = {
+        "notes": lambda: intensity_and_experience(scope),
+        "activities": lambda: main_activities(scope),
+        "history": lambda: _status_history(scope),
+        "counts": lambda: _participant_counts(scope),
+        "delays": lambda: recruitment_delays(scope) if program else None,
+        "length": lambda: followup_length(scope),
+        "recruitment": lambda: recruitment(scope) if program else None,
+        "workload": lambda: workload(scope),
+    }
+    read = dict(zip(reads, side_by_side.run(reads.values()), strict=True))
+    counts = read["counts"]
+    status, events, counts["missing_notes"] = read["history"]
     sections = []
-    counts = _participant_counts(scope)
-    status, events, counts["missing_notes"] = _status_history(scope)
-    if scope.level != Level.CASELOAD:
-        by_month, by_organisation, outcomes, reasons = recruitment(scope)
+    if program:
+        by_month, by_organisation, outcomes, reasons = read["recruitment"]
         sections.append(
             (
                 _("Recruitment"),
@@ -1454,19 +1468,17 @@ def dashboard(scope: Scope) -> list[tuple[str, list[Table | MeasureTable]]]:
                     by_organisation,
                     outcomes,
                     reasons,
-                    recruitment_delays(scope),
+                    read["delays"],
                     counts["age_gender"],
                 ],
             )
         )
-    sections.append((_("Follow-ups"), [status, counts["dropout"], followup_length(scope), events]))
-    contact, intensity, channels, needs, worker_sat, participant_sat = intensity_and_experience(
-        scope
-    )
-    sections.append((_("Intensity"), [contact, intensity, channels, main_activities(scope), needs]))
+    sections.append((_("Follow-ups"), [status, counts["dropout"], read["length"], events]))
+    contact, intensity, channels, needs, worker_sat, participant_sat = read["notes"]
+    sections.append((_("Intensity"), [contact, intensity, channels, read["activities"], needs]))
     sections.append((_("Experience"), [worker_sat, participant_sat]))
     sections.append((_("Risk"), [*counts["risk"], counts["questionnaires"]]))
-    sections.append((_("Workload"), [*workload(scope), counts["missing_notes"]]))
+    sections.append((_("Workload"), [*read["workload"], counts["missing_notes"]]))
     return sections
 
 

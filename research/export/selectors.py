@@ -20,6 +20,7 @@ from django.db.models.functions import Cast, Lower, Trim
 from followups.models import FollowUpStatusChange, RiskAssessment, WeeklyNote
 from referrals.models import Assignment, Consent, ConsentKind, Participant, Referral
 from research.models import EXPORT_OPEN_STATUSES, ExportStatus, NoteActivity, ResearchExport
+from spheres import side_by_side
 from spheres.models import Membership, Organisation, Role, User
 
 CHUNK = 2000
@@ -491,10 +492,8 @@ READERS = 2  # connections reading the notes side by side (the machines here hav
 
 def can_read_in_parallel() -> bool:
     """Whether readers may each open a connection of their own: on PostgreSQL, outside a
-    transaction (another connection would not see this one's uncommitted rows: the tests' data,
-    among others)."""
-    connection = connections[DEFAULT_DB_ALIAS]
-    return _on_postgresql() and not connection.in_atomic_block
+    transaction (spheres.side_by_side.possible)."""
+    return side_by_side.possible()
 
 
 class ReadInParallel(ReadAhead):

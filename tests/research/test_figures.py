@@ -12,12 +12,15 @@ The program, January to June 2025 (the previous period: July to December 2024):
 """
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection
 
 from research import selectors
 from research.dashboards.scope import Level, Scope
 from research.dashboards.tables import publish, publish_measures
+from spheres import side_by_side
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +184,38 @@ def test_the_coordinator_sees_every_count_exactly(scope):
                 shown = publish_measures(table, threshold=scope.threshold)
             assert not shown.suppressed
             assert not any(c.hidden for _l, row in shown.body for c in row)
+
+
+READS = [
+    "intensity_and_experience",
+    "main_activities",
+    "_status_history",
+    "_participant_counts",
+    "recruitment_delays",
+    "followup_length",
+    "recruitment",
+    "workload",
+]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second connection needs one")
+@pytest.mark.django_db(transaction=True)
+def test_the_figures_read_side_by_side_are_those_read_one_after_the_other(scope, monkeypatch):
+    """Outside a transaction (as a web request runs) the dashboard's reads share two
+    connections: the same figures, titles in the same language."""
+    threads = []
+    for name in READS:
+        read = getattr(selectors, name)
+
+        def noted(*args, read=read, **kwargs):
+            threads.append(threading.current_thread().name)
+            return read(*args, **kwargs)
+
+        monkeypatch.setattr(selectors, name, noted)
+    together = selectors.dashboard(scope)
+    assert len(threads) == len(READS) and "side-by-side" in threads
+    monkeypatch.setattr(side_by_side, "possible", lambda: False)
+    threads.clear()
+    assert selectors.dashboard(scope) == together
+    assert "side-by-side" not in threads
+    assert [title for title, _tables in together][:2] == ["Recrutement", "Suivis"]
