@@ -8,13 +8,15 @@ class ReferralsConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django.db.models.signals import post_migrate
 
-        from referrals import home, models, selectors
+        from referrals import access, home, models, selectors
         from spheres.home import figures_panel
         from spheres.models import Role
         from spheres.navigation import Panel, home_panel_register
         from spheres.services import open_work_register
 
+        post_migrate.connect(access.forget_permission_ids, dispatch_uid="referrals-permission-ids")
         # The core asks before revoking the youth-worker role or deactivating an organisation.
         open_work_register(selectors.open_assignment_counts)
         # The coordinator's home counts the referrals to act on.

@@ -232,3 +232,21 @@ def test_the_admin_revokes_roles_through_the_services(case, personas, login):
     assert set(membership(worker).roles.values_list("role", flat=True)) == {Role.YOUTH_WORKER}
     assert access.may_change(worker, case)
     assert case.consents.filter(kind=ConsentKind.PROGRAM).exists()
+
+
+def test_the_permission_ids_kept_per_process_are_read_again_after_migrations(case, personas):
+    """The access policy keeps the participant permissions' ids; migrations (or a test
+    database's flush) may renumber them, so post_migrate makes it read them again."""
+    from django.contrib.auth.models import Permission
+    from django.core.management.sql import emit_post_migrate_signal
+
+    worker = personas["worker_ccsmtl"]
+    assert access.may_change(worker, case)
+    change = Permission.objects.get(
+        codename="change_participant", content_type__model="participant"
+    )
+    assert access._permission_ids["change_participant"] == change.pk
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    assert access._permission_ids == {}
+    assert access.may_change(User.objects.get(pk=worker.pk), case)
+    assert not access.may_change(personas["worker_codim"], case)
