@@ -9,35 +9,46 @@ from django.utils.translation import gettext as _
 
 from followups import selectors
 from followups.rules import monday_of
+from spheres import side_by_side
 from spheres.home import Tally
 from spheres.models import User
 
 
 def coordinator_tallies(user: User) -> list[Tally]:
+    """Program-wide counts, each over every follow-up: read side by side (spheres.side_by_side),
+    the longest first (the failed attempts of every participant)."""
     attention = reverse("followups:attention")
     last_week = monday_of(timezone.localdate()) - datetime.timedelta(days=7)
-    by_worker = selectors.missing_notes_by_worker(last_week)
+    one_left, by_worker, inactive, missing, without = side_by_side.run(
+        [
+            lambda: selectors.one_attempt_from_inactive().count(),
+            lambda: selectors.missing_notes_by_worker(last_week),
+            lambda: selectors.attention_followups("inactive_this_week").count(),
+            lambda: selectors.attention_followups("missing_notes").count(),
+            lambda: _without_worker(user)[0],
+        ]
+    )
     return [
         Tally(
             _("Follow-ups one failed attempt from inactive"),
-            selectors.one_attempt_from_inactive().count(),
+            one_left,
             f"{attention}?list=one_attempt_left",
             True,
         ),
         Tally(
             _("Follow-ups made inactive this week"),
-            selectors.attention_followups("inactive_this_week").count(),
+            inactive,
             f"{attention}?list=inactive_this_week",
         ),
         Tally(
             _("Follow-ups without an active worker"),
-            _without_worker(user)[0],
+            without,
             f"{attention}?list=without_worker",
             True,
         ),
         Tally(
             _("Notes missing last week"),
-            selectors.attention_followups("missing_notes").count(),
+            missing,
             f"{attention}?list=missing_notes",
             True,
             rows=[

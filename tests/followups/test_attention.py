@@ -3,8 +3,10 @@ lists behind them, the notices, and the warning one attempt before inactivity.""
 
 import datetime
 import re
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,6 +38,30 @@ def three(make_participant):
 def test_the_coordinators_home_counts_what_needs_attention_and_links_to_it(
     three, make_referral, screen, admit, personas, login, settings
 ):
+    counts_what_needs_attention(three, make_referral, screen, admit, personas, login, settings)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a second connection needs one")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_coordinators_figures_are_read_side_by_side(
+    three, make_referral, screen, admit, personas, login, settings, monkeypatch
+):
+    """As a web request runs them (no transaction around the request): the same figures, two
+    connections sharing the reads."""
+    threads = []
+    for name in ("one_attempt_from_inactive", "missing_notes_by_worker", "attention_followups"):
+        read = getattr(selectors, name)
+
+        def noted(*args, read=read, **kwargs):
+            threads.append(threading.current_thread().name)
+            return read(*args, **kwargs)
+
+        monkeypatch.setattr(selectors, name, noted)
+    counts_what_needs_attention(three, make_referral, screen, admit, personas, login, settings)
+    assert "side-by-side" in threads
+
+
+def counts_what_needs_attention(three, make_referral, screen, admit, personas, login, settings):
     settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS = 2
     worker, coordinator = personas["worker_ccsmtl"], personas["coordinator"]
     a, b, c = three
