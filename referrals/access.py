@@ -103,15 +103,27 @@ def _holds(user: User, codename: str, *, direct: bool = True) -> Q:
     return Q(own) | shared
 
 
-def _holding(user: User, codename: str) -> Q:
+def _holding(user: User, codename: str, *, direct: bool = True) -> Q:
     """Set-wise _holds, for lists: the ids of the participants the person holds `codename` on,
-    directly or through a group, read once (PostgreSQL hashes them). What guardian's
+    directly (`direct`) or through a group, read once (PostgreSQL hashes them). What guardian's
     get_objects_for_user returns (no global permissions, no superuser shortcut) without its
     check of every id against the participant table (2,000 index probes for a big caseload)."""
     permission = _permission(codename)
-    own = ParticipantUserObjectPermission.objects.filter(user=user, **permission)
-    shared = ParticipantGroupObjectPermission.objects.filter(group__user=user, **permission)
-    return Q(pk__in=own.values("content_object_id")) | Q(pk__in=shared.values("content_object_id"))
+    if direct:
+        # Two sets in an OR: PostgreSQL hashes each, whatever it guesses of their size.
+        own = ParticipantUserObjectPermission.objects.filter(user=user, **permission)
+        shared = ParticipantGroupObjectPermission.objects.filter(group__user=user, **permission)
+        return Q(pk__in=own.values("content_object_id")) | Q(
+            pk__in=shared.values("content_object_id")
+        )
+    # Alone, the set is joined to the participants on a guess of its size. Given the person's
+    # groups by id (one query), PostgreSQL reads that size from its statistics: a police
+    # officer who sees 2 files of 5,000 was guessed at 1,256, and every participant was walked
+    # (14 ms instead of 0.5), while a join to the permission by name made it guess too few for a
+    # Clinical member who sees thousands (10 ms instead of 1.3).
+    groups = list(user.groups.values_list("id", flat=True))
+    shared = ParticipantGroupObjectPermission.objects.filter(group_id__in=groups, **permission)
+    return Q(pk__in=shared.values("content_object_id"))
 
 
 NOTHING = Q(pk__in=[])  # matches no row, and Django sends no query for it
@@ -147,9 +159,10 @@ def participants_visible_to(user: User) -> QuerySet[Participant]:
         return Participant.objects.all()
     if not roles & CASE_ROLES:
         return Participant.objects.none()
-    if Role.YOUTH_WORKER in roles:
-        return Participant.objects.filter(_holding(user, "view_participant"))
-    return Participant.objects.filter(_visible_row(user))
+    # A Clinical Committee member who is no longer a youth worker: only what is shared with
+    # their organisation (see _visible_row).
+    direct = Role.YOUTH_WORKER in roles
+    return Participant.objects.filter(_holding(user, "view_participant", direct=direct))
 
 
 def participants_changeable_by(user: User) -> QuerySet[Participant]:

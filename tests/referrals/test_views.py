@@ -404,6 +404,28 @@ def test_pages_stay_within_the_query_budget(
         assert len(response.context["participants"]) == shown  # the list pages by 50
 
 
+@pytest.mark.parametrize("size", [10, 200])
+def test_the_list_of_a_member_who_sees_through_sharing_stays_within_the_query_budget(
+    size, bulk_participants, organisations, faker, personas, login, django_assert_max_num_queries
+):
+    """A Clinical Committee member who is not a youth worker sees the files shared with their
+    organisation (here all of them); the police, none of these. Nine queries at either size; one
+    of them reads the person's groups, by id, so that PostgreSQL knows how many files each group
+    holds and plans the list accordingly."""
+    from tests.conftest import make_person
+
+    bulk_participants(size)
+    member = make_person(faker, organisations["ccsmtl"], [Role.CLINICAL_COMMITTEE])
+    url = reverse("referrals:participant_list")
+    for person, shown in ((member, min(size, 50)), (personas["police"], 0)):
+        client = login(person)
+        client.get(url)  # once-per-process lookups and the session out of the way
+        with django_assert_max_num_queries(9):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert len(response.context["participants"]) == shown
+
+
 def test_the_participant_list_pages_and_ignores_malformed_filters(
     bulk_participants, personas, login
 ):
