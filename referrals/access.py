@@ -120,7 +120,8 @@ def _holding(user: User, codename: str, *, direct: bool = True) -> Q:
     # groups by id (one query), PostgreSQL reads that size from its statistics: a police
     # officer who sees 2 files of 5,000 was guessed at 1,256, and every participant was walked
     # (14 ms instead of 0.5), while a join to the permission by name made it guess too few for a
-    # Clinical member who sees thousands (10 ms instead of 1.3).
+    # Clinical member who sees thousands (10 ms instead of 1.3). Read at every call, never kept
+    # on the person object: a service may ask again after the person's groups changed.
     groups = list(user.groups.values_list("id", flat=True))
     shared = ParticipantGroupObjectPermission.objects.filter(group_id__in=groups, **permission)
     return Q(pk__in=shared.values("content_object_id"))
