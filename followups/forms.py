@@ -457,6 +457,32 @@ class SharedOptionsSelect(forms.Select):
         )
 
 
+def _attributes(attrs: dict) -> str:
+    """Django's widgets/attrs.html without the template engine: in order, a True value as a bare
+    name, a False one left out."""
+    return mark_safe(  # noqa: S308 (each part escaped by format_html)
+        "".join(
+            format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+            if value is not False
+        )
+    )
+
+
+class PlainTextarea(forms.Textarea):
+    """forms.Textarea's markup, written without the template engine: the handover page has one
+    per follow-up (50 a batch)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = self.build_attrs(self.attrs, attrs)
+        return format_html(
+            '<textarea name="{}"{}>\n{}</textarea>',
+            name,
+            _attributes(attrs),
+            self.format_value(value) or "",
+        )
+
+
 class _Normalised(BaseChoiceIterator):
     """Choices already in Django's canonical form ((value, label) pairs), shared by many fields:
     Django leaves an iterator as it is where it would walk a list again for every field and
@@ -508,7 +534,7 @@ class HandoverForm(forms.Form):
             )
             self.fields[f"summary_{key}"] = forms.CharField(
                 label=_("Transition summary for %(id)s") % {"id": case},
-                widget=forms.Textarea(attrs={"rows": 3}),
+                widget=PlainTextarea(attrs={"rows": 3}),
             )
             self.rows.append(
                 (

@@ -583,6 +583,19 @@ def test_the_shared_select_offers_what_djangos_select_offers():
     assert set(rendered) == {"", "3", "7"}  # one rendering per selected value, shared
 
 
+@pytest.mark.parametrize("value", [None, "", 'Résumé <b> & "cité"', "deux\nlignes", 0])
+def test_the_plain_textarea_writes_djangos_textarea(value):
+    """The handover's summaries skip the template engine; the markup is Django's, byte for byte
+    (attribute order, booleans, escaping, the empty value)."""
+    from django import forms
+
+    from followups.forms import PlainTextarea
+
+    for attrs in ({"id": "id_t"}, {"id": "id_t", "required": True, "disabled": False, "x": 0}):
+        ours = PlainTextarea(attrs={"rows": 3}).render("t", value, attrs)
+        assert ours == forms.Textarea(attrs={"rows": 3}).render("t", value, attrs)
+
+
 @pytest.mark.parametrize("bound", [False, True])
 def test_the_handover_field_groups_are_the_projects_field_template(
     cases, personas, departing, bound
