@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from spheres import side_by_side
+from tests.connections import backends_closed
 
 on_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="a second connection needs a shared database"
@@ -50,18 +51,6 @@ def test_inside_a_transaction_the_reads_run_one_after_the_other_on_the_callers_c
     assert {s[1] for s in seen} == {threading.current_thread().name}
 
 
-def closed(backends: set[int]) -> bool:
-    with connection.cursor() as cursor:
-        for _ in range(50):  # a backend leaves pg_stat_activity a moment after its client
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(backends)]
-            )
-            if cursor.fetchone() == (0,):
-                return True
-            time.sleep(0.05)
-    return False
-
-
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_a_helper_reads_on_its_own_connection_then_closes_it():
@@ -78,7 +67,7 @@ def test_outside_a_transaction_a_helper_reads_on_its_own_connection_then_closes_
     # The helper read in the caller's language and time zone, not the defaults.
     assert {(s[3], s[4]) for s in seen} == {("en", "America/Vancouver")}
     assert not helper_threads()
-    assert closed(helped), "the helper's connection is still open"
+    assert backends_closed(helped), "the helper's connection is still open"
 
 
 @on_postgresql

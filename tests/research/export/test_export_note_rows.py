@@ -6,7 +6,6 @@ whatever the channels, the period, the texts or the suppressed participants."""
 import datetime
 import re
 import threading
-import time
 import zipfile
 
 import pytest
@@ -20,6 +19,7 @@ from followups.rules import monday_of
 from research.export import selectors, workbook
 from research.export.deidentify import research_id
 from research.export.workbook import ExportSpec, Summary
+from tests.connections import backends_closed
 from tests.research.export.conftest import read_workbook
 
 pytestmark = [
@@ -342,16 +342,7 @@ def test_readers_on_connections_of_their_own_write_the_same_sheet(cohort, tmp_pa
     assert started == [(1, 1), (3, 2)]
     assert not [t for t in threading.enumerate() if t.name == "export-read-ahead"]
     assert len(backends) == 2 and connection.connection.info.backend_pid not in backends
-    with connection.cursor() as cursor:
-        for _ in range(50):  # a backend leaves pg_stat_activity a moment after its client
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", [list(backends)]
-            )
-            if cursor.fetchone() == (0,):
-                break
-            time.sleep(0.05)
-        else:
-            raise AssertionError("the readers' connections are still open")
+    assert backends_closed(backends), "the readers' connections are still open"
 
 
 def test_rows_that_come_out_of_order_are_put_back_in_order(cohort, tmp_path, monkeypatch):
