@@ -116,6 +116,14 @@ def table(kind: str) -> dict[str, str]:
     return _TABLES[kind]
 
 
+_CHOICES = {"satisfaction": Satisfaction, "need": TargetedNeed, "no_contact": NoContactReason}
+
+
+def expected(kind: str) -> str:
+    """A drop-down's values as the system shows them (active language), for messages."""
+    return "; ".join(str(label) for label in _CHOICES[kind].labels)
+
+
 _TRAFFIC_LIGHT = re.compile(r"\bfeu (rouge|jaune|vert)\b|\((rouge|jaune|vert|red|yellow|green)\)")
 
 

@@ -251,7 +251,9 @@ def sheets(path, engine: str = DEFAULT_ENGINE):
 
 
 class BadValue(ValueError):
-    pass
+    """What a cell should hold, never what it holds: a worker may have typed a name or a family
+    detail in any cell, and the message is stored with the import and shown (the problem's
+    sheet and cell say where to look)."""
 
 
 def to_date(value) -> datetime.date:
@@ -273,8 +275,7 @@ def to_date(value) -> datetime.date:
             return datetime.date(int(match.group(3)), MONTHS[match.group(2)], int(match.group(1)))
         except ValueError:
             pass
-    raise BadValue(_("“%(value)s” is not a date (write 2019-03-04, 04/03/2019 or 4 mars 2019).")
-                   % {"value": value})  # fmt: skip
+    raise BadValue(_("Not a date (write 2019-03-04, 04/03/2019 or 4 mars 2019)."))
 
 
 def to_month(value) -> datetime.date:
@@ -293,9 +294,7 @@ def to_month(value) -> datetime.date:
     try:
         return to_date(value).replace(day=1)
     except BadValue:
-        raise BadValue(
-            _("“%(value)s” is not a month (write mars 2019, 03/2019 or a date).") % {"value": value}
-        ) from None
+        raise BadValue(_("Not a month (write mars 2019, 03/2019 or a date).")) from None
 
 
 def to_minutes(value) -> int:
@@ -313,13 +312,11 @@ def to_minutes(value) -> int:
             return round(value * 24 * 60)
         if float(value).is_integer() and value >= 0:
             return int(value)
-        raise BadValue(_("“%(value)s” is not a duration.") % {"value": value})
+        raise BadValue(_("Not a duration (write 90, 1h30, 1:30)."))
     try:
         return parse_duration(str(value))
     except ValidationError:
-        raise BadValue(
-            _("“%(value)s” is not a duration (write 90, 1h30, 1:30).") % {"value": value}
-        ) from None
+        raise BadValue(_("Not a duration (write 90, 1h30, 1:30).")) from None
 
 
 def to_count(value) -> int:
@@ -332,7 +329,7 @@ def to_count(value) -> int:
         return int(text)
     if text in vocab.NOTHING:
         return 0
-    raise BadValue(_("“%(value)s” is not a number of meetings.") % {"value": value})
+    raise BadValue(_("Not a number of meetings (write 0, 1, 2…)."))
 
 
 def to_text(value) -> str:
@@ -349,7 +346,7 @@ def to_youth_id(value) -> str:
     text = to_text(value)
     match = YOUTH_ID.match(text.replace(" ", ""))
     if not match:
-        raise BadValue(_("“%(value)s” is not a youth ID (write #2019-02).") % {"value": value})
+        raise BadValue(_("Not a youth ID (write #2019-02)."))
     return youth_id_format(int(match.group(1)), int(match.group(2)))
 
 
@@ -360,7 +357,8 @@ def to_choice(value, kind: str, label: str) -> str:
     found = vocab.table(kind).get(key)
     if found is None:
         raise BadValue(
-            _("Unknown value “%(value)s” in “%(column)s”.") % {"value": value, "column": label}
+            _("Unknown value in “%(column)s”. Expected one of: %(choices)s.")
+            % {"column": label, "choices": vocab.expected(kind)}
         )
     return found
 
@@ -370,9 +368,7 @@ def to_risk(value) -> str | None:
         return None
     level = vocab.risk_level(value)
     if level is None:
-        raise BadValue(
-            _("Unknown risk level “%(value)s” (rouge, jaune, vert or aucune).") % {"value": value}
-        )
+        raise BadValue(_("Unknown risk level (write rouge, jaune, vert or aucune)."))
     return level
 
 
@@ -384,7 +380,7 @@ def to_yes_no(value) -> bool | None:
         return True
     if key in vocab.NO:
         return False
-    raise BadValue(_("Unknown value “%(value)s” (oui or non).") % {"value": value})
+    raise BadValue(_("Unknown value (write oui or non)."))
 
 
 # --- The sheet's layout -------------------------------------------------------------------------
@@ -594,8 +590,8 @@ def _week_row(sheet, header, index, values, problem, today) -> WeekRow | None:
                 found, unknown = vocab.channels(value)
                 if unknown:
                     raise BadValue(
-                        _("Unknown communication “%(value)s” (téléphone, texto, Messenger, "
-                          "courriel, vidéo, autre).") % {"value": ", ".join(unknown)}
+                        _("Unknown communication (write téléphone, texto, Messenger, courriel, "
+                          "vidéo or autre).")
                     )  # fmt: skip
                 data[name] = found
             elif name in CHOICE_COLUMNS:
@@ -619,10 +615,15 @@ def parse(path, engine: str = DEFAULT_ENGINE) -> ParsedWorkbook:
     everything else is a Problem with its sheet and cell."""
     result = ParsedWorkbook()
     seen: dict[str, str] = {}
-    for name, rows in sheets(path, engine):
+    for position, (name, rows) in enumerate(sheets(path, engine), start=1):
         if not PARTICIPANT_SHEET.match(plain(name)):
+            # Named by its place among the tabs: a tab's name is typed too (a youth's name…).
             result.notices.append(
-                Problem(name, "", _("Skipped: not a participant sheet (J, J2, J3…)."))
+                Problem(
+                    _("Sheet %(n)s") % {"n": position},
+                    "",
+                    _("Skipped: not a participant sheet (J, J2, J3…)."),
+                )
             )
             continue
         sheet = parse_sheet(name, rows, result.problems)

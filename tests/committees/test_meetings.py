@@ -56,6 +56,38 @@ def test_the_series_form_shows_the_refusal_beside_the_date(login, personas, clin
     assert not Meeting.objects.exists()
 
 
+def _schedule_form(client, committee, frequency, count):
+    return client.post(
+        reverse("committees:meeting_create", args=[committee.pk]),
+        {
+            "day": (timezone.localdate() + datetime.timedelta(days=7)).isoformat(),
+            "start_time": "09:30",
+            "frequency": frequency,
+            "count": str(count),
+        },
+    )
+
+
+def test_once_with_a_number_of_meetings_is_refused_not_cut_to_one(login, personas, clinical):
+    response = _schedule_form(login(personas["coordinator"]), clinical, "once", 4)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert (
+        "Une seule rencontre : choisissez une répétition, ou indiquez 1 comme nombre de rencontres."
+        in html
+    )
+    assert 'name="count" value="4"' in html  # what was typed stays
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(("frequency", "count"), [("weekly", 3), ("once", 1)])
+def test_the_form_schedules_as_many_meetings_as_asked(login, personas, clinical, frequency,
+                                                      count):  # fmt: skip
+    response = _schedule_form(login(personas["coordinator"]), clinical, frequency, count)
+    assert response.status_code == 302
+    assert Meeting.objects.filter(committee=clinical).count() == count
+
+
 def test_a_weekly_series_is_one_week_apart_at_the_same_local_time(personas, clinical, schedule):
     meetings = schedule(clinical, frequency="weekly", count=4, duration_minutes=120)
     starts = [timezone.localtime(m.starts_at) for m in meetings]

@@ -110,7 +110,7 @@ def test_every_variation_people_produce_is_read(workbook_file, personas, engine)
 
     assert report.problems == [], report.problems
     assert report.saved
-    assert [n.where for n in report.notices] == ["Instructions"]
+    assert [n.where for n in report.notices] == ["Sheet 1"]  # by place: a tab's name is typed
     one = Participant.objects.get(youth_id="#2019-02")
     assert (one.gender_identity, one.date_of_birth, one.admitted_on) == (
         "Femme",
@@ -242,7 +242,13 @@ def test_an_unknown_drop_down_value_is_refused_with_its_cell(workbook_file, simp
                                 week(datetime.date(2019, 3, 11), need="Loisirs")])  # fmt: skip
     report = run(workbook_file([sheet]), personas["worker_ccsmtl"])
     assert wheres(report) == [f"J!I{FIRST_WEEK_ROW}", f"J!H{FIRST_WEEK_ROW + 1}"]
-    assert "Bof" in report.problems[0].message and "Loisirs" in report.problems[1].message
+    # What the column takes, not what the cell holds (it could be anything a worker typed).
+    assert report.problems[0].message == (
+        "Unknown value in “Satisfaction de l'intervenant”. Expected one of: Dissatisfied; "
+        "Somewhat satisfied; Satisfied; Very satisfied."
+    )
+    assert "Besoin visé" in report.problems[1].message
+    assert "Loisirs" not in report.problems[1].message
     assert nothing_saved()
 
 

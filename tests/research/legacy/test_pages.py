@@ -109,6 +109,7 @@ def test_a_workbook_with_problems_is_refused_with_sheet_and_cell_in_french(
     assert not jobs.upload_path(legacy).exists()
     html = client.get(reverse("research:legacy_status", args=[legacy.public_id])).content.decode()
     assert f"J!I{FIRST_WEEK_ROW}" in html and "Valeur inconnue" in html
+    assert "Très satisfait·e" in html and "Bof" not in html  # what is expected, not what was typed
     # Nothing to confirm.
     client.post(reverse("research:legacy_status", args=[legacy.public_id]))
     legacy.refresh_from_db()
