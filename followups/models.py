@@ -44,6 +44,9 @@ class FollowUp(models.Model):
     break_terms = models.TextField(_("terms for resuming contact"), blank=True)
     break_resume_on = models.DateField(_("expected resume date"), null=True, blank=True)
     participant_view = models.TextField(_("the participant's own view"), blank=True)
+    # Failed contact attempts since the last contact: kept by database triggers, never written
+    # by the application (followups.failedcount).
+    failed_since_contact = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("follow-up")
@@ -61,6 +64,16 @@ class FollowUp(models.Model):
 
     def __str__(self):
         return f"follow-up #{self.pk} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        # The count is the triggers' alone: saving this object never writes back the copy it
+        # read, which an attempt saved since may have made stale.
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None:
+                fields = [f.name for f in self._meta.concrete_fields if not f.primary_key]
+            kwargs["update_fields"] = [f for f in fields if f != "failed_since_contact"]
+        super().save(*args, **kwargs)
 
 
 class FollowUpStatusChange(models.Model):
@@ -263,7 +276,7 @@ class ContactAttempt(models.Model):
         ordering = ["-at", "-pk"]
         indexes = [
             models.Index(fields=["participant", "at"], name="attempt_participant_at"),
-            # The inactivity count's lookups (followups.selectors.with_failed_attempts), per
+            # The inactivity count's lookups (followups.failedcount), per
             # follow-up and read from the index alone: the last reached attempt, and the failed
             # attempts since then.
             models.Index(

@@ -8,19 +8,16 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Count,
-    DateField,
     Exists,
     ExpressionWrapper,
     F,
-    Max,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
     Subquery,
-    Value,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncWeek
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from followups.models import (
@@ -55,86 +52,19 @@ from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
 
-def with_failed_attempts(qs, *, participant: str, period: str):
-    """Annotate `counting_since` (the later of the last reached attempt and the start of the
-    active period), `met_week` (the last week whose note records face-to-face meetings) and
-    `failed_since_contact`: failed attempts after the last contact. The one definition of the
-    count, shared by the inactivity job and the caseload (DOMAIN.md: Follow-ups):
-
-    - a contact is a reached attempt, or a week with face-to-face meetings, counted as made at
-      the end of that week: attempts during or before that week no longer count;
-    - a missed meeting (no-show) is not a failed attempt by itself: the attempts to reach the
-      person afterwards are (FAILED_OUTCOMES leaves it out).
-
-    `participant` and `period` name the participant id and the period start as seen from the
-    queryset's model."""
-    # Latest-first with LIMIT 1 rather than MAX … GROUP BY: PostgreSQL then walks the
-    # (participant, at) and (participant, week) indexes backwards and stops at the first match.
-    last_reached = (
-        ContactAttempt.objects.filter(
-            participant_id=OuterRef(participant), outcome=AttemptOutcome.REACHED
-        )
-        .order_by("-at")
-        .values("at")[:1]
-    )
-    last_met_week = (
-        WeeklyNote.objects.filter(participant_id=OuterRef(participant), meetings__gt=0)
-        .order_by("-week")
-        .values("week")[:1]
-    )
-    failed = (
-        ContactAttempt.objects.annotate(
-            # The Monday of the attempt's week, in the program's time zone.
-            attempt_week=TruncWeek("at", output_field=DateField())
-        )
-        .filter(
-            participant_id=OuterRef(participant),
-            outcome__in=FAILED_OUTCOMES,
-            at__gt=OuterRef("counting_since"),
-            attempt_week__gt=OuterRef("met_week"),
-        )
-        .order_by()
-        .values("participant_id")
-        .annotate(n=Count("*"))  # not the id: the partial index on failed attempts suffices
-        .values("n")
-    )
-    return qs.annotate(
-        counting_since=Greatest(period, Coalesce(Subquery(last_reached), period)),
-        met_week=Coalesce(Subquery(last_met_week), Value(datetime.date.min)),
-    ).annotate(failed_since_contact=Coalesce(Subquery(failed), 0))
-
-
-def _failed_after_last_reached() -> QuerySet:
-    """Ids of participants whose last failed attempt is later than their last reached one: a
-    superset of those with failed attempts since their last contact, found in one pass over the
-    attempts, so the per-follow-up count (with_failed_attempts) runs on these only."""
-    return (
-        ContactAttempt.objects.order_by()
-        .values("participant_id")
-        .annotate(
-            last_failed=Max("at", filter=Q(outcome__in=FAILED_OUTCOMES)),
-            last_reached=Max("at", filter=Q(outcome=AttemptOutcome.REACHED)),
-        )
-        .filter(
-            Q(last_reached=None) | Q(last_failed__gt=F("last_reached")), last_failed__isnull=False
-        )
-        .values("participant_id")
-    )
-
-
-def _active_with_failed_attempts() -> QuerySet[FollowUp]:
-    """Active follow-ups that may have failed attempts since their last contact, each with its
-    count (with_failed_attempts)."""
-    active = FollowUp.objects.filter(
-        status=FollowUpStatus.ACTIVE, participant_id__in=_failed_after_last_reached()
-    )
-    return with_failed_attempts(active, participant="participant_id", period="period_started_at")
+def with_failed_attempts(qs: QuerySet[Participant]) -> QuerySet[Participant]:
+    """Annotate participants with `failed_since_contact`: their follow-up's failed attempts
+    since the last contact (0 without a follow-up). The count is kept per follow-up by database
+    triggers (followups.failedcount, where its definition lives: DOMAIN.md, Follow-ups)."""
+    return qs.annotate(failed_since_contact=Coalesce(F("followup__failed_since_contact"), 0))
 
 
 def unreachable_candidates(threshold: int):
     """Active follow-ups with at least `threshold` failed attempts since the last successful
     contact (or the start of the current active period). One query."""
-    return _active_with_failed_attempts().filter(failed_since_contact__gte=threshold)
+    return FollowUp.objects.filter(
+        status=FollowUpStatus.ACTIVE, failed_since_contact__gte=threshold
+    )
 
 
 def one_attempt_from_inactive() -> QuerySet[FollowUp]:
@@ -142,8 +72,7 @@ def one_attempt_from_inactive() -> QuerySet[FollowUp]:
     left = settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS - 1
     if left < 1:  # a threshold of one attempt: nobody is ever one attempt away
         return FollowUp.objects.none()
-    # One condition: each condition on the count repeats its subquery in PostgreSQL's plan.
-    return _active_with_failed_attempts().filter(failed_since_contact=left)
+    return FollowUp.objects.filter(status=FollowUpStatus.ACTIVE, failed_since_contact=left)
 
 
 def start_of_week(day: datetime.date | None = None) -> datetime.datetime:
@@ -211,11 +140,7 @@ def attempts_before_inactive(participant: Participant) -> int | None:
     """How many more failed attempts the active follow-up takes before the inactivity job makes
     it inactive (0: the next run will); None when the follow-up is not active. One query."""
     row = (
-        with_failed_attempts(
-            FollowUp.objects.filter(participant=participant, status=FollowUpStatus.ACTIVE),
-            participant="participant_id",
-            period="period_started_at",
-        )
+        FollowUp.objects.filter(participant=participant, status=FollowUpStatus.ACTIVE)
         .values_list("failed_since_contact", flat=True)
         .first()
     )
@@ -306,25 +231,19 @@ def with_followup_state(qs: QuerySet[Participant]) -> QuerySet[Participant]:
     latest risk level."""
     attempts = _by_participant(ContactAttempt.objects)
     failed = attempts.filter(outcome__in=FAILED_OUTCOMES).order_by("-at", "-pk")
-    qs = with_failed_attempts(
-        qs.annotate(
-            # Latest first, LIMIT 1: a backward walk of the (participant, …) index.
-            last_reached_at=Subquery(
-                attempts.filter(outcome=AttemptOutcome.REACHED).order_by("-at").values("at")[:1]
-            ),
-            last_meeting_week=Subquery(
-                _by_participant(WeeklyNote.objects)
-                .filter(meetings__gt=0)
-                .order_by("-week")
-                .values("week")[:1]
-            ),
-            last_failed_at=Subquery(failed.values("at")[:1]),
-            last_failed_outcome=Subquery(failed.values("outcome")[:1]),
+    return with_failed_attempts(qs).annotate(
+        # Latest first, LIMIT 1: a backward walk of the (participant, …) index.
+        last_reached_at=Subquery(
+            attempts.filter(outcome=AttemptOutcome.REACHED).order_by("-at").values("at")[:1]
         ),
-        participant="pk",
-        period="followup__period_started_at",
-    )
-    return qs.annotate(
+        last_meeting_week=Subquery(
+            _by_participant(WeeklyNote.objects)
+            .filter(meetings__gt=0)
+            .order_by("-week")
+            .values("week")[:1]
+        ),
+        last_failed_at=Subquery(failed.values("at")[:1]),
+        last_failed_outcome=Subquery(failed.values("outcome")[:1]),
         last_note_week=Subquery(
             _by_participant(WeeklyNote.objects).order_by("-week").values("week")[:1]
         ),
@@ -376,14 +295,7 @@ def _caseload_view_filters(worker: User) -> dict[str, Q]:
     mine = _open_assignments(worker)
     return {
         "note_due": Q(followup__status=FollowUpStatus.ACTIVE, note_this_week=False),
-        # The cheap one-pass test first: the count runs only where it can be above zero.
-        "failed": Q(followup__status=FollowUpStatus.ACTIVE)
-        & Q(
-            pk__in=_failed_after_last_reached().filter(
-                participant__in=mine.values("participant_id")
-            )
-        )
-        & Q(failed_since_contact__gt=0),
+        "failed": Q(followup__status=FollowUpStatus.ACTIVE, followup__failed_since_contact__gt=0),
         "break_ending": Q(
             followup__status=FollowUpStatus.ON_BREAK,
             followup__break_resume_on__lte=today + datetime.timedelta(days=BREAK_ENDING_DAYS),
@@ -403,14 +315,10 @@ def caseload(worker: User, *, view: str | None = None) -> QuerySet[Participant]:
 
 def caseload_counts(worker: User) -> dict[str, int]:
     """How many of the worker's participants each view holds, and in all (one query)."""
-    qs = with_failed_attempts(
-        _caseload_base(worker), participant="pk", period="followup__period_started_at"
-    )
-    counts = qs.aggregate(
+    return _caseload_base(worker).aggregate(
         all=Count("pk"),
         **{name: Count("pk", filter=q) for name, q in _caseload_view_filters(worker).items()},
     )
-    return counts
 
 
 def caseload_rows(participants) -> list[Participant]:

@@ -18,9 +18,9 @@ from spheres.services import notifications_send
 def followups_mark_unreachable(*, threshold: int | None = None) -> list[int]:
     """DOMAIN.md: after the first failed contact the worker tries at most two more times; if the
     person still cannot be reached, the follow-up becomes inactive. What counts is defined once,
-    in selectors.with_failed_attempts: a reached attempt or a week whose note records
-    face-to-face meetings is a contact (the count starts afresh), a no-show is not a failed
-    attempt by itself. Set-based and idempotent:
+    in followups.failedcount (kept per follow-up by triggers): a reached attempt or a week whose
+    note records face-to-face meetings is a contact (the count starts afresh), a no-show is not a
+    failed attempt by itself. Set-based and idempotent:
     a fixed number of queries whatever the number of follow-ups; rows locked by a concurrent run
     are skipped (it is handling them), and a second run finds nothing left to do. Follow-ups on an
     agreed break are never touched (only active ones are candidates)."""
@@ -30,7 +30,8 @@ def followups_mark_unreachable(*, threshold: int | None = None) -> list[int]:
         return []
     locked = list(
         FollowUp.objects.select_for_update(skip_locked=True)
-        .filter(pk__in=ids, status=FollowUpStatus.ACTIVE)
+        # Checked again on the locked row: a contact saved since the first read resets it.
+        .filter(pk__in=ids, status=FollowUpStatus.ACTIVE, failed_since_contact__gte=threshold)
         .values_list("pk", "participant_id")
     )
     if not locked:
