@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from spheres.models import Notification, ReadLogEntry, User
@@ -68,30 +68,38 @@ def read_log_record_listed(
     others=(),
 ) -> None:
     """A list page or a search: one row per file it showed, plus, for a search, a row saying that
-    a search happened (never its text). One query. `action`: a download of several files (a
-    committee's minutes as a PDF) is logged as such. `others`: files of another type the same
-    page showed, as (object type, id), in the same query."""
-    rows = (
-        [
-            ReadLogEntry(
-                user=user,
-                action=ReadLogEntry.Action.VIEW,
-                object_type=f"{object_type}_search",
-                view_name=view_name[:100],
-            )
-        ]
-        if search
-        else []
+    a search happened (never its text). One query (per 1,000 rows). `action`: a download of
+    several files (a committee's minutes as a PDF) is logged as such. `others`: files of another
+    type the same page showed, as (object type, id), in the same query."""
+    view_name = view_name[:100]
+    rows = [(ReadLogEntry.Action.VIEW, f"{object_type}_search", None)] if search else []
+    rows += [(action, object_type, pk) for pk in object_ids]
+    rows += [(action, shown_type, pk) for shown_type, pk in others]
+    _read_log_insert(user, view_name, rows)
+
+
+_READ_LOG_COLUMNS = ("user", "at", "action", "object_type", "object_id", "view_name")
+
+
+def _read_log_insert(user: User, view_name: str, rows: list[tuple]) -> None:
+    """One INSERT of many values, written directly: every list page writes 50 rows, and building
+    50 model objects for bulk_create cost more than the insert itself (3.5 of 7 ms)."""
+    if not rows:
+        return
+    meta = ReadLogEntry._meta
+    columns = ", ".join(
+        connection.ops.quote_name(meta.get_field(f).column) for f in _READ_LOG_COLUMNS
     )
-    shown = [*((object_type, pk) for pk in object_ids), *others]
-    rows += [
-        ReadLogEntry(
-            user=user,
-            action=action,
-            object_type=shown_type,
-            object_id=pk,
-            view_name=view_name[:100],
-        )
-        for shown_type, pk in shown
-    ]
-    ReadLogEntry.objects.bulk_create(rows)
+    at = connection.ops.adapt_datetimefield_value(timezone.now())
+    user_id = user.pk if user is not None and user.is_authenticated else None
+    table = connection.ops.quote_name(meta.db_table)
+    with connection.cursor() as cursor:
+        # By 1,000 rows: 6,000 parameters, within SQLite's and PostgreSQL's limits.
+        for start in range(0, len(rows), 1000):
+            batch = rows[start : start + 1000]
+            params = []
+            for action, object_type, object_id in batch:
+                params += [user_id, at, str(action), object_type, object_id, view_name]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(batch))
+            # Our own table and column names; the values are parameters.
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)  # noqa: S608

@@ -89,3 +89,25 @@ def test_the_handover_page_logs_the_files_and_candidates_it_listed(
         ("view", "participant", participant.pk, "handover"),
         ("view", "referral", candidate.pk, "handover"),
     ]
+
+
+def test_a_long_list_is_logged_whole_with_its_time(personas):
+    """Written by 1,000 rows (the databases' parameter limits): all 2,501 rows, with the time."""
+    from django.utils import timezone
+
+    from spheres.services import read_log_record_listed
+
+    worker = personas["worker_codim"]
+    before = timezone.now()
+    read_log_record_listed(
+        user=worker,
+        object_type="participant",
+        object_ids=range(1, 2501),
+        view_name="notes_export",
+        others=[("referral", 7)],
+    )
+    rows = ReadLogEntry.objects.filter(user=worker)
+    assert rows.count() == 2501
+    assert set(rows.values_list("object_id", flat=True)) == {*range(1, 2501), 7}
+    assert rows.filter(object_type="referral").count() == 1
+    assert all(before <= at <= timezone.now() for at in rows.values_list("at", flat=True))
