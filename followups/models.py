@@ -51,7 +51,16 @@ class FollowUp(models.Model):
     class Meta:
         verbose_name = _("follow-up")
         verbose_name_plural = _("follow-ups")
-        indexes = [models.Index(fields=["status"], name="followup_status")]
+        indexes = [
+            models.Index(fields=["status"], name="followup_status"),
+            # The active follow-ups with failed attempts since their last contact (a few of
+            # thousands): the home's "one attempt from inactive" and the inactivity job.
+            models.Index(
+                fields=["failed_since_contact"],
+                condition=Q(status="active", failed_since_contact__gt=0),
+                name="followup_failing",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=FollowUpStatus.values), name="followup_status_valid"

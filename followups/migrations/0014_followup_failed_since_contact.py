@@ -26,5 +26,13 @@ class Migration(migrations.Migration):
             name="failed_since_contact",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
+        migrations.AddIndex(
+            model_name="followup",
+            index=models.Index(
+                condition=models.Q(("failed_since_contact__gt", 0), ("status", "active")),
+                fields=["failed_since_contact"],
+                name="followup_failing",
+            ),
+        ),
         migrations.RunPython(install, uninstall),
     ]
