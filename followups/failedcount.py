@@ -21,7 +21,10 @@ PostgreSQL it first locks the follow-up's row: a concurrent save for the same pa
 waits, and counts afterwards with a fresh snapshot that sees the other's committed rows (a
 VOLATILE function takes one per statement), so neither overwrites the other with a stale count.
 
-On SQLite, a migration that rebuilds one of the three tables (most ALTERs do) drops its triggers:
+On SQLite the triggers call the SQL functions Django registers on its connections (the week of
+an attempt: django_date_trunc), so attempts and notes are written through Django there (the
+embedded default; PostgreSQL has no such limit). A migration that rebuilds one of the three
+tables on SQLite (most ALTERs do) drops its triggers:
 install() again after it (tests/followups/test_failedcount.py fails otherwise). If the time zone
 setting changes, install() again too: the week of an attempt is taken in it."""
 
@@ -125,8 +128,8 @@ def _recount(connection, participant: str) -> str:
     return sql.replace(found, participant)
 
 
-def _followup_triggers(vendor: str) -> list[tuple[str, str, str]]:
-    """(name, event and condition, recount of) for the follow-ups themselves: a new follow-up
+def _followup_triggers(vendor: str) -> list[tuple[str, str, str, str]]:
+    """(name, event, condition, row to recount) on the follow-ups themselves: a new follow-up
     (attempts may exist before it), and a new active period."""
     changed = (
         "OLD.period_started_at IS DISTINCT FROM NEW.period_started_at"
