@@ -52,13 +52,6 @@ from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
 
 
-def with_failed_attempts(qs: QuerySet[Participant]) -> QuerySet[Participant]:
-    """Annotate participants with `failed_since_contact`: their follow-up's failed attempts
-    since the last contact (0 without a follow-up). The count is kept per follow-up by database
-    triggers (followups.failedcount, where its definition lives: DOMAIN.md, Follow-ups)."""
-    return qs.annotate(failed_since_contact=Coalesce(F("followup__failed_since_contact"), 0))
-
-
 def unreachable_candidates(threshold: int):
     """Active follow-ups with at least `threshold` failed attempts since the last successful
     contact (or the start of the current active period). One query."""
@@ -231,7 +224,9 @@ def with_followup_state(qs: QuerySet[Participant]) -> QuerySet[Participant]:
     latest risk level."""
     attempts = _by_participant(ContactAttempt.objects)
     failed = attempts.filter(outcome__in=FAILED_OUTCOMES).order_by("-at", "-pk")
-    return with_failed_attempts(qs).annotate(
+    return qs.annotate(
+        # Kept per follow-up by database triggers (followups.failedcount); 0 without one.
+        failed_since_contact=Coalesce(F("followup__failed_since_contact"), 0),
         # Latest first, LIMIT 1: a backward walk of the (participant, …) index.
         last_reached_at=Subquery(
             attempts.filter(outcome=AttemptOutcome.REACHED).order_by("-at").values("at")[:1]
