@@ -97,15 +97,6 @@ class MeetingForm(forms.Form):
     place = forms.CharField(label=_("Place"), max_length=200, required=False)
     video_link = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
 
-    def clean(self):
-        data = super().clean()
-        # "Once" schedules one meeting whatever the number says: refused rather than dropped.
-        if data.get("frequency") == ONCE and (data.get("count") or 1) > 1:
-            self.add_error(
-                "count", _("A single meeting: choose how often it repeats, or set the number to 1.")
-            )
-        return data
-
 
 class AttendanceForm(forms.Form):
     """One status per member seated on the meeting's date; a substitute says whom they replace."""

@@ -52,6 +52,11 @@ def meeting_schedule(
     if not committee.is_active:
         raise ValidationError(_("This committee is inactive."))
     series = None
+    if frequency == ONCE and count != 1:
+        # Refused rather than dropped: the number typed says a series was meant.
+        raise ValidationError(
+            {"count": _("A single meeting: choose how often it repeats, or set the number to 1.")}
+        )
     if frequency != ONCE:
         if frequency not in Frequency.values:
             raise ValidationError({"frequency": _("Choose how often the meetings repeat.")})

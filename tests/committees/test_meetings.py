@@ -41,6 +41,19 @@ def test_a_series_starting_in_the_past_is_refused(personas, clinical):
     assert not Meeting.objects.exists()
 
 
+def test_once_with_a_number_of_meetings_is_refused_by_the_service_itself(personas, clinical):
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_schedule(
+            committee=clinical,
+            actor=personas["coordinator"],
+            day=timezone.localdate() + datetime.timedelta(days=7),
+            start_time=datetime.time(9, 30),
+            count=3,
+        )
+    assert "count" in refused.value.error_dict
+    assert not Meeting.objects.exists()
+
+
 def test_the_series_form_shows_the_refusal_beside_the_date(login, personas, clinical):
     response = login(personas["coordinator"]).post(
         reverse("committees:meeting_create", args=[clinical.pk]),
