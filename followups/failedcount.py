@@ -54,22 +54,23 @@ WATCHED = {
 _SENTINEL = 987654321987  # the participant id the compiled SQL is written for, then replaced
 
 
-def expression(participant: str = "participant_id", period: str = "period_started_at"):
-    """The count for the row of the outer query (`participant`: its participant id; `period`:
-    its active period's start), as an ORM expression."""
+def expression():
+    """The count for the follow-up of the outer query, as an ORM expression."""
     from followups.models import FAILED_OUTCOMES, AttemptOutcome, ContactAttempt, WeeklyNote
 
     # Latest first with LIMIT 1: a backward walk of the partial indexes (attempt_reached,
     # weeklynote_met), stopped at the first row.
     last_reached = (
         ContactAttempt.objects.filter(
-            participant_id=OuterRef(OuterRef(participant)), outcome=AttemptOutcome.REACHED
+            participant_id=OuterRef(OuterRef("participant_id")), outcome=AttemptOutcome.REACHED
         )
         .order_by("-at")
         .values("at")[:1]
     )
     last_met_week = (
-        WeeklyNote.objects.filter(participant_id=OuterRef(OuterRef(participant)), meetings__gt=0)
+        WeeklyNote.objects.filter(
+            participant_id=OuterRef(OuterRef("participant_id")), meetings__gt=0
+        )
         .order_by("-week")
         .values("week")[:1]
     )
@@ -79,9 +80,12 @@ def expression(participant: str = "participant_id", period: str = "period_starte
             attempt_week=TruncWeek("at", output_field=DateField())
         )
         .filter(
-            participant_id=OuterRef(participant),
+            participant_id=OuterRef("participant_id"),
             outcome__in=FAILED_OUTCOMES,
-            at__gt=Greatest(OuterRef(period), Coalesce(Subquery(last_reached), OuterRef(period))),
+            at__gt=Greatest(
+                OuterRef("period_started_at"),
+                Coalesce(Subquery(last_reached), OuterRef("period_started_at")),
+            ),
             attempt_week__gt=Coalesce(Subquery(last_met_week), Value(datetime.date.min)),
         )
         .order_by()

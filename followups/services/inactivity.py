@@ -25,13 +25,11 @@ def followups_mark_unreachable(*, threshold: int | None = None) -> list[int]:
     are skipped (it is handling them), and a second run finds nothing left to do. Follow-ups on an
     agreed break are never touched (only active ones are candidates)."""
     threshold = threshold or settings.SPHERES_INACTIVITY_FAILED_ATTEMPTS
-    ids = list(unreachable_candidates(threshold).values_list("pk", flat=True))
-    if not ids:
-        return []
+    # The kept count is read on the locked row itself (PostgreSQL checks the condition again
+    # after the lock): a contact saved meanwhile is seen, no first read is needed.
     locked = list(
-        FollowUp.objects.select_for_update(skip_locked=True)
-        # Checked again on the locked row: a contact saved since the first read resets it.
-        .filter(pk__in=ids, status=FollowUpStatus.ACTIVE, failed_since_contact__gte=threshold)
+        unreachable_candidates(threshold)
+        .select_for_update(skip_locked=True)
         .values_list("pk", "participant_id")
     )
     if not locked:
