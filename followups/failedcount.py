@@ -121,7 +121,12 @@ def _recount(connection, participant: str) -> str:
     from followups.models import FollowUp
 
     # What QuerySet.update() runs, compiled rather than run, weeks in the program's time zone.
-    query = FollowUp.objects.filter(participant_id=_SENTINEL).query.chain(UpdateQuery)
+    # Only where the count changes: most notes with meetings find it at 0 already, and an
+    # unchanged row then costs no new row version.
+    unchanged = FollowUp.objects.filter(participant_id=_SENTINEL).exclude(
+        failed_since_contact=expression()
+    )
+    query = unchanged.query.chain(UpdateQuery)
     query.add_update_values({"failed_since_contact": expression()})
     with timezone.override(settings.TIME_ZONE):
         sql, params = query.get_compiler(connection=connection).as_sql()

@@ -235,3 +235,46 @@ def test_a_weeks_meetings_taken_back_bring_its_attempts_back_into_the_count(
     assert count() == 0
     WeeklyNote.objects.filter(participant=participant).delete()
     assert count() == 2
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row versions are PostgreSQL's")
+def test_a_write_that_leaves_the_count_as_it_was_leaves_the_follow_up_row_alone(
+    make_participant, personas
+):
+    """A note with meetings when nothing failed (most notes) writes no new version of the
+    follow-up's row; an attempt that changes the count does."""
+    worker = personas["worker_ccsmtl"]
+    participant = make_participant()
+    followup = FollowUp.objects.get(participant=participant)
+
+    def row_version():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ctid::text FROM followups_followup WHERE id = %s", [followup.pk])
+            return cursor.fetchone()[0]
+
+    def attempt(outcome):
+        ContactAttempt.objects.create(
+            participant=participant,
+            at=timezone.now(),
+            channel="phone",
+            outcome=outcome,
+            recorded_by=worker,
+        )
+
+    created = row_version()
+    attempt(AttemptOutcome.NO_ANSWER)
+    failed = row_version()
+    assert failed != created
+    attempt(AttemptOutcome.REACHED)
+    reached = row_version()
+    assert reached != failed
+    assert FollowUp.objects.get(pk=followup.pk).failed_since_contact == 0
+    services.note_save(
+        participant=participant,
+        actor=worker,
+        week=monday_of(timezone.localdate()),
+        meetings=1,
+        meetings_minutes=60,
+    )
+    attempt(AttemptOutcome.REACHED)
+    assert row_version() == reached
