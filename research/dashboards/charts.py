@@ -54,6 +54,10 @@ KINDS = {
 }
 
 
+LEGEND_COLUMNS = 3
+LEGEND_ROW = 18  # pygal's spacing between legend rows: 1.5 × the legend's 12 px
+
+
 def drawable(published: Published) -> bool:
     """Whether the figure has something to draw (decided without drawing it)."""
     if not published.chart or published.withheld or not published.series:
@@ -80,6 +84,9 @@ def svg(published: Published) -> bytes | None:
         return None
     import pygal
 
+    legends = (
+        len(published.x_labels) if published.chart == "stacked_by_column" else len(published.series)
+    )
     chart = getattr(pygal, KINDS[published.chart])(
         style=_style(),
         js=[],
@@ -89,7 +96,10 @@ def svg(published: Published) -> bytes | None:
         if not published.chart.startswith("hbar")
         else 120 + 28 * len(published.x_labels),
         legend_at_bottom=True,
-        legend_at_bottom_columns=3,
+        legend_at_bottom_columns=LEGEND_COLUMNS,
+        # pygal leaves room for legends // columns rows, one short when the last row is not
+        # full: that row would fall outside the image.
+        margin_bottom=12 + (LEGEND_ROW if legends % LEGEND_COLUMNS else 0),
         truncate_legend=40,
         truncate_label=24,
         print_values=False,

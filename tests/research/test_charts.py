@@ -72,3 +72,35 @@ def test_an_unknown_chart_is_not_found(login, personas, program):
     assert client.get(url.replace(figure, "nothing.svg")).status_code == 404
     unknown = reverse("research:dashboard_chart", args=["0" * 64, figure.removesuffix(".svg")])
     assert client.get(unknown).status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["bar", "stacked", "hbar", "line", "stacked_by_column"])
+@pytest.mark.parametrize("legends", [1, 2, 3, 4, 5, 7])
+def test_every_legend_row_is_inside_the_image(kind, legends):
+    """As an <img>, nothing outside the SVG's viewBox shows: the legend's last row, when not
+    full, used to fall below it (the stacked referrals chart hid "Toujours en cours")."""
+    from research.dashboards import charts
+    from research.dashboards.tables import Published
+
+    months = [f"septembre {2000 + k}" for k in range(12)]
+    names = [f"Série numéro {k}" for k in range(legends)]
+    columns = len(names) if kind == "stacked_by_column" else 12
+    series = [(name, [k + 1] * columns) for k, name in enumerate(names)]
+    if kind == "stacked_by_column":
+        # Its legend is the x labels: as many as `legends`, its axis the series' names.
+        series = [(m, [k + 1] * legends) for k, m in enumerate(months)]
+        labels = names
+    else:
+        labels = months
+    published = Published(
+        key="k", title="t", description="", headers=[], body=[], chart=kind,
+        series=series, x_labels=labels,
+    )  # fmt: skip
+    svg = charts.svg(published).decode()
+    height = float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg).group(1))
+    legend = re.search(r'<g transform="translate\(([\d.]+), ([\d.]+)\)" class="legends">', svg)
+    tops = [float(y) for y in re.findall(r'<rect x="[\d.]+" y="([\d.]+)" width="12" height="12"',
+                                         svg[legend.end():])]  # fmt: skip
+    assert len(tops) == legends
+    lowest = float(legend.group(2)) + max(tops) + 12  # the last row's box (text as tall)
+    assert lowest <= height - 4, (lowest, height)
