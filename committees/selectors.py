@@ -119,6 +119,7 @@ class Agenda:
     attendances: list[Attendance]
     decisions: list[Decision]
     shown_participants: list[int]
+    shown_referrals: list[int]
     is_coordinator: bool
 
     @property
@@ -148,7 +149,8 @@ def agenda(meeting: Meeting, user: User) -> Agenda:
     """The agenda as this person may see it. Each item carries `identifier` (youth ID or referral
     number) and `may_see`: names and content only where the access policy lets this person see
     the participant (a candidate's referral: the coordinator only); everyone else sees the item
-    with its identifier alone. `shown_participants`: whose content was shown (for the read log)."""
+    with its identifier alone. `shown_participants` and `shown_referrals` (candidates): whose
+    content was shown (for the read log)."""
     coordinator = participant_access.is_coordinator(user)
     items = list(_items(meeting))
     participant_ids = {i.participant_id for i in items if i.participant_id}
@@ -216,6 +218,9 @@ def agenda(meeting: Meeting, user: User) -> Agenda:
         decisions=decisions,
         shown_participants=sorted(
             i.participant_id for i in items if i.participant_id and i.may_see
+        ),
+        shown_referrals=sorted(
+            i.referral_id for i in items if i.referral_id and not i.participant_id and i.may_see
         ),
         is_coordinator=coordinator,
     )

@@ -143,6 +143,8 @@ def _log_shown(request, agenda, view_name, action=ReadLogEntry.Action.VIEW):
         object_type="participant",
         object_ids=agenda.shown_participants,
         view_name=view_name,
+        # Candidates' names and content show to the coordinator: their referrals are logged too.
+        others=[("referral", pk) for pk in agenda.shown_referrals],
     )
 
 
@@ -347,7 +349,7 @@ def presentation(request, public_id, item_id):
         raise Http404
     agenda_item = selectors.agenda_item_for(meeting, item, request.user)
     if not agenda_item.may_see:
-        raise Http404
+        _refuse(request, item, "presentation")
     if request.method == "POST" and not may_change(request.user, item.participant):
         _refuse(request, item, "presentation")
     record = getattr(item, "presentation", None)
