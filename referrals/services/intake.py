@@ -95,6 +95,8 @@ def referral_update_identity(*, referral: Referral, actor: User, **data) -> Refe
         if name not in REFERRAL_FIELDS:
             raise TypeError(name)
         setattr(referral, name, value)
+    if referral.date_of_birth and referral.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
     referral.phone_digits = normalise_phone(referral.phone)
     referral.search_text = referral_search_text(referral)
     referral.full_clean()

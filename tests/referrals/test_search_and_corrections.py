@@ -1,9 +1,12 @@
 """Finding people and referrals (issue 10, item 8): a search that ignores accents and case, closed
 referrals findable from the queue, and a referral corrected before admission with its history."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from followups.bulk import Admission, participants_admit_bulk
 from referrals import services
@@ -102,6 +105,22 @@ def test_an_identity_update_keeps_the_search_current(zoe, personas):
     )
     zoe.referral.refresh_from_db()
     assert zoe.referral.search_text == "zoe cote zo"
+
+
+def test_an_identity_update_with_a_future_date_of_birth_is_refused_by_the_service(zoe, personas):
+    """The identity form refuses it too; the service does not rely on it."""
+    born = zoe.referral.date_of_birth
+    with pytest.raises(ValidationError) as refused:
+        services.referral_update_identity(
+            referral=zoe.referral,
+            actor=personas["coordinator"],
+            date_of_birth=timezone.localdate() + datetime.timedelta(days=1),
+        )
+    assert "date_of_birth" in refused.value.message_dict
+    zoe.refresh_from_db()
+    zoe.referral.refresh_from_db()
+    assert zoe.referral.date_of_birth == born
+    assert zoe.date_of_birth == born
 
 
 # --- Closed referrals --------------------------------------------------------------------------
