@@ -6,6 +6,7 @@ import datetime
 import json
 import logging
 import os
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -88,10 +89,14 @@ def legacy_upload(
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     target = upload_path(legacy)
     descriptor = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        for chunk in upload.chunks():
-            handle.write(chunk)
-    legacy.save()
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            for chunk in upload.chunks():
+                handle.write(chunk)
+        legacy.save()
+    except BaseException:
+        target.unlink(missing_ok=True)  # a workbook full of names, and no record of it
+        raise
     from research.tasks import legacy_import_preview
 
     language = translation.get_language()
@@ -194,4 +199,34 @@ def legacy_imports_purge() -> int:
         upload_path(legacy).unlink(missing_ok=True)
         progress_path(legacy).unlink(missing_ok=True)
         ended += 1
+    _orphans_delete(now - ORPHAN_AFTER)
     return ended
+
+
+# An upload is written before its record commits: older than this without a record, its
+# transaction was rolled back.
+ORPHAN_AFTER = datetime.timedelta(hours=1)
+
+
+def _orphans_delete(before: datetime.datetime) -> None:
+    """Files of the upload folder that no import record names (an upload whose transaction
+    was rolled back after the file was written), last written before `before`."""
+    folder = upload_dir()
+    if not folder.is_dir():
+        return
+    found = {}
+    for path in folder.iterdir():
+        try:
+            key = uuid.UUID(hex=path.name.split(".", 1)[0])
+        except ValueError:
+            continue  # not ours
+        if path.stat().st_mtime < before.timestamp():
+            found.setdefault(key, []).append(path)
+    known = set(
+        LegacyImport.objects.filter(public_id__in=list(found)).values_list("public_id", flat=True)
+    )
+    for key, paths in found.items():
+        if key not in known:
+            for path in paths:
+                path.unlink(missing_ok=True)
+                logger.info("legacy import: an upload without its record deleted")

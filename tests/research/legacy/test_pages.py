@@ -5,6 +5,7 @@ browser journey runs a real worker)."""
 
 import datetime
 import logging
+import os
 import stat
 
 import pytest
@@ -196,6 +197,65 @@ def test_an_upload_not_confirmed_in_time_is_deleted(coordinator, personas, workb
     assert legacy.status == LegacyImportStatus.EXPIRED and not jobs.upload_path(legacy).exists()
     client.post(reverse("research:legacy_status", args=[legacy.public_id]))
     assert not Participant.objects.exists()
+
+
+def test_an_upload_whose_transaction_is_rolled_back_leaves_no_workbook_behind(
+    coordinator, personas, workbook_file, simple_sheet
+):
+    """The file is written before its record commits: if the transaction is rolled back, the
+    workbook (names in every sheet) is deleted by the purge once an hour old; a recent one (an
+    upload still committing) and a file whose record exists stay."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import transaction
+
+    _client, user = coordinator
+    path = workbook_file([simple_sheet()])
+    content = path.read_bytes()
+    with transaction.atomic():
+        rolled_back = jobs.legacy_upload(
+            actor=user,
+            upload=SimpleUploadedFile("a.xlsx", content),
+            worker=personas["worker_ccsmtl"],
+        )
+        transaction.set_rollback(True)
+    kept = jobs.legacy_upload(
+        actor=user, upload=SimpleUploadedFile("b.xlsx", content), worker=personas["worker_ccsmtl"]
+    )
+    orphan, recorded = jobs.upload_path(rolled_back), jobs.upload_path(kept)
+    assert orphan.exists()
+    assert not LegacyImport.objects.filter(public_id=rolled_back.public_id).exists()
+    jobs.legacy_imports_purge()
+    assert orphan.exists()  # written minutes ago: perhaps an upload still committing
+    hours_ago = (timezone.now() - datetime.timedelta(hours=2)).timestamp()
+    for written in (orphan, recorded):
+        os.utime(written, (hours_ago, hours_ago))
+    jobs.legacy_imports_purge()
+    assert not orphan.exists()
+    assert recorded.exists()
+
+
+def test_an_upload_that_cannot_be_recorded_deletes_its_file(
+    coordinator, personas, workbook_file, simple_sheet, monkeypatch
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import DatabaseError
+
+    _client, user = coordinator
+    content = workbook_file([simple_sheet()]).read_bytes()
+
+    def refuse(self, *args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(LegacyImport, "save", refuse)
+    folder = jobs.upload_dir()
+    before = set(folder.iterdir()) if folder.exists() else set()
+    with pytest.raises(DatabaseError):
+        jobs.legacy_upload(
+            actor=user,
+            upload=SimpleUploadedFile("a.xlsx", content),
+            worker=personas["worker_ccsmtl"],
+        )
+    assert set(folder.iterdir()) == before
 
 
 def test_the_preview_and_result_pages_have_a_fixed_query_budget(
