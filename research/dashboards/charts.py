@@ -11,6 +11,8 @@ Each image is a request of its own, after the page: drawing costs 10 to 30 ms a 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import math
 import threading
 from collections import OrderedDict
 
@@ -58,6 +60,32 @@ LEGEND_COLUMNS = 3
 LEGEND_ROW = 18  # pygal's spacing between legend rows: 1.5 × the legend's 12 px
 
 
+STACKED = {"stacked", "hbar_stacked", "stacked_by_column"}
+
+
+def _count_ticks(published: Published) -> list[int] | None:
+    """Whole-number ticks on the value axis when every value is a count (pygal would mark 0.1,
+    0.2… up to a count of 1); None for measures (medians, averages)."""
+    series = [list(values) for _name, values in published.series]
+    values = [v for values in series for v in values if v is not None]
+    if not values or any(not float(v).is_integer() for v in values):
+        return None
+    if published.chart == "stacked_by_column":
+        top = max(sum(v or 0 for v in values) for values in series)
+    elif published.chart in STACKED:
+        top = max(sum(values[i] or 0 for values in series) for i in range(len(series[0])))
+    else:
+        top = max(values)
+    step = next(s for s in _steps() if top <= 10 * s)
+    return list(range(0, math.ceil(top / step) * step + 1, step))
+
+
+def _steps():
+    for power in itertools.count():
+        for base in (1, 2, 5):
+            yield base * 10**power
+
+
 def drawable(published: Published) -> bool:
     """Whether the figure has something to draw (decided without drawing it)."""
     if not published.chart or published.withheld or not published.series:
@@ -87,19 +115,25 @@ def svg(published: Published) -> bytes | None:
     legends = (
         len(published.x_labels) if published.chart == "stacked_by_column" else len(published.series)
     )
+    horizontal = published.chart.startswith("hbar")
+    # Legends start under the plot and share its width: beside a horizontal chart's long row
+    # labels that is too narrow for three, so one per line there.
+    columns = 1 if horizontal else LEGEND_COLUMNS
+    ticks = _count_ticks(published)
     chart = getattr(pygal, KINDS[published.chart])(
         style=_style(),
         js=[],
         disable_xml_declaration=True,
         width=760,
         height=320
-        if not published.chart.startswith("hbar")
-        else 120 + 28 * len(published.x_labels),
+        if not horizontal
+        else 120 + 28 * len(published.x_labels) + LEGEND_ROW * (legends - 1),
         legend_at_bottom=True,
-        legend_at_bottom_columns=LEGEND_COLUMNS,
+        legend_at_bottom_columns=columns,
         # pygal leaves room for legends // columns rows, one short when the last row is not
         # full: that row would fall outside the image.
-        margin_bottom=12 + (LEGEND_ROW if legends % LEGEND_COLUMNS else 0),
+        margin_bottom=12 + (LEGEND_ROW if legends % columns else 0),
+        **({"y_labels": ticks} if ticks else {}),
         truncate_legend=40,
         truncate_label=24,
         print_values=False,

@@ -104,3 +104,53 @@ def test_every_legend_row_is_inside_the_image(kind, legends):
     assert len(tops) == legends
     lowest = float(legend.group(2)) + max(tops) + 12  # the last row's box (text as tall)
     assert lowest <= height - 4, (lowest, height)
+
+
+def axis_numbers(svg: str) -> list[float]:
+    start = svg.index('<g class="axis')
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg[start : svg.index('class="legends"')])
+    return [float(t) for t in texts if re.fullmatch(r"-?\d+(\.\d+)?", t)]
+
+
+@pytest.mark.parametrize("kind", ["bar", "stacked", "hbar", "line", "stacked_by_column"])
+def test_a_count_axis_marks_whole_numbers_only(kind):
+    """A count of 1 on an axis marked 0.1, 0.2… reads as if there were fractions of people."""
+    from research.dashboards import charts
+    from research.dashboards.tables import Published
+
+    published = Published(
+        key="k", title="t", description="", headers=[], body=[], chart=kind,
+        series=[("Période précédente", [0, 0, 1]), ("Cette période", [1, 0, 0])],
+        x_labels=["Orienté·e vers une autre ressource", "A refusé", "Autre"],
+    )  # fmt: skip
+    numbers = axis_numbers(charts.svg(published).decode())
+    assert numbers and 0 in numbers and max(numbers) >= 1
+    assert all(n.is_integer() for n in numbers), numbers
+
+
+def test_a_measure_axis_keeps_its_decimals():
+    from research.dashboards import charts
+    from research.dashboards.tables import Published
+
+    published = Published(
+        key="k", title="t", description="", headers=[], body=[], chart="line",
+        series=[("Médiane", [1.5, 2.25, 3])], x_labels=["a", "b", "c"],
+    )  # fmt: skip
+    assert not all(n.is_integer() for n in axis_numbers(charts.svg(published).decode()))
+
+
+def test_a_horizontal_charts_legends_have_a_line_each():
+    """Its legends sit under the plot, narrowed by long row labels: side by side they overlap."""
+    from research.dashboards import charts
+    from research.dashboards.tables import Published
+
+    published = Published(
+        key="k", title="t", description="", headers=[], body=[], chart="hbar",
+        series=[("Période précédente", [1, 2]), ("Cette période", [2, 1])],
+        x_labels=["Ne résidait pas dans le territoire et ne le fréquentait pas", "Autre"],
+    )  # fmt: skip
+    svg = charts.svg(published).decode()
+    legends = svg[svg.index('class="legends"') :]
+    boxes = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="12" height="12"', legends)
+    assert len(boxes) == 2
+    assert boxes[0][0] == boxes[1][0] and boxes[0][1] != boxes[1][1]
