@@ -116,6 +116,12 @@ def svg(published: Published) -> bytes | None:
         len(published.x_labels) if published.chart == "stacked_by_column" else len(published.series)
     )
     horizontal = published.chart.startswith("hbar")
+    # The labels along the axis: a chart stacked by column runs its series along it.
+    along = (
+        [name for name, _series in published.series]
+        if published.chart == "stacked_by_column"
+        else published.x_labels
+    )
     # Legends start under the plot and share its width: beside a horizontal chart's long row
     # labels that is too narrow for three, so one per line there.
     columns = 1 if horizontal else LEGEND_COLUMNS
@@ -138,19 +144,23 @@ def svg(published: Published) -> bytes | None:
         truncate_label=24,
         print_values=False,
         show_y_guides=True,
-        x_label_rotation=0 if len(published.x_labels) <= 6 else 30,
+        # Slanted when they would run into each other (about 7 px a character, 12 px type).
+        x_label_rotation=0 if horizontal or sum(len(str(x)) + 2 for x in along) <= 100 else 30,
         margin=12,
         no_data_text="",
     )
     if published.chart == "stacked_by_column":
         # Rows are the series (e.g. statuses), columns the x axis (e.g. months).
-        chart.x_labels = [name for name, _series in published.series]
+        chart.x_labels = along
         for k, label in enumerate(published.x_labels):
             chart.add(label, [series[k] for _name, series in published.series])
     else:
-        chart.x_labels = published.x_labels
+        # pygal draws a horizontal chart's first row at the bottom: reversed, the rows read
+        # from the top in the table's order (the most frequent activity first).
+        order = slice(None, None, -1) if horizontal else slice(None)
+        chart.x_labels = list(published.x_labels)[order]
         for name, series in published.series:
-            chart.add(name, series)
+            chart.add(name, list(series)[order])
     return chart.render(is_unicode=True).encode("utf-8")
 
 

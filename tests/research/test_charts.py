@@ -154,3 +154,37 @@ def test_a_horizontal_charts_legends_have_a_line_each():
     boxes = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="12" height="12"', legends)
     assert len(boxes) == 2
     assert boxes[0][0] == boxes[1][0] and boxes[0][1] != boxes[1][1]
+
+
+def label(svg: str, text: str) -> str:
+    return re.search(rf"<text[^>]*>{re.escape(text)}</text>", svg).group(0)
+
+
+def test_the_months_of_a_chart_stacked_by_column_are_slanted_not_run_together():
+    """Follow-ups by status: six statuses in the table's columns, twelve months along the axis."""
+    from research.dashboards import charts
+    from research.dashboards.tables import Published
+
+    months = [f"septembre {2000 + k}" for k in range(12)]
+    published = Published(
+        key="k", title="t", description="", headers=[], body=[], chart="stacked_by_column",
+        series=[(m, [1, 2, 0]) for m in months], x_labels=["Actif", "En pause", "Terminé"],
+    )  # fmt: skip
+    assert "rotate(30" in label(charts.svg(published).decode(), months[0])
+
+
+def test_a_horizontal_chart_reads_from_the_top_in_the_tables_order():
+    from research.dashboards import charts
+    from research.dashboards.tables import Published
+
+    published = Published(
+        key="k", title="t", description="", headers=[], body=[], chart="hbar",
+        series=[("Semaines", [30, 20, 10])],
+        x_labels=["La plus fréquente", "Deuxième", "Troisième"],
+    )  # fmt: skip
+    svg = charts.svg(published).decode()
+
+    def y(text):
+        return float(re.search(r'y="([\d.]+)"', label(svg, text)).group(1))
+
+    assert y("La plus fréquente") < y("Deuxième") < y("Troisième")
