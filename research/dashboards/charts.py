@@ -56,7 +56,7 @@ KINDS = {
 }
 
 
-LEGEND_COLUMNS = 3
+LEGEND_LONGEST = 44  # characters of a legend, then "…" (the full name is in the table)
 LEGEND_ROW = 18  # pygal's spacing between legend rows: 1.5 × the legend's 12 px
 
 
@@ -112,9 +112,12 @@ def svg(published: Published) -> bytes | None:
         return None
     import pygal
 
-    legends = (
-        len(published.x_labels) if published.chart == "stacked_by_column" else len(published.series)
+    names = (
+        published.x_labels
+        if published.chart == "stacked_by_column"
+        else [name for name, _series in published.series]
     )
+    legends = len(names)
     horizontal = published.chart.startswith("hbar")
     # The labels along the axis: a chart stacked by column runs its series along it.
     along = (
@@ -122,9 +125,11 @@ def svg(published: Published) -> bytes | None:
         if published.chart == "stacked_by_column"
         else published.x_labels
     )
-    # Legends start under the plot and share its width: beside a horizontal chart's long row
-    # labels that is too narrow for three, so one per line there.
-    columns = 1 if horizontal else LEGEND_COLUMNS
+    # Legends start under the plot and share its width (about 7 px a character): three side by
+    # side for short names, two for longer ones (cut at LEGEND_LONGEST), and beside a
+    # horizontal chart's long row labels one per line.
+    longest = max(len(str(name)) for name in names)
+    columns = 1 if horizontal else 3 if longest <= 28 else 2
     ticks = _count_ticks(published)
     chart = getattr(pygal, KINDS[published.chart])(
         style=_style(),
@@ -140,7 +145,7 @@ def svg(published: Published) -> bytes | None:
         # full: that row would fall outside the image.
         margin_bottom=12 + (LEGEND_ROW if legends % columns else 0),
         **({"y_labels": ticks} if ticks else {}),
-        truncate_legend=40,
+        truncate_legend=LEGEND_LONGEST,
         truncate_label=24,
         print_values=False,
         show_y_guides=True,

@@ -188,3 +188,28 @@ def test_a_horizontal_chart_reads_from_the_top_in_the_tables_order():
         return float(re.search(r'y="([\d.]+)"', label(svg, text)).group(1))
 
     assert y("La plus fréquente") < y("Deuxième") < y("Troisième")
+
+
+def test_long_legends_do_not_run_into_each_other():
+    """Weeks by kind of contact: eight legends of up to 44 characters, under a 760 px chart."""
+    from research.dashboards import charts
+    from research.dashboards.tables import Published
+
+    names = [
+        "Rencontre en personne",
+        "Aucun contact : Rencontre/comm. non prévue",
+        "Aucun contact : Pas de nouvelles",
+        "Aucun contact : Impossible (ex. : thérapie fermée)",
+        "Aucun contact : Retrait du projet",
+        "Aucun contact : Autre raison",
+    ]
+    published = Published(
+        key="k", title="t", description="", headers=[], body=[], chart="stacked",
+        series=[(name, [1, 2]) for name in names], x_labels=["a", "b"],
+    )  # fmt: skip
+    svg = charts.svg(published).decode()
+    legends = svg[svg.index('class="legends"') :]
+    boxes = [float(x) for x in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="12"', legends)]
+    columns = sorted(set(boxes))
+    room = min(b - a for a, b in zip(columns, columns[1:], strict=False))
+    assert room >= 17 + 7 * charts.LEGEND_LONGEST  # box, then the longest name shown
