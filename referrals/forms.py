@@ -99,12 +99,19 @@ class DuplicateConfirmForm(forms.Form):
 
 
 class RadioModelForm(forms.ModelForm):
-    """Radio buttons offer the real choices only: no "---------" button, ticked in advance."""
+    """Radio buttons offer the real choices only: no "---------" button, ticked in advance.
+    Tick boxes (CheckboxSelectMultiple, a RadioSelect to Django) have no such button and keep
+    their queryset: a list of choices set here would outlive a queryset narrowed later."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if isinstance(field.widget, forms.RadioSelect) and hasattr(field, "choices"):
+            widget = field.widget
+            if (
+                isinstance(widget, forms.RadioSelect)
+                and not isinstance(widget, forms.CheckboxSelectMultiple)
+                and hasattr(field, "choices")
+            ):
                 field.choices = [(value, label) for value, label in field.choices if value != ""]
 
 

@@ -60,6 +60,17 @@ def youth_id_format(year: int, number: int) -> str:
     return f"#{year}-{number:02d}"
 
 
+_TYPED_YOUTH_ID = re.compile(r"^#?\s*(\d{4})\s*-\s*(\d{1,4})$")
+
+
+def youth_id_from_typed(text: str) -> str:
+    """A youth ID as people type it ("2019-02", "#2019-2", "# 2019-02") in its stored form
+    ("#2019-02"); anything else is returned stripped, as typed."""
+    text = (text or "").strip()
+    match = _TYPED_YOUTH_ID.match(text)
+    return youth_id_format(int(match[1]), int(match[2])) if match else text
+
+
 def admission_problems(*, date_of_birth, on: datetime.date, screening, recruiter_decision) -> list:
     """Why a candidate cannot be admitted on this date (empty when admissible): the four criteria
     of DOMAIN.md, plus the Clinical Committee assessment for recruiters. `screening` is a

@@ -49,8 +49,10 @@ class DashboardFilterForm(forms.Form):
         if start and start.year < 2000:
             self.add_error("start", _("The program's figures start in 2000 at the earliest."))
         if end and end > self.today:
+            # Nothing more to say about the end (and 60 months after a far-off start may be
+            # past the last date Python knows).
             self.add_error("end", _("The period cannot end in the future."))
-        if start and end and start > end:
+        elif start and end and start > end:
             self.add_error("end", _("The end of the period comes before its start."))
         elif start and end and add_months(start, MAX_MONTHS) <= end:
             self.add_error(

@@ -42,6 +42,7 @@ from followups import selectors as followup_selectors
 from referrals import access as participant_access
 from referrals import selectors as referral_selectors
 from referrals.models import AssignmentRole, ReferralStatus
+from referrals.rules import youth_id_from_typed
 from spheres.models import User
 
 
@@ -323,7 +324,7 @@ def item_add(
     require_coordinator(actor)
     meeting = open_meeting(meeting)
     position = (meeting.items.aggregate(m=Max("position"))["m"] or 0) + 1
-    youth_id = youth_id.strip()
+    youth_id = youth_id_from_typed(youth_id)
     if youth_id:
         if not meeting.committee.is_clinical:
             raise ValidationError(

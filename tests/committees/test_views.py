@@ -156,3 +156,22 @@ def test_action_items_reopening_and_the_end_of_a_seat_from_the_pages(
     assert response.status_code == 302
     seat.refresh_from_db()
     assert seat.ends_on == timezone.localdate()
+
+
+@pytest.mark.parametrize("typed", ["{id}", "{bare}", " {bare} ", "# {bare}", "{unpadded}"])
+def test_a_case_is_added_by_its_youth_id_typed_with_or_without_the_hash(
+    typed, login, personas, clinical, meeting, make_participant
+):
+    # The participant search finds "2025-04" as well as "#2025-04": the agenda takes both too,
+    # rather than answer that no participant has this youth ID.
+    client = login(personas["coordinator"])
+    participant = make_participant()
+    year, number = participant.youth_id.lstrip("#").split("-")
+    youth_id = typed.format(
+        id=participant.youth_id, bare=f"{year}-{number}", unpadded=f"{year}-{int(number)}"
+    )
+    response = client.post(
+        reverse("committees:item_add", args=[meeting.public_id]), {"youth_id": youth_id}
+    )
+    assert response.status_code == 302
+    assert AgendaItem.objects.filter(meeting=meeting, participant=participant).exists()

@@ -131,6 +131,21 @@ def test_a_meeting_in_the_future_is_refused_beside_the_date(candidate, personas,
     assert not InitialMeeting.objects.exists()
 
 
+def test_the_initial_meeting_offers_only_youth_workers_as_workers_present(
+    candidate, personas, login
+):
+    # "Workers present" lists the active youth workers, not every account (police, research,
+    # steering, administrators), whom the form would then refuse with an id in the message.
+    form = (
+        login(personas["worker_ccsmtl"])
+        .get(reverse("referrals:referral_meeting", args=[candidate.public_id]))
+        .context["form"]
+    )
+    offered = {int(value.value) for value, _label in form.fields["attendees"].choices}
+    youth_workers = {personas[k].pk for k in ("worker_ccsmtl", "worker_codim", "worker_enmarge")}
+    assert offered == youth_workers
+
+
 def test_the_worker_finds_the_candidate_in_the_caseload(candidate, personas, login):
     html = login(personas["worker_codim"]).get(reverse("followups:caseload")).content.decode()
     assert reverse("referrals:referral_detail", args=[candidate.public_id]) in html

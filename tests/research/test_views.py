@@ -180,6 +180,12 @@ def test_the_steering_home_card_opens_the_dashboard(login, personas):
         ({"start": "2025-13-45"}, "start", "Saisissez une date comme 2025-01-31."),
         ({"start": "2025-06-30", "end": "2025-01-01"}, "end", "La fin de la période"),
         ({"end": "2999-01-01"}, "end", "La période ne peut pas se terminer dans le futur."),
+        # A start so far ahead that 60 months later has no date: still a message, not a 500.
+        (
+            {"start": "9999-01-01", "end": "9999-12-31"},
+            "end",
+            "La période ne peut pas se terminer dans le futur.",
+        ),
         ({"start": "1990-01-01"}, "start", "2000"),
         ({"start": "not a date", "end": ""}, "end", "Ce champ est obligatoire."),
     ],
