@@ -81,9 +81,13 @@ def note_errors(
         )
     if meetings == 0 and not data.get("other_channels") and not data.get("no_contact_reason"):
         errors["no_contact_reason"] = _("No meeting and no communication this week: say why.")
-    if (
-        data.get("no_contact_reason") == NoContactReason.OTHER
-        and not (data.get("no_contact_other") or "").strip()
-    ):
+    other = data.get("no_contact_reason") == NoContactReason.OTHER
+    other_text = (data.get("no_contact_other") or "").strip()
+    if other and not other_text:
         errors["no_contact_other"] = _("Specify the other reason.")
+    elif other_text and not other:
+        # Text left there when the week's answer changed: the note would contradict itself.
+        errors["no_contact_other"] = _(
+            "This text goes with “Other reason”: choose it, or erase the text."
+        )
     return errors

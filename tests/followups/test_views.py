@@ -244,12 +244,6 @@ def test_no_meeting_and_no_communication_needs_a_reason_in_french(case, personas
     assert not WeeklyNote.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect (audit-forms): 'Other reason, specify' is saved with meetings and no "
-    "'Other reason' chosen; followups.rules.note_errors, shared with the legacy import, would "
-    "have to refuse it.",
-)
 def test_other_reason_text_without_the_other_reason_is_refused_beside_it(case, personas, login):
     # A week with a meeting, and text left in "Other reason, specify" (typed before the meeting
     # count was corrected): the note contradicts itself, in the timeline and the notes export.
