@@ -75,6 +75,21 @@ DEFAULT_DURATION = {
 }
 
 MAX_SERIES = 52
+# How far from today a meeting may be put: ahead, a series of MAX_SERIES still ends within a
+# few years; behind, a meeting recorded after the fact. Beyond, a typo (year 9999 broke dates).
+YEARS_AHEAD = 2
+YEARS_BACK = 10
+
+
+def meeting_day_problem(day: datetime.date, today: datetime.date) -> str | None:
+    """Why a meeting cannot be on this day (None when it can)."""
+    if day > add_months(today, 12 * YEARS_AHEAD):
+        return _("A meeting is scheduled at most %(years)s years ahead.") % {"years": YEARS_AHEAD}
+    if day < add_months(today, -12 * YEARS_BACK):
+        return _("A meeting more than %(years)s years ago cannot be recorded.") % {
+            "years": YEARS_BACK
+        }
+    return None
 
 
 def sections_for(kind: str) -> list[str]:

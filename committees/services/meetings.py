@@ -20,7 +20,7 @@ from committees.models import (
     MeetingSeries,
     MemberRole,
 )
-from committees.rules import MAX_SERIES, series_dates
+from committees.rules import MAX_SERIES, meeting_day_problem, series_dates
 from committees.services._common import open_meeting, require_coordinator
 from committees.services.agenda import agenda_refresh
 from committees.tasks import email_meeting_invitation
@@ -51,6 +51,9 @@ def meeting_schedule(
     require_coordinator(actor)
     if not committee.is_active:
         raise ValidationError(_("This committee is inactive."))
+    problem = meeting_day_problem(day, timezone.localdate())
+    if problem:
+        raise ValidationError({"day": problem})
     series = None
     if frequency == ONCE and count != 1:
         # Refused rather than dropped: the number typed says a series was meant.

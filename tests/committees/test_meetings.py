@@ -2,6 +2,7 @@
 recorded reopening of a closed meeting, the calendar invitation, members and the home page."""
 
 import datetime
+import functools
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -20,6 +21,7 @@ from committees.models import (
     MeetingReopening,
     MemberRole,
 )
+from committees.rules import add_months
 
 pytestmark = pytest.mark.django_db
 
@@ -101,18 +103,18 @@ def test_the_form_schedules_as_many_meetings_as_asked(login, personas, clinical,
     assert Meeting.objects.filter(committee=clinical).count() == count
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known defect (audit-forms): a meeting in the last days of year 9999 is a 500 "
-    "(dates past 9999-12-31 in meeting_schedule and the agenda's window); no bound is set yet.",
-)
 @pytest.mark.parametrize(
     ("day", "start", "frequency", "count"),
-    [("9999-12-20", "09:30", "weekly", "3"), ("9999-12-31", "23:30", "once", "1")],
+    [
+        ("9999-12-20", "09:30", "weekly", "3"),
+        ("9999-12-31", "23:30", "once", "1"),
+        ("0001-01-01", "00:00", "once", "1"),
+    ],
 )
-def test_a_meeting_at_the_end_of_year_9999_is_refused_beside_the_date(
+def test_a_meeting_at_the_ends_of_the_calendar_is_refused_beside_the_date(
     login, personas, clinical, day, start, frequency, count
 ):
+    """A typo in the year (9999 overflowed the dates past the meeting: a 500)."""
     response = login(personas["coordinator"]).post(
         reverse("committees:meeting_create", args=[clinical.pk]),
         {"day": day, "start_time": start, "frequency": frequency, "count": count},
@@ -120,6 +122,29 @@ def test_a_meeting_at_the_end_of_year_9999_is_refused_beside_the_date(
     assert response.status_code == 200
     assert response.context["form"].errors["day"]
     assert not Meeting.objects.exists()
+
+
+def test_a_meeting_within_reach_of_today_is_scheduled_and_beyond_it_refused(personas, clinical):
+    today = timezone.localdate()
+    for day, allowed in [
+        (add_months(today, 24), True),
+        (add_months(today, 24) + datetime.timedelta(days=1), False),
+        (add_months(today, -120), True),
+        (add_months(today, -120) - datetime.timedelta(days=1), False),
+    ]:
+        schedule = functools.partial(
+            services.meeting_schedule,
+            committee=clinical,
+            actor=personas["coordinator"],
+            day=day,
+            start_time=datetime.time(9, 30),
+        )
+        if allowed:
+            assert len(schedule()) == 1
+        else:
+            with pytest.raises(ValidationError) as refused:
+                schedule()
+            assert "day" in refused.value.message_dict
 
 
 def test_a_weekly_series_is_one_week_apart_at_the_same_local_time(personas, clinical, schedule):
