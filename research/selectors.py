@@ -1429,7 +1429,7 @@ def _missing_notes_table(scope: Scope, counts: list[list[int]]) -> Table:
             "week with and without that week's note."
         ),
         row_header=_("Week of"),
-        rows=[date_format(w, "j M Y") for w in weeks],
+        rows=[date_format(w, "j N Y") for w in weeks],  # "28 sept. 2026", not "28 Sep"
         columns=[_("Written"), _("Missing")],
         cells=counts,
         percent="row",

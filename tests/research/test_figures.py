@@ -16,6 +16,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from research import selectors
 from research.dashboards.scope import Level, Scope
@@ -173,6 +174,15 @@ def test_workload_against_hours_and_missing_notes(scope, personas):
     # Weeks of 5 May to 23 June: A active throughout; C until 10 June; B from 20 May.
     assert [m for _w, m in missing.cells] == [2, 2, 3, 3, 3, 2, 2, 2]
     assert all(w == 0 for w, _m in missing.cells)
+
+
+def test_the_weeks_of_the_missing_notes_are_dated_in_the_viewers_language(scope):
+    with translation.override("fr"):
+        french = selectors.participant_counts(scope)["missing_notes"].rows
+    with translation.override("en"):
+        english = selectors.participant_counts(scope)["missing_notes"].rows
+    assert french[0].startswith("5 mai ") and french[-1].startswith("23 juin ")
+    assert english[0].startswith("5 May ") and english[-1].startswith("23 June ")
 
 
 def test_the_coordinator_sees_every_count_exactly(scope):
