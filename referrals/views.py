@@ -302,6 +302,9 @@ def participant_detail(request, public_id):
             "is_minor": age < 18,
             **consents,
             "has_program_consent": any(c.is_active for c in consents["program_consents"]),
+            # An agreement in force is not offered again (the service would refuse it).
+            "has_research_use": any(c.is_active for c in consents["research_use_consents"]),
+            "has_research": any(c.is_active for c in consents["research_consents"]),
             "assignments": participant.assignments.all(),
             "reports": participant.youth_protection_reports.all(),
             # An imported participant (no referral): its own items, one query.

@@ -529,3 +529,27 @@ def test_a_workers_caseload_counts_their_open_assignments_once(
     assert {w.pk: w.caseload for w in successors}[worker.pk] == 2
     departing = {w.pk: w.caseload for w in followup_selectors.departing_workers()}
     assert departing[worker.pk] == 2 and departing[personas["worker_enmarge"].pk] == 0
+
+
+def test_an_agreement_in_force_is_not_offered_again(case, personas, login):
+    """The file offers to record a research agreement only when none is in force (the service
+    refuses a second one), and again once it is withdrawn."""
+    client = login(personas["worker_ccsmtl"])
+    detail = reverse("referrals:participant_detail", args=[case.public_id])
+    research_use = reverse("referrals:consent_add", args=[case.public_id, "research_use"])
+    research = reverse("referrals:consent_add", args=[case.public_id, "research"])
+    html = client.get(detail).content.decode()
+    assert research_use not in html  # agreed at admission
+    assert research in html  # no study consent yet
+    services.consent_record(
+        participant=case, actor=personas["worker_ccsmtl"], kind=ConsentKind.RESEARCH,
+        given_on=timezone.localdate(), place="Montréal", form_version="recherche-2024-1",
+    )  # fmt: skip
+    services.consent_withdraw(
+        consent=case.consents.get(kind=ConsentKind.RESEARCH_USE),
+        actor=personas["worker_ccsmtl"],
+        withdrawn_on=timezone.localdate(),
+    )
+    html = client.get(detail).content.decode()
+    assert research_use in html
+    assert research not in html
