@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from spheres.navigation import NAV_LINKS, may_open
@@ -22,6 +23,7 @@ def navigation(request):
         "nav_notices": [link for link in links if link["group"] == "notices"],
         "nav_more_current": any(link["current"] for link in links if link["group"] == "more"),
         "user_roles": roles,
+        "session_idle_seconds": settings.SESSION_COOKIE_AGE,
         # Lazy: evaluated (one query, once per request) only where the template shows it.
         "unread_count": lambda: unread_notification_count(request),
     }

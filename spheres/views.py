@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -87,6 +87,14 @@ def role_grant_decide(request, pk, decision):
     else:
         messages.error(request, " ".join(form.non_field_errors()))
     return redirect("role_grants")
+
+
+@require_GET
+def session_keepalive(request):
+    """Asked by the page while someone types in a form (static/js/spheres.js): the request
+    itself renews the idle limit (SessionLifetimeMiddleware), so a long note is not lost to it.
+    Signed out, it answers as any page does: a redirect to the login page."""
+    return HttpResponse(status=204)
 
 
 @login_not_required

@@ -180,6 +180,28 @@ def test_an_idle_session_expires_after_30_minutes(client, personas):
     assert response["Location"].startswith(reverse("account_login"))
 
 
+def test_the_page_asked_while_someone_types_keeps_the_session_and_only_for_them(client, personas):
+    """static/js/spheres.js asks it every few minutes of typing: a note written over 40 minutes
+    is saved, not lost to the idle limit. Signed out, it answers with the login redirect the
+    script reads as "session ended"."""
+    keepalive = reverse("session_keepalive")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        sign_in(client, personas["worker_ccsmtl"])
+        page = client.get(reverse("home")).content.decode()
+        assert f'data-keepalive-url="{keepalive}"' in page
+        assert 'data-session-idle="1800"' in page
+    for minutes in (5, 10, 15, 20, 25, 30, 35, 40):  # typing, no page asked
+        with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
+            assert client.get(keepalive).status_code == 204
+    with time_machine.travel(start + timedelta(minutes=44), tick=False):
+        assert client.get(reverse("home")).status_code == 200
+    with time_machine.travel(start + timedelta(minutes=44 + 31), tick=False):
+        response = client.get(keepalive)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+
+
 def test_an_active_session_still_ends_after_12_hours(client, personas):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
