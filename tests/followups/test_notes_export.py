@@ -93,7 +93,8 @@ def test_one_row_per_week_each_field_as_the_form_shows_it(coordinator, make_part
         "Autres communications",
     )  # fmt: skip
     monday = timezone.localdate() - datetime.timedelta(days=timezone.localdate().weekday())
-    assert row[:5] == (participant.youth_id, monday.isoformat(), 1, "1h30", "Téléphone, Texto")
+    week = datetime.datetime.combine(monday, datetime.time())  # how openpyxl reads a date
+    assert row[:5] == (participant.youth_id, week, 1, "1h30", "Téléphone, Texto")
     values = dict(zip(header, row, strict=True))
     assert values["Activité principale"] == "Sortie au parc"
     assert values["Satisfaction de l’intervenant·e"] == "Très satisfait·e"
@@ -117,6 +118,22 @@ def test_the_export_holds_only_what_the_person_may_see(
     assert youth_ids("worker_codim") == [shared.youth_id]
     assert youth_ids("worker_enmarge") == []
     assert youth_ids("researcher") == []
+
+
+def test_in_excel_the_week_is_a_date_and_the_header_stays_in_view(
+    coordinator, make_participant, personas
+):
+    participant = make_participant()
+    write_notes([participant], personas["worker_ccsmtl"])
+    response = coordinator.post(URL, {"file_format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    week = sheet["B2"]
+    assert week.is_date and week.number_format == "yyyy-mm-dd"  # sorted and filtered as a date
+    assert week.value.date() == participant.weekly_notes.get().week
+    assert sheet.freeze_panes == "A2"
+    # CSV has no dates: the week is written as ISO 8601, as before.
+    rows = download(coordinator, "csv")
+    assert rows[1][1] == participant.weekly_notes.get().week.isoformat()
 
 
 @pytest.mark.parametrize("file_format", ["csv", "xlsx"])

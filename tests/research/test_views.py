@@ -249,6 +249,70 @@ def test_the_whole_download_has_one_sheet_per_figure(login, personas, small_prog
     assert len(book.worksheets) == len(figures(page(client)))
 
 
+def sheet_rows(response) -> dict[str, list[tuple]]:
+    book = load_workbook(io.BytesIO(response.content))
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+def test_each_sheet_is_named_for_its_figure_and_keeps_its_header_in_view(
+    login, personas, small_program
+):
+    from research.dashboards.excel import SHEET_NAMES
+
+    client = login(personas["coordinator"])
+    shown = figures(page(client))
+    response = client.get(reverse("research:dashboard_xlsx"), PERIOD)
+    book = load_workbook(io.BytesIO(response.content))
+    # Titles cut at 28 characters made "Satisfaction de la personne" and "Satisfaction de la
+    # person 2", "Niveau de risque   de l’admi" and "Niveau de risque   de l’a 2": which was which?
+    assert book.sheetnames == [str(SHEET_NAMES[key]) for key in shown]
+    for name in (
+        "Satisfaction de l’intervenant·e",
+        "Satisfaction du ou de la jeune",
+        "Risque, admission à temps 1",
+        "Risque, admission à temps 2",
+    ):
+        assert name in book.sheetnames
+    for sheet, figure in zip(book.worksheets, shown.values(), strict=True):
+        header = int(sheet.freeze_panes[1:]) - 1  # the row just above the frozen pane
+        assert sheet.freeze_panes == f"A{header + 1}"
+        assert sheet.cell(header, 1).value == figure.headers[0], sheet.title
+        assert sheet["A1"].value == figure.title
+    # Title, description, period (no suppression notice for the coordinator), a blank, the header.
+    assert book["Satisfaction de l’intervenant·e"].freeze_panes == "A6"
+
+
+@pytest.mark.parametrize("persona", ["steering", "coordinator", "worker_codim"])
+def test_every_sheet_holds_exactly_what_the_page_shows(persona, login, personas, small_program):
+    client = login(personas[persona])
+    shown = figures(page(client))
+    sheets = sheet_rows(client.get(reverse("research:dashboard_xlsx"), PERIOD))
+    assert len(sheets) == len(shown)
+    for (_name, rows), figure in zip(sheets.items(), shown.values(), strict=True):
+        body = figure.body + ([figure.footer] if figure.footer else [])
+        table = rows[-len(body) :] if body else []
+        for (label, cells), row in zip(body, table, strict=True):
+            assert row[0] == label
+            for cell, value in zip(cells, row[1:], strict=False):
+                if not cell.text:
+                    assert value is None, (figure.key, label)  # blank on the page, blank here
+                elif cell.hidden or cell.value is None:
+                    assert value == cell.text, (figure.key, label)  # "< 5", "x", "—"
+                else:
+                    assert value == cell.value, (figure.key, label)  # a number, as a number
+
+
+def test_an_organisations_other_sectors_are_blank_as_on_the_page(login, personas, small_program):
+    client = login(personas["coordinator"])
+    response = client.get(
+        reverse("research:dashboard_xlsx"), {**PERIOD, "figure": "referrals_by_organisation"}
+    )
+    (rows,) = sheet_rows(response).values()
+    ccsmtl = next(row for row in rows if row[0] == "CCSMTL")
+    # Institutional 2, the other sectors blank (the page shows nothing there, not 0), total 2.
+    assert ccsmtl == ("CCSMTL", 2, None, None, None, 2)
+
+
 @pytest.mark.parametrize("text", ["=1+1", "+33", "-2", "@SUM(A1)", "\tx", "\rx"])
 def test_text_a_spreadsheet_would_run_is_neutralised(text):
     assert neutralise(text) == "'" + text

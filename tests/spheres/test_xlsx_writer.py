@@ -2,6 +2,7 @@
 texts as texts (never formulas), numbers as numbers, awkward characters kept, every sheet's
 extent right even for readers that trust it (openpyxl's read-only mode, pandas)."""
 
+import datetime
 import zipfile
 
 import openpyxl
@@ -95,7 +96,23 @@ def test_the_transform_applies_to_every_text(tmp_path):
     assert read(path)["s"] == [("'h",), ("'=x",), ("'=x",)]
 
 
-@pytest.mark.parametrize("value", [True, float("nan"), b"Tremblay", object()])
+def test_a_date_is_a_date_and_the_header_row_stays_in_view(tmp_path):
+    path = tmp_path / "book.xlsx"
+    day = datetime.date(2026, 9, 28)
+    write(path, [("s", [("week",), (day,), (datetime.date(1900, 3, 1),)])])
+    sheet = openpyxl.load_workbook(path)["s"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A2"].is_date and sheet["A2"].number_format == "yyyy-mm-dd"
+    assert sheet["A2"].value == datetime.datetime(2026, 9, 28)
+    assert sheet["A3"].value == datetime.datetime(1900, 3, 1)
+    assert sheet["A1"].value == "week" and not sheet["A1"].is_date
+    assert xlsx.cell_xml(0, day, "2") == '<c r="A2" s="2"><v>46293</v></c>'
+
+
+@pytest.mark.parametrize(
+    "value",
+    [True, float("nan"), b"Tremblay", object(), datetime.datetime(2026, 1, 1, 10)],
+)
 def test_values_with_no_plain_cell_type_are_refused_without_showing_them(tmp_path, value):
     with pytest.raises(TypeError) as refused:
         write(tmp_path / "book.xlsx", [("s", [("h",), (value,)])])

@@ -301,6 +301,18 @@ def test_text_that_looks_like_a_formula_is_written_as_plain_text(
                     assert not cell.value.startswith(("=", "+", "-", "@", "\t", "\r")), cell.value
 
 
+def test_every_sheets_header_row_stays_in_view(tmp_path, research_participant):
+    import openpyxl
+
+    for _ in range(5):
+        research_participant()
+    path = tmp_path / "export.xlsx"
+    services.export_to_file(output=path, purpose="Évaluation d'implantation")
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == SHEETS
+    assert {sheet.title: sheet.freeze_panes for sheet in book} == dict.fromkeys(SHEETS, "A2")
+
+
 # --- Bad input and the empty case --------------------------------------------------------------
 
 
