@@ -155,6 +155,7 @@ def test_the_home_panel_lists_it_until_the_coordinator_confirms_the_consent(
 ):
     coordinator = login(personas["coordinator"])
     assert 'id="imported-to-confirm"' in html(coordinator, "home")
+    assert "Confirmer le consentement" in html(coordinator, "home")  # an action, not a state
     assert "imported-to-confirm" not in html(login(personas["worker_ccsmtl"]), "home")
     confirm = reverse("referrals:imported_consent_confirm", args=[imported.public_id])
 
