@@ -274,6 +274,19 @@ PAGE_NAMES = {
     "goal_update": _("Goal"),
     "research:export_download": _("Research export"),
     "notes_export": _("Weekly notes export"),
+    "handover": _("Departure of a youth worker"),
+    "imported_consent_confirm": _("Imported — consent to be confirmed"),
+    "legacy_status": _("Import progress-notes workbooks"),
+    # Committee pages that show or change what concerns a participant or a candidate.
+    "meeting_detail": _("Committee meeting: agenda"),
+    "print_document": _("Committee meeting: printed document"),
+    "pdf_document": _("Committee meeting: PDF document"),
+    "presentation": _("Case presentation"),
+    "item_minutes": _("Committee meeting: minutes of an item"),
+    "item_note": _("Committee meeting: annotation of an item"),
+    "item_news": _("Committee meeting: news of an item"),
+    "item_action": _("Committee meeting: agenda item moved or marked"),
+    "decide": _("Committee meeting: decision"),
 }
 # Which model each object type names. Resolved by label, never imported: the core sits below the
 # apps whose records it logs (docs/architecture.md).
