@@ -7,6 +7,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.db.models import Case, OuterRef, Subquery, Value, When
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -274,6 +275,19 @@ PAGE_NAMES = {
     "goal_update": _("Goal"),
     "research:export_download": _("Research export"),
     "notes_export": _("Weekly notes export"),
+    "handover": _("Departure of a youth worker"),
+    "imported_consent_confirm": _("Imported — consent to be confirmed"),
+    "legacy_status": _("Import progress-notes workbooks"),
+    # Committee pages that show or change what concerns a participant or a candidate.
+    "meeting_detail": _("Committee meeting: agenda"),
+    "print_document": _("Committee meeting: printed document"),
+    "pdf_document": _("Committee meeting: PDF document"),
+    "presentation": _("Case presentation"),
+    "item_minutes": _("Committee meeting: minutes of an item"),
+    "item_note": _("Committee meeting: annotation of an item"),
+    "item_news": _("Committee meeting: news of an item"),
+    "item_action": _("Committee meeting: agenda item moved or marked"),
+    "decide": _("Committee meeting: decision"),
 }
 # Which model each object type names. Resolved by label, never imported: the core sits below the
 # apps whose records it logs (docs/architecture.md).
@@ -317,6 +331,9 @@ class ReadLogEntryAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     search_help_text = _("A person's name or e-mail, or a youth ID (e.g. #2026-01).")
     list_per_page = 50
+    # An entry opened alone reads as its row in the list: translated labels, the youth ID, the
+    # page's name (not the model's raw columns).
+    fields = readonly_fields = ["when", "person", "action_label", "file", "page"]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -356,13 +373,14 @@ class ReadLogEntryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("when"), ordering="at")
     def when(self, entry):
-        return entry.at
+        # Written here, not by the list: the entry's own page would show the UTC value as is.
+        return formats.localize(timezone.localtime(entry.at))
 
     @admin.display(description=_("person"), ordering="user__last_name")
     def person(self, entry):
         if entry.user is None:
             return _("anonymous")
-        url = f"?user__id__exact={entry.user_id}"
+        url = f"{reverse('admin:spheres_readlogentry_changelist')}?user__id__exact={entry.user_id}"
         return format_html('<a href="{}">{}</a>', url, f"{entry.user} <{entry.user.email}>")
 
     @admin.display(description=_("action"), ordering="action")
@@ -373,7 +391,10 @@ class ReadLogEntryAdmin(admin.ModelAdmin):
     def file(self, entry):
         if entry.object_id is None:
             return "—"
-        url = f"?object_type={entry.object_type}&object_id={entry.object_id}"
+        url = (
+            f"{reverse('admin:spheres_readlogentry_changelist')}"
+            f"?object_type={entry.object_type}&object_id={entry.object_id}"
+        )
         if getattr(entry, "youth_id", ""):
             label = entry.youth_id
         elif entry.object_type == "referral":

@@ -105,7 +105,9 @@ CASE_ROLES = frozenset({Role.YOUTH_WORKER, Role.CLINICAL_COMMITTEE})
 class Membership(models.Model):
     """A person's membership in a partner organisation."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("person")
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="memberships"
     )
@@ -118,7 +120,7 @@ class Membership(models.Model):
         validators=[MaxValueValidator(80)],
         help_text=_("Hours worked for the program each week (youth workers)."),
     )
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -240,7 +242,11 @@ class ReadLogEntry(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type}#{self.object_id}"
+        # Local time and the action in the reader's language, as the admin's list shows them.
+        at = timezone.localtime(self.at)
+        return (
+            f"{at:%Y-%m-%d %H:%M} {self.get_action_display()} {self.object_type}#{self.object_id}"
+        )
 
 
 class Notification(models.Model):

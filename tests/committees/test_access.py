@@ -163,6 +163,35 @@ def test_the_agenda_page_writes_the_read_log_for_the_participants_it_shows(
     ).exists()
 
 
+def test_the_read_log_names_the_committee_pages_in_the_privacy_officers_language(
+    login, personas, clinical, case, schedule, make_participant
+):
+    # The admin's "Page" column showed the code's names (meeting_detail, print_document…).
+    make_participant()  # an active follow-up: a case to present
+    meeting = schedule(clinical)[0]
+    client = login(personas["coordinator"])
+    client.get(reverse("committees:meeting_detail", args=[meeting.public_id]))
+    client.get(reverse("committees:print", args=[meeting.public_id, "agenda"]))
+    client.get(reverse("committees:pdf", args=[meeting.public_id, "agenda"]))
+    presentation = AgendaItem.objects.filter(meeting=meeting, kind=ItemKind.PRESENTATION)[0]
+    client.get(reverse("committees:presentation", args=[meeting.public_id, presentation.pk]))
+    logged = set(
+        ReadLogEntry.objects.filter(user=personas["coordinator"]).values_list(
+            "view_name", flat=True
+        )
+    )
+    assert {"meeting_detail", "print_document", "pdf_document", "presentation"} <= logged
+    url = reverse("admin:spheres_readlogentry_changelist")
+    for language in ("fr-ca", "en"):
+        html = login(personas["administrator"]).get(url, HTTP_ACCEPT_LANGUAGE=language)
+        html = html.content.decode()
+        for view_name in logged:
+            assert f">{view_name}<" not in html, (language, view_name)
+    html = login(personas["administrator"]).get(url, HTTP_ACCEPT_LANGUAGE="fr-ca").content.decode()
+    assert "Rencontre de comité\xa0: ordre du jour" in html
+    assert "Présentation de cas" in html
+
+
 def test_police_news_is_recorded_by_a_member_and_read_by_those_who_may_see_the_person(
     login, personas, clinical, case, schedule
 ):

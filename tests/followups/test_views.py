@@ -502,6 +502,19 @@ def test_the_caseload_is_for_youth_workers(personas, login):
         assert login(personas[persona]).get(reverse("followups:caseload")).status_code == 404
 
 
+@pytest.mark.parametrize("persona", ["coordinator", "worker_ccsmtl"])
+def test_the_note_forms_breadcrumb_links_only_to_pages_the_person_may_open(
+    case, personas, login, persona
+):
+    # The coordinator has no caseload: a "My caseload" link on the note form led to a 404.
+    client = login(personas[persona])
+    html = client.get(reverse("followups:note_edit", args=[case.public_id])).content.decode()
+    breadcrumb = re.search(r'<ol class="breadcrumb">(.*?)</ol>', html, re.S).group(1)
+    for href in re.findall(r'href="([^"]+)"', breadcrumb):
+        assert client.get(href).status_code == 200, (persona, href)
+    assert (reverse("followups:caseload") in breadcrumb) == (persona == "worker_ccsmtl")
+
+
 # --- Status from the page ----------------------------------------------------------------------
 
 

@@ -92,3 +92,26 @@ def test_filters_by_person_file_and_date(reads, personas, login):
     html = client.get(URL, **FR).content.decode()
     for title in ("Par personne", "Par date", "Par type de dossier"):
         assert title in html  # the filters' titles, in French
+
+
+def test_an_entry_opened_alone_reads_as_the_list_does(reads, personas, login):
+    # The entry's own page showed "User", "At", "Object type", "View name" and the raw values
+    # (participant, participant_detail), under a title written in UTC with the English "view".
+    first, second = reads
+    entry = ReadLogEntry.objects.get(view_name="participant_detail", object_id=second.pk)
+    ReadLogEntry.objects.filter(pk=entry.pk).update(
+        at=datetime.datetime(2026, 11, 26, 8, 3, 59, tzinfo=datetime.UTC)
+    )
+    url = reverse("admin:spheres_readlogentry_change", args=[entry.pk])
+    response = login(personas["administrator"]).get(url, **FR)
+    assert response.status_code == 200
+    html = response.content.decode()
+    for label in ("User", "At", "Object type", "Object id", "View name"):
+        assert f">{label}" not in html, label
+    with translation.override("fr-ca"):
+        page, action = translation.gettext("Participant file"), translation.gettext("Viewed")
+    assert page in html and action in html and second.youth_id in html
+    assert "participant_detail" not in html
+    assert "2026-11-26 03:03" in html and "2026-11-26 08:03" not in html
+    assert " view participant#" not in html
+    assert second.referral.last_name not in html

@@ -333,6 +333,21 @@ def test_a_file_too_long_for_one_request_is_refused(admin_client, organisations,
 # --- The membership's change form ---------------------------------------------------------------
 
 
+def test_the_membership_pages_label_every_field_in_french(admin_client, personas):
+    membership = personas["steering"].memberships.get()
+    pages = [
+        reverse("admin:spheres_membership_changelist"),
+        reverse("admin:spheres_membership_change", args=[membership.pk]),
+    ]
+    for url in pages:
+        html = admin_client.get(url, HTTP_ACCEPT_LANGUAGE="fr-ca").content.decode()
+        # Fields without a verbose name showed as "User" and "Created at" in the French admin.
+        assert ">User<" not in html and "User\xa0:" not in html, url
+        assert "Created at" not in html, url
+        assert "Personne" in html, url
+    assert "Date de création" in html
+
+
 def test_a_role_that_opens_files_ticked_in_the_admin_becomes_a_request(admin_client, personas):
     steering = personas["steering"]
     membership = steering.memberships.get()
