@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from referrals.models import Assignment
 
@@ -20,7 +20,9 @@ def notify_referrer_of_assignment(assignment_id: int) -> None:
         return
     referral = assignment.referral
     context = {
-        "referred_on": referral.created_at.date(),
+        # In the program's time zone (the date in UTC is the next day after 19:00 or 20:00),
+        # with the time: someone who referred two people that day can tell which one.
+        "referred_at": timezone.localtime(referral.created_at),
         "worker_name": assignment.worker.get_full_name(),
         "worker_email": assignment.worker.email,
     }

@@ -1,14 +1,16 @@
 """Plain-text e-mails go to people, not browsers: no HTML escaping in them."""
 
+import datetime
 import re
 from pathlib import Path
 
 import pytest
 from django.core import mail
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from referrals import services as referral_services
+from referrals.models import Referral
 from referrals.tasks import notify_referrer_of_assignment
 from spheres import services as core_services
 from spheres.models import Role
@@ -54,7 +56,12 @@ def test_the_referrer_reads_the_workers_name_as_written(
         primary=worker,
         notify_referrer=False,
     )
+    # Referred at 21:30 in Montréal: already the next day in UTC.
+    evening = timezone.make_aware(datetime.datetime(2026, 11, 26, 21, 30))
+    Referral.objects.filter(pk=referral.pk).update(created_at=evening)
     notify_referrer_of_assignment(assignment.pk)
     [message] = mail.outbox
     assert "D'Amour & Fils" in message.body
+    assert "le 2026-11-26 à 21:30" in message.body  # French first
+    assert "on 2026-11-26 at 21:30" in message.body
     assert "&amp;" not in message.body and "&#x27;" not in message.body
