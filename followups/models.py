@@ -27,8 +27,9 @@ class InactiveReason(models.TextChoices):
 
 
 class FollowUp(models.Model):
-    """One per participant. Its status changes over time; reactivation opens a new active period
-    (period_started_at), from which failed contact attempts are counted again."""
+    """One per participant. Its status changes over time; reactivation, and the end of a break,
+    open a new active period (period_started_at), from which failed contact attempts are counted
+    again."""
 
     participant = models.OneToOneField(
         Participant, on_delete=models.CASCADE, related_name="followup"

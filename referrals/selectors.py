@@ -296,8 +296,13 @@ def suggest_pair(workers) -> tuple[User | None, User | None]:
 
 def admission_blockers(referral: Referral, on: datetime.date) -> list[str]:
     """Why this candidate cannot be admitted on this date (empty when admissible), read fresh:
-    a cached reverse relation on the caller's copy may be stale."""
-    latest = referral.risk_assessments.order_by("-decided_on", "-recorded_at").first()
+    a cached reverse relation on the caller's copy may be stale. A recruiter's risk assessment
+    counts from the date the Clinical Committee made it: the latest one made on or before `on`."""
+    latest = (
+        referral.risk_assessments.filter(decided_on__lte=on)
+        .order_by("-decided_on", "-recorded_at")
+        .first()
+    )
     return admission_problems(
         date_of_birth=referral.date_of_birth,
         on=on,

@@ -78,9 +78,14 @@ def check_no_names(item: AgendaItem, fields: dict[str, str], actor: User) -> Non
     """Refuse text that names the person the item is about (for an item about no one, anyone the
     agenda is about), among the people the writer may see: committee documents identify people
     by youth ID or referral number only, and the documents also blot out the item's person's
-    names whoever typed them (committees.documents)."""
+    names whoever typed them (committees.documents). The coordinator's text on an item about no
+    one (its minutes, its annotation) is also checked against every youth the program knows: on
+    a Steering, Joint or Extended agenda, which is about no one, the agenda's names catch
+    nothing, and the documents blot out only the names of people on the agenda."""
     names = names_known_to(actor, item)
     _refuse_names(fields, lambda text: names_in(text, names))
+    if is_coordinator(actor) and not (item.participant_id or item.referral_id):
+        check_no_program_names(fields)
 
 
 def check_no_program_names(fields: dict[str, str]) -> None:

@@ -34,7 +34,6 @@ from committees.models import (
 from committees.rules import HANDLED_ONCE, sections_for, source_key
 from committees.services._common import (
     check_no_names,
-    check_no_program_names,
     open_meeting,
     require_coordinator,
 )
@@ -357,8 +356,8 @@ def item_add(
             note=note.strip(),
             position=position,
         )
+        # The coordinator's topic: checked against every youth the program knows too.
         check_no_names(item, {"title": item.title, "note": item.note}, actor)
-        check_no_program_names({"title": item.title, "note": item.note})
     item.full_clean()
     item.save()
     return item

@@ -77,7 +77,8 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
     e-mail that says how many). A worker with a large caseload is handed over in batches (the
     page shows HANDOVER_BATCH at a time): the batch moves whole or not at all. Once nothing is
     left, the departing worker returns their access: they lose their youth-worker and Clinical
-    Committee roles, so nobody suggests or assigns them again. They may already be gone
+    Committee roles, so nobody suggests or assigns them again. A candidate's referrer is told the
+    successor's name (as on any assignment before admission). They may already be gone
     (account deactivated): the coordinator hands over what they left. Notes they wrote stay
     theirs."""
     if not is_coordinator(actor):
@@ -149,7 +150,10 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
             primary=primary,
             second=second,
             reason=reason,
-            notify_referrer=False,
+            # A candidate not yet admitted: the referrer is told who the worker is before any
+            # meeting, so they learn the successor's name. A participant's referrer is not
+            # written to on a departure.
+            notify_referrer=assignment.participant_id is None,
             notify_workers=False,
         )
         HandoverItem.objects.create(

@@ -63,7 +63,7 @@ def followup_set_status(
 ) -> FollowUp:
     """Only assigned workers and the coordinator change it. A break records its terms; inactive
     needs a reason; completed records the participant's own view; any follow-up can be
-    reactivated at any time, which opens a new active period."""
+    reactivated at any time, and a break ends, each opening a new active period."""
     require_change(actor, participant)
     followup = FollowUp.objects.select_for_update().get(participant=participant)
     if to_status not in ALLOWED.get(followup.status, set()):
@@ -93,9 +93,11 @@ def followup_set_status(
         followup.break_terms, followup.break_resume_on = break_terms.strip(), break_resume_on
     if to_status == FollowUpStatus.COMPLETED:
         followup.participant_view = participant_view.strip()
-    if to_status == FollowUpStatus.ACTIVE and from_status != FollowUpStatus.ON_BREAK:
-        followup.period_started_at = now  # reactivation: failed attempts are counted afresh
     if to_status == FollowUpStatus.ACTIVE:
+        # Reactivation, or the end of a break agreed with the person: a new active period, in
+        # which failed attempts are counted afresh (those from before, or during the break, no
+        # longer make the follow-up inactive as soon as it resumes).
+        followup.period_started_at = now
         followup.break_terms, followup.break_resume_on = "", None
     followup.full_clean()
     followup.save()

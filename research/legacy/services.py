@@ -7,6 +7,7 @@ referral, no consent invented). Weeks become weekly notes checked by the note fo
 changed silently: the same row again is skipped, a different one is a conflict, left as it is
 unless `update` (then the audit log keeps the old version)."""
 
+import calendar
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from followups.models import NOTE_FIELDS, RiskAssessment, WeeklyNote
 from followups.rules import note_errors
 from referrals.access import is_active_youth_worker, is_coordinator
 from referrals.models import Participant
+from referrals.rules import MAX_AGE, MIN_AGE, age_on
 from research.legacy import workbook
 from research.legacy.workbook import ParsedWorkbook, ParticipantSheet, Problem, WorkbookRefused
 from spheres.models import User
@@ -168,6 +170,26 @@ def _analyze() -> None:
             cursor.execute("ANALYZE followups_riskassessment")
 
 
+def _age_on_entry_problem(sheet: ParticipantSheet) -> Problem | None:
+    """The program admits people aged 12 to 24 inclusive (docs/program.md: Admission). The
+    workbook gives the month of entry only: a new participant is refused when no day of that
+    month fits (a date of birth typed wrong, most often)."""
+    first = sheet.entry_month
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    if age_on(sheet.date_of_birth, last) < MIN_AGE:
+        on = last
+    elif age_on(sheet.date_of_birth, first) > MAX_AGE:
+        on = first
+    else:
+        return None
+    message = _("Aged %(age)s on %(date)s: the program admits people aged 12 to 24 inclusive.")
+    return Problem(
+        sheet.name,
+        sheet.cells.get("date_of_birth", ""),
+        message % {"age": age_on(sheet.date_of_birth, on), "date": on.isoformat()},
+    )
+
+
 def _apply(parsed, report, *, worker, actor, update, skip_bad_rows, progress) -> None:
     sheets = parsed.sheets
     known = {
@@ -194,7 +216,11 @@ def _apply(parsed, report, *, worker, actor, update, skip_bad_rows, progress) ->
                 )
             )
         if not missing:
-            new.append(sheet)
+            age_problem = _age_on_entry_problem(sheet)
+            if age_problem:
+                report.problems.append(age_problem)
+            else:
+                new.append(sheet)
     if report.problems:
         return
     created = participants_import(

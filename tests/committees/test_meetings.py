@@ -409,6 +409,32 @@ def test_an_action_item_that_names_a_person_on_the_agenda_is_refused(
     )
 
 
+def test_the_coordinators_minutes_or_annotation_on_a_steering_topic_never_name_a_youth(
+    personas, steering, make_participant, schedule, login
+):
+    """A Steering agenda is about no one, so the names of the people on it catch nothing: the
+    coordinator's minutes and annotations of its items are checked against every youth the
+    program knows, as its topics and action items are, and the printed minutes stay free of
+    names."""
+    participant = make_participant()
+    coordinator = personas["coordinator"]
+    meeting = schedule(steering)[0]
+    item = services.item_add(meeting=meeting, actor=coordinator, title="Bilan du trimestre")
+    named = f"Départ de {participant.referral.first_name} {participant.referral.last_name}."
+    with pytest.raises(ValidationError) as refused:
+        services.minutes_save(item=item, actor=coordinator, minutes=named, version=item.version)
+    assert "minutes" in refused.value.error_dict
+    with pytest.raises(ValidationError) as refused:
+        services.item_annotate(item=item, actor=coordinator, note=named, version=item.version)
+    assert "note" in refused.value.error_dict
+    services.minutes_save(
+        item=item, actor=coordinator, minutes=f"Départ de {participant.youth_id}.", version=1
+    )
+    page = login(coordinator).get(reverse("committees:print", args=[meeting.public_id, "minutes"]))
+    text = page.content.decode()
+    assert participant.youth_id in text and participant.referral.last_name not in text
+
+
 def test_a_steering_action_or_topic_naming_any_youth_of_the_program_is_refused(
     personas, steering, make_participant, make_referral, schedule
 ):

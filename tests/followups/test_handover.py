@@ -327,6 +327,32 @@ def test_a_handover_sends_no_email_to_the_referrer(cases, personas, departing, e
     assert [m.to for m in mail.outbox] == [[personas["worker_ccsmtl"].email]]  # the successor
 
 
+def test_a_candidates_referrer_is_told_the_successor_before_the_initial_meeting(
+    make_referral, screen, personas, departing, eager_tasks
+):
+    """The referrer is told who the assigned worker is before any meeting: when the worker
+    assigned to a candidate leaves before meeting them, the referrer learns the successor's
+    name (an admitted participant's referrer is not written to on a handover, above)."""
+    referral = make_referral()
+    screen(referral)
+    referral_services.assignment_set(
+        referral=referral, actor=personas["coordinator"], primary=departing
+    )
+    mail.outbox.clear()
+    successor = personas["worker_ccsmtl"]
+    with eager_tasks():
+        services.handover_perform(
+            departing=departing,
+            actor=personas["coordinator"],
+            items=items_for(departing, lambda a: (successor, "Pas encore rencontrée.")),
+        )
+    [message] = [m for m in mail.outbox if m.to == ["referent@example.org"]]
+    assert successor.get_full_name() in message.body and successor.email in message.body
+    assert departing.get_full_name() not in message.body
+    for secret in (referral.first_name, referral.last_name, "Pas encore rencontrée."):
+        assert secret not in message.body
+
+
 # --- Suggestions -------------------------------------------------------------------------------
 
 

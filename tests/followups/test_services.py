@@ -443,6 +443,25 @@ def test_a_follow_up_on_break_is_never_touched(participant, personas):
     assert FollowUp.objects.get(participant=participant).status == "on_break"
 
 
+@pytest.mark.parametrize("before_the_break", [1, 2])
+def test_a_break_ending_counts_failed_attempts_afresh(participant, personas, before_the_break):
+    """A break is agreed with the person (its terms recorded): once it ends, the worker tries
+    again at most two more times. Attempts from before the break, or made during it, do not
+    make the follow-up inactive as soon as it resumes."""
+    worker = personas["worker_ccsmtl"]
+    for minutes in range(before_the_break):
+        attempt(participant, worker, AttemptOutcome.NO_ANSWER, 60 - minutes)
+    services.followup_set_status(
+        participant=participant, actor=worker, to_status="on_break", break_terms="Pause"
+    )
+    attempt(participant, worker, AttemptOutcome.NO_ANSWER, 30)
+    services.followup_set_status(participant=participant, actor=worker, to_status="active")
+    assert services.followups_mark_unreachable() == []
+    attempt(participant, worker, AttemptOutcome.NO_ANSWER, 0)
+    assert services.followups_mark_unreachable() == []
+    assert FollowUp.objects.get(participant=participant).status == FollowUpStatus.ACTIVE
+
+
 def test_the_job_is_idempotent(participant, personas):
     for minutes in (30, 20):
         attempt(participant, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)

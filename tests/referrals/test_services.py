@@ -177,6 +177,38 @@ def test_a_recruiter_the_committee_refused_cannot_be_admitted(
         admit(referral)
 
 
+def test_a_recruiter_is_admitted_only_on_a_date_the_committee_had_assessed_the_risk(
+    make_referral, screen, admit, personas
+):
+    """The criteria hold on the admission date: an assessment the Clinical Committee made after
+    that date does not admit the candidate on it (an admission recorded after the fact)."""
+    today = timezone.localdate()
+    referral = make_referral()
+    screen(
+        referral,
+        screened_on=today - datetime.timedelta(days=20),
+        recruits_others=True,
+        recruiter_acknowledges=True,
+    )
+    services.recruiter_risk_assessment_record(
+        referral=referral,
+        actor=personas["coordinator"],
+        delinquent_profile="Faible",
+        network_involvement="Périphérique",
+        benefits_versus_risks="Bénéfices supérieurs",
+        decision=RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH,
+        decided_on=today - datetime.timedelta(days=5),
+    )
+    ten_days_ago = today - datetime.timedelta(days=10)
+    with translation.override("en"), pytest.raises(ValidationError) as exc:
+        admit(referral, admitted_on=ten_days_ago, consent_given_on=ten_days_ago)
+    assert "risk assessment" in " ".join(exc.value.messages)
+    assert not Participant.objects.exists()
+    five_days_ago = today - datetime.timedelta(days=5)
+    participant = admit(referral, admitted_on=five_days_ago, consent_given_on=five_days_ago)
+    assert participant.no_group_activities is True
+
+
 def test_a_second_admission_of_the_same_referral_is_refused(make_referral, screen, admit):
     referral = make_referral()
     screen(referral)

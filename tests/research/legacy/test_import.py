@@ -225,6 +225,31 @@ def test_a_week_before_the_entry_month_is_refused_with_its_cell(
     assert nothing_saved()
 
 
+@pytest.mark.parametrize(
+    ("date_of_birth", "refused"),
+    [
+        (datetime.date(1994, 3, 1), True),  # 25 on the first of the entry month (mars 2019)
+        (datetime.date(1994, 3, 2), False),  # 24 on the first of the month: may have entered
+        (datetime.date(2007, 4, 1), True),  # 11 on the last day of the month
+        (datetime.date(2007, 3, 31), False),  # 12 on its last day
+    ],
+)
+def test_a_new_participant_outside_12_to_24_on_entry_is_refused_with_its_cell(
+    workbook_file, simple_sheet, personas, date_of_birth, refused
+):
+    """The program admits people aged 12 to 24 inclusive: the workbook gives the month of entry,
+    so a participant is refused when no day of that month fits."""
+    sheet = simple_sheet(date_of_birth=date_of_birth)
+    report = run(workbook_file([sheet]), personas["worker_ccsmtl"])
+    if refused:
+        assert wheres(report) == ["J!C4"]
+        assert "12 to 24 inclusive" in report.problems[0].message
+        assert nothing_saved()
+    else:
+        assert report.problems == []
+        assert Participant.objects.get().date_of_birth == date_of_birth
+
+
 def test_a_date_in_the_future_is_refused_with_its_cell(workbook_file, simple_sheet, personas):
     future = datetime.date.today() + datetime.timedelta(days=30)
     report = run(
