@@ -51,6 +51,11 @@ urlpatterns = [
         name="imported_consent_confirm",
     ),
     path(
+        "participants/<uuid:public_id>/group-activities/",
+        views.group_activities,
+        name="group_activities",
+    ),
+    path(
         "participants/<uuid:public_id>/identity/",
         views.participant_identity,
         name="participant_identity",

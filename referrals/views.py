@@ -472,6 +472,31 @@ def imported_consent_confirm(request, public_id):
     return redirect("referrals:participant_detail", public_id=participant.public_id)
 
 
+@for_roles("referrals:participant_list")
+def group_activities(request, public_id):
+    """The coordinator marks a participant (no activity with other participants), or lifts the
+    mark, on the Clinical Committee's assessment (POST)."""
+    if request.method != "POST":
+        raise Http404
+    participant = access.get_participant_for_user(
+        request.user, public_id, write=True, view_name="group_activities"
+    )
+    marked = request.POST.get("marked") == "1"
+    done = submit(
+        request, forms.Form(request.POST), services.participant_group_activities_set,
+        participant=participant, actor=request.user, marked=marked,
+    )  # fmt: skip
+    if done:
+        messages.success(
+            request,
+            (_("%(id)s is marked: no activity with other participants.") if marked
+             else _("The mark of %(id)s is lifted.")) % {"id": participant.youth_id},
+        )  # fmt: skip
+    else:
+        messages.error(request, " ".join(done.error.messages) if done.error else _("Not saved."))
+    return redirect("referrals:participant_detail", public_id=participant.public_id)
+
+
 def youth_protection(request, public_id):
     return _participant_step(
         request,

@@ -277,6 +277,7 @@ PAGE_NAMES = {
     "notes_export": _("Weekly notes export"),
     "handover": _("Departure of a youth worker"),
     "imported_consent_confirm": _("Imported — consent to be confirmed"),
+    "group_activities": _("No activity with other participants"),
     "legacy_status": _("Import progress-notes workbooks"),
     # Committee pages that show or change what concerns a participant or a candidate.
     "meeting_detail": _("Committee meeting: agenda"),

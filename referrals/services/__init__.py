@@ -2,7 +2,11 @@
 keeps history and updates derived permissions in the same transaction (DOMAIN.md: Referral and
 admission; Consent and confidentiality). Split by concern; this package re-exports them all."""
 
-from referrals.services.admission import participant_admit, youth_id_allocate
+from referrals.services.admission import (
+    participant_admit,
+    participant_group_activities_set,
+    youth_id_allocate,
+)
 from referrals.services.assignments import assignment_set
 from referrals.services.consents import (
     consent_create,
@@ -32,6 +36,7 @@ __all__ = [
     "imported_consent_confirm",
     "initial_meeting_record",
     "participant_admit",
+    "participant_group_activities_set",
     "recruiter_risk_assessment_record",
     "referral_correct",
     "referral_create",

@@ -130,3 +130,25 @@ def participant_admit(
     followup_open(participant=participant, actor=actor)
     permissions.sync_permissions([participant.pk])
     return participant
+
+
+@transaction.atomic
+def participant_group_activities_set(
+    *, participant: Participant, actor: User, marked: bool
+) -> Participant:
+    """Marked at admission for a recruiter the Clinical Committee admitted (DOMAIN.md rule 4),
+    a participant may also be found to recruit others later, or arrive from a legacy workbook
+    that says nothing of it: the coordinator marks them on the committee's assessment (never
+    placed in activities with other participants), or lifts the mark on its decision. Who did
+    it, and when, is in the audit log."""
+    require_coordinator(actor)
+    participant = Participant.objects.select_for_update().get(pk=participant.pk)
+    if participant.no_group_activities == marked:
+        raise ValidationError(
+            _("This participant is already marked.")
+            if marked
+            else _("This participant is not marked.")
+        )
+    participant.no_group_activities = marked
+    participant.save(update_fields=["no_group_activities"])
+    return participant

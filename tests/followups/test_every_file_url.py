@@ -35,6 +35,7 @@ def participant_urls(participant, coordinator):
         "referrals:consent_scan": [pid, program.pk],
         "referrals:youth_protection": [pid],
         "referrals:imported_consent_confirm": [pid],
+        "referrals:group_activities": [pid],
         "referrals:participant_identity": [pid],
         "followups:note_edit": [pid],
         "followups:attempt_add": [pid],
@@ -76,6 +77,7 @@ def test_the_lists_above_name_every_file_url():
         "referrals:consent_scan",
         "referrals:youth_protection",
         "referrals:imported_consent_confirm",
+        "referrals:group_activities",
         "referrals:participant_identity",
         "followups:note_edit",
         "followups:attempt_add",
@@ -98,7 +100,11 @@ def denied(user):
 
 
 # POST only: a GET answers 405 (or 404) whatever the id, before any file is looked up.
-POST_ONLY = {"followups:missed_meeting", "referrals:imported_consent_confirm"}
+POST_ONLY = {
+    "followups:missed_meeting",
+    "referrals:imported_consent_confirm",
+    "referrals:group_activities",
+}
 
 
 def assert_refused(client, user, name, args, *, logged=True):
@@ -126,7 +132,10 @@ def test_every_participant_url_is_404_to_those_who_may_not_see_the_file(
     client = login(user)
     for name, args in {**read, **write}.items():
         # A page its role never opens (for_roles) answers 404 before any file is looked up.
-        logged = not (name == "referrals:imported_consent_confirm" and persona != "police")
+        logged = not (
+            name in {"referrals:imported_consent_confirm", "referrals:group_activities"}
+            and persona != "police"
+        )
         assert_refused(client, user, name, args, logged=logged)
 
 
