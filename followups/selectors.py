@@ -157,6 +157,17 @@ def missing_notes_counts(week: datetime.date) -> dict[int, int]:
     return {row["worker_id"]: row["n"] for row in rows}
 
 
+def missing_notes_reminded(week: datetime.date, worker_ids) -> set[int]:
+    """The workers already reminded about `week`: the reminder is sent in the week after it, so
+    a missing-notes notice received since that week began is this week's (one query)."""
+    since = start_of_week(week + datetime.timedelta(days=7))
+    return set(
+        Notification.objects.filter(
+            kind=Notification.Kind.MISSING_NOTES, recipient_id__in=worker_ids, created_at__gte=since
+        ).values_list("recipient_id", flat=True)
+    )
+
+
 def handover_suggestions(assignments) -> dict[int, tuple[int | None, int | None]]:
     """Per assignment, (successor, new second) the case already knows: the other worker on the
     case first, then workers the person has met (earlier assignments, note authors). When the

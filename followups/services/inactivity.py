@@ -4,10 +4,15 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from followups.models import FollowUp, FollowUpStatus, FollowUpStatusChange, InactiveReason
-from followups.selectors import missing_notes_counts, unreachable_candidates
+from followups.selectors import (
+    missing_notes_counts,
+    missing_notes_reminded,
+    unreachable_candidates,
+)
 from referrals.models import Assignment
 from spheres.models import Notification, Role, User
 from spheres.selectors import people_with_role
@@ -73,13 +78,27 @@ def followups_mark_unreachable(*, threshold: int | None = None) -> list[int]:
 @transaction.atomic
 def missing_notes_remind(*, week: datetime.date) -> dict[int, int]:
     """Monday: each youth worker with active follow-ups lacking the note of `week` gets a notice
-    with how many. Only active follow-ups count: one on a break, completed, or ended by the
-    withdrawal of the program consent gets no reminder. Returns {worker id: count} for the
-    e-mails the caller sends."""
+    with how many, and an e-mail after commit (the count and a link, never a name). Only active
+    follow-ups count: one on a break, completed, or ended by the withdrawal of the program
+    consent gets no reminder. Once per worker and week: a second run (the task delivered again,
+    or run by hand) reminds nobody twice; concurrent runs wait on the workers' rows. Returns
+    {worker id: count} of the workers reminded by this run."""
     counts = missing_notes_counts(week)
-    active = set(User.objects.filter(pk__in=counts, is_active=True).values_list("pk", flat=True))
+    active = set(
+        User.objects.select_for_update()
+        .filter(pk__in=counts, is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    active -= missing_notes_reminded(week, active)
     counts = {uid: n for uid, n in counts.items() if uid in active}
     notifications_send(
-        kind=Notification.Kind.MISSING_NOTES, items=[(uid, None, n) for uid, n in counts.items()]
+        kind=Notification.Kind.MISSING_NOTES,
+        items=[(uid, None, n) for uid, n in counts.items()],
+        email_template="followups/email/missing_notes",
+        email_context={
+            "week": week.isoformat(),
+            "url": settings.SPHERES_BASE_URL + reverse("followups:caseload"),
+        },
     )
     return counts

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -597,10 +598,18 @@ def test_two_schedulers_firing_at_once_flag_each_follow_up_once(make_participant
     )  # two workers and the coordinator, once each
 
 
-def test_the_monday_reminder_sends_counts_and_no_names(participant, personas):
+def test_the_monday_reminder_sends_counts_and_no_names(
+    participant, personas, django_capture_on_commit_callbacks
+):
     from followups.tasks import send_missing_notes_reminders
+    from spheres.celery import app
 
-    sent = send_missing_notes_reminders()
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            sent = send_missing_notes_reminders()
+    finally:
+        app.conf.task_always_eager = False
     assert sent == 2
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         [personas["worker_ccsmtl"].email, personas["worker_codim"].email]
@@ -609,4 +618,59 @@ def test_the_monday_reminder_sends_counts_and_no_names(participant, personas):
         assert participant.referral.last_name not in message.body
         assert participant.youth_id not in message.body
         assert "1" in message.body
+        last_week = this_monday() - datetime.timedelta(days=7)
+        assert f"{last_week:%Y-%m-%d}" in message.body
+        assert f"{settings.SPHERES_BASE_URL}/caseload/" in message.body
     assert Notification.objects.filter(kind="missing_notes", count=1).count() == 2
+
+
+def test_the_monday_reminder_run_twice_notifies_and_emails_once(
+    participant, personas, django_capture_on_commit_callbacks
+):
+    """A redelivered task (acks_late: the worker was lost after the commit) or beat firing twice
+    must not remind anyone twice about the same week."""
+    from followups.tasks import send_missing_notes_reminders
+    from spheres.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        for _ in range(2):
+            with django_capture_on_commit_callbacks(execute=True):
+                send_missing_notes_reminders()
+    finally:
+        app.conf.task_always_eager = False
+    assert Notification.objects.filter(kind="missing_notes").count() == 2
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        [personas["worker_ccsmtl"].email, personas["worker_codim"].email]
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
+@pytest.mark.django_db(transaction=True)
+def test_two_monday_reminders_at_once_remind_each_worker_once(participant, personas):
+    import threading
+
+    from django.db import connections
+
+    last_week = this_monday() - datetime.timedelta(days=7)
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(services.missing_notes_remind(week=last_week))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    assert sorted(uid for r in results for uid in r) == sorted(
+        [personas["worker_ccsmtl"].pk, personas["worker_codim"].pk]
+    )
+    assert Notification.objects.filter(kind=Notification.Kind.MISSING_NOTES).count() == 2
