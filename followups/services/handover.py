@@ -68,6 +68,18 @@ def _pair_after(current: dict, choice: HandoverChoice, errors: dict, key: str):
     return slots[AssignmentRole.PRIMARY], slots.get(AssignmentRole.SECOND)
 
 
+def _counted(received: list[tuple[int, int | None, int]]) -> list[tuple[int, int | None, int]]:
+    """A notice per participant received; candidates, who have no participant id yet, in one
+    notice per successor with how many (otherwise identical items would merge into one)."""
+    candidates: dict[int, int] = {}
+    for uid, pid, _count in received:
+        if pid is None:
+            candidates[uid] = candidates.get(uid, 0) + 1
+    return [item for item in received if item[1] is not None] + [
+        (uid, None, n) for uid, n in candidates.items()
+    ]
+
+
 @transaction.atomic
 def handover_perform(*, departing: User, actor: User, items) -> Handover:
     """DOMAIN.md (Departure of a youth worker): each follow-up of the departing worker — and
@@ -174,7 +186,7 @@ def handover_perform(*, departing: User, actor: User, items) -> Handover:
             membership_revoke_roles(membership=membership, roles=DEPARTURE_ROLES, actor=actor)
     notifications_send(
         kind=Notification.Kind.HANDOVER,
-        items=received,
+        items=_counted(received),
         email_template="followups/email/handover",
         email_context={"url": settings.SPHERES_BASE_URL + reverse("followups:notifications")},
     )

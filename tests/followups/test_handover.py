@@ -650,3 +650,27 @@ def test_the_handover_field_groups_are_the_projects_field_template(
             assert squeeze(field_group(bf)) == squeeze(bf.as_field_group())
     if bound:
         assert 'aria-invalid="true"' in str(field_group(form.rows[0][3]))
+
+
+def test_a_successor_receiving_several_candidates_is_told_how_many(
+    make_referral, screen, personas, departing, eager_tasks
+):
+    """Candidates have no participant yet: their notices must not merge into one."""
+    for _ in range(2):
+        referral = make_referral()
+        screen(referral)
+        referral_services.assignment_set(
+            referral=referral, actor=personas["coordinator"], primary=departing
+        )
+    mail.outbox.clear()
+    successor = personas["worker_ccsmtl"]
+    with eager_tasks():
+        services.handover_perform(
+            departing=departing,
+            actor=personas["coordinator"],
+            items=items_for(departing, lambda a: (successor, "Pas encore rencontrée.")),
+        )
+    notices = Notification.objects.filter(kind=Notification.Kind.HANDOVER, recipient=successor)
+    assert sum(n.count or 1 for n in notices) == 2
+    [message] = [m for m in mail.outbox if m.to == [successor.email]]
+    assert "You received 2 follow-ups" in message.body
