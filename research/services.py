@@ -147,7 +147,9 @@ def _build(export: ResearchExport, target: Path, *, on_progress=None, on_total=N
 
 
 def _claim(export_id: int) -> ResearchExport | None:
-    """Mark the export running (again, when a killed worker's task is delivered once more)."""
+    """Mark the export running (again, when a killed worker's task is delivered once more). A
+    redelivery keeps the first start: the purge's stale delay counts from it, so a build that
+    kills its worker at every delivery ends as failed instead of looping."""
     with transaction.atomic():
         export = (
             ResearchExport.objects.select_for_update()
@@ -157,7 +159,7 @@ def _claim(export_id: int) -> ResearchExport | None:
         if export is None:
             return None
         export.status = ExportStatus.RUNNING
-        export.started_at = timezone.now()
+        export.started_at = export.started_at or timezone.now()
         export.rows_written = 0
         export.save(update_fields=["status", "started_at", "rows_written"])
         return export

@@ -206,6 +206,35 @@ def test_a_killed_worker_leaves_the_export_failed_after_the_stale_delay(research
     assert not part.exists()
 
 
+class WorkerKilled(BaseException):
+    """What a worker killed mid-build (the OOM killer) leaves: nothing after it runs."""
+
+
+def test_a_build_that_kills_its_worker_at_every_delivery_is_ended_by_the_purge(
+    researcher, monkeypatch, time_machine
+):
+    """reject_on_worker_lost delivers the message again each time: the purge must still end
+    it after the stale delay, counted from the first start, or the redeliveries loop forever."""
+    client, _user = researcher
+    ask(client)
+    export = ResearchExport.objects.get()
+
+    def killed(*args, **kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr(services, "_build", killed)
+    start = timezone.now()
+    for minutes in range(0, 180, 30):  # delivered again and killed, every half hour
+        time_machine.move_to(start + datetime.timedelta(minutes=minutes))
+        with pytest.raises(WorkerKilled):
+            services.export_build(export_id=export.pk)
+        if services.exports_purge()["failed"]:
+            break
+    export.refresh_from_db()
+    assert (export.status, export.error) == (ExportStatus.FAILED, "WorkerLost")
+    assert services.export_build(export_id=export.pk) is None  # the next delivery stops there
+
+
 def test_a_redelivered_task_rebuilds_a_running_export(researcher, research_participant):
     client, _user = researcher
     for _ in range(5):
