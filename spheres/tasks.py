@@ -58,17 +58,21 @@ def send_invitation(user_id: int) -> None:
 
 
 @shared_task(acks_late=True)
-def send_role_grant_notice(grant_id: int, recipient_ids: list[int]) -> None:
+def send_role_grant_notice(grant_id: int, recipient_ids: list[int], status: str = "") -> None:
     """A role that opens participant files was requested or granted: the role, the organisation
-    and a link to the confirmation page; the person's name is only shown there."""
+    and a link to the confirmation page; the person's name is only shown there. `status` is the
+    grant's when the notice was queued: decided since (a slow queue), a request is still told
+    as a request, and a grant as a grant."""
     from spheres.models import RoleGrant
 
     grant = RoleGrant.objects.select_related("organisation").filter(pk=grant_id).first()
     if grant is None:
         return
+    status = status or grant.status  # a notice queued before `status` was passed
     context = {
         "grant": grant,
-        "pending": grant.status == RoleGrant.Status.PENDING,
+        "pending": status == RoleGrant.Status.PENDING,
+        "confirmed": status == RoleGrant.Status.CONFIRMED,
         "url": f"{settings.SPHERES_BASE_URL}{reverse('role_grants')}",
     }
     parts = []

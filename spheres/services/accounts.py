@@ -402,8 +402,8 @@ def _notify(grant: RoleGrant, *, exclude: Iterable[int]) -> None:
     recipients -= set(exclude)
     if not recipients:
         return
-    grant_id, recipient_ids = grant.pk, sorted(recipients)
-    transaction.on_commit(lambda: send_role_grant_notice.delay(grant_id, recipient_ids))
+    grant_id, recipient_ids, status = grant.pk, sorted(recipients), grant.status
+    transaction.on_commit(lambda: send_role_grant_notice.delay(grant_id, recipient_ids, status))
 
 
 @transaction.atomic

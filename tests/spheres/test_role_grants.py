@@ -220,6 +220,35 @@ def test_every_grant_is_e_mailed_to_the_coordinators_without_the_persons_name(
         assert "/people/role-grants/" in message.body
 
 
+def test_a_request_decided_before_its_notice_went_out_is_still_told_as_a_request(
+    personas, organisations, faker, django_capture_on_commit_callbacks, settings
+):
+    """A slow queue: the request's notice runs after the confirmation. It still announces a
+    request (it said "granted", a second time beside the confirmation's own notice)."""
+    from spheres.celery import app
+
+    second = make_person(faker, organisations["codim"], [Role.COORDINATOR])
+    with django_capture_on_commit_callbacks() as request_queued:  # queued, not run yet
+        grant = core_services.role_grant_request(
+            user=personas["researcher"],
+            organisation=organisations["codim"],
+            role=Role.YOUTH_WORKER,
+            actor=personas["administrator"],
+        )
+    with django_capture_on_commit_callbacks():  # its notice is not the one under test
+        core_services.role_grant_confirm(grant=grant, actor=second)
+    app.conf.task_always_eager = True
+    try:
+        for callback in request_queued:
+            callback()
+    finally:
+        app.conf.task_always_eager = False
+    assert mail.outbox
+    for message in mail.outbox:
+        assert "awaits confirmation" in message.body  # the English part
+        assert "was given the role" not in message.body
+
+
 def test_a_coordinators_direct_grant_is_logged_and_notified_to_the_other_coordinators(
     login, personas, organisations, faker, eager
 ):
