@@ -221,7 +221,7 @@ def test_every_grant_is_e_mailed_to_the_coordinators_without_the_persons_name(
 
 
 def test_a_request_decided_before_its_notice_went_out_is_still_told_as_a_request(
-    personas, organisations, faker, django_capture_on_commit_callbacks, settings
+    personas, organisations, faker, django_capture_on_commit_callbacks
 ):
     """A slow queue: the request's notice runs after the confirmation. It still announces a
     request (it said "granted", a second time beside the confirmation's own notice)."""
