@@ -277,7 +277,9 @@ class AttemptForm(forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[(c.value, c.label) for c in ATTEMPT_CHANNELS]
     )
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=AttemptOutcome.choices)
+    # No outcome chosen in advance: a save without a look would record a contact (the first
+    # choice, reached) or a failure that counts towards inactivity.
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=_blank(AttemptOutcome.choices))
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

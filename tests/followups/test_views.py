@@ -826,3 +826,21 @@ def test_saving_a_weekly_note_costs_a_fixed_small_number_of_queries(
     assert response.status_code == 302
     note = WeeklyNote.objects.get(participant=case, week=this_monday())
     assert (note.version, note.meetings_minutes) == (2, 90)
+
+
+def test_an_attempt_saved_without_choosing_its_outcome_is_refused(case, personas, login):
+    """The outcome is not chosen in advance: a save without a look recorded a contact (the first
+    choice, reached) that hides a person nobody could reach."""
+    client = login(personas["worker_ccsmtl"])
+    url = reverse("followups:attempt_add", args=[case.public_id])
+    page = client.get(url).content.decode()
+    select = re.search(r'<select name="outcome".*?</select>', page, re.S).group(0)
+    assert re.search(r'<option value="" selected>', select)
+    response = client.post(url, {"at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+                                 "channel": "phone", "outcome": "", "note": "Appel"})  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["form"].errors["outcome"]
+    assert 'value="Appel"' in response.content.decode() or "Appel</textarea>" in (
+        response.content.decode()
+    )
+    assert not ContactAttempt.objects.filter(participant=case).exists()
