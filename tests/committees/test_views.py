@@ -175,3 +175,27 @@ def test_a_case_is_added_by_its_youth_id_typed_with_or_without_the_hash(
     )
     assert response.status_code == 302
     assert AgendaItem.objects.filter(meeting=meeting, participant=participant).exists()
+
+
+def test_each_items_minutes_field_is_named_for_its_item(
+    login, personas, clinical, meeting, make_participant
+):
+    """A screen reader lists the fields by label: one "Procès-verbal" per item could not be told
+    apart. Each label names its item by youth ID or topic, never by a name."""
+    import re
+
+    client = login(personas["coordinator"])
+    participant = make_participant()
+    add = reverse("committees:item_add", args=[meeting.public_id])
+    client.post(add, {"title": "Bilan de la formation"})
+    client.post(add, {"youth_id": participant.youth_id})
+    page = client.get(reverse("committees:meeting_detail", args=[meeting.public_id]))
+    labels = [
+        re.sub(r"<[^>]+>", "", label).strip()
+        for label in re.findall(r'<label[^>]*for="minutes-\d+"[^>]*>(.*?)</label>',
+                                page.content.decode())
+    ]  # fmt: skip
+    assert len(labels) == len(set(labels)) >= 2, labels
+    assert any(participant.youth_id in label for label in labels)
+    assert any("Bilan de la formation" in label for label in labels)
+    assert not any(participant.referral.last_name in label for label in labels)
