@@ -19,23 +19,22 @@ IDLE = 12  # seconds: the page asks every 2 s of typing, warns at 10 s, checks a
 
 
 @pytest.fixture
-def short_sessions(settings):
+def note_page(settings, app_url, browser, personas, make_participant):  # noqa: F811
+    """The weekly note form of a participant of the worker's, in Chromium, sessions of IDLE
+    seconds: (participant, page)."""
     settings.SESSION_COOKIE_AGE = IDLE
     settings.SPHERES_SESSION_RENEW_SECONDS = 1
-
-
-def test_typing_for_longer_than_the_idle_limit_keeps_the_note(
-    app_url,
-    browser,
-    personas,
-    short_sessions,
-    make_participant,  # noqa: F811
-):
-    from followups.models import WeeklyNote
-
     participant = admitted_weeks_ago(make_participant(), 4)
     context, page = open_as(browser, app_url, personas["worker_ccsmtl"])
     page.goto(app_url + reverse("followups:note_edit", args=[participant.public_id]))
+    yield participant, page
+    context.close()
+
+
+def test_typing_for_longer_than_the_idle_limit_keeps_the_note(note_page):
+    from followups.models import WeeklyNote
+
+    participant, page = note_page
     page.locator("[name=meetings]").fill("1")
     page.locator("[name=meetings_duration]").fill("1h")
     summary = page.locator("[name=activities_summary]")
@@ -46,21 +45,12 @@ def test_typing_for_longer_than_the_idle_limit_keeps_the_note(
     expect(page).not_to_have_url(re.compile(reverse("account_login")))
     note = WeeklyNote.objects.get(participant=participant, week=monday_of(timezone.localdate()))
     assert note.activities_summary == text.strip()
-    context.close()
 
 
-def test_a_typed_form_left_alone_warns_then_says_it_was_not_saved(
-    app_url,
-    browser,
-    personas,
-    short_sessions,
-    make_participant,  # noqa: F811
-):
+def test_a_typed_form_left_alone_warns_then_says_it_was_not_saved(note_page):
     from followups.models import WeeklyNote
 
-    participant = admitted_weeks_ago(make_participant(), 4)
-    context, page = open_as(browser, app_url, personas["worker_ccsmtl"])
-    page.goto(app_url + reverse("followups:note_edit", args=[participant.public_id]))
+    participant, page = note_page
     warning, ended = page.locator("#session-warning"), page.locator("#session-ended")
     expect(warning).to_be_hidden()
     page.locator("[name=activities_summary]").fill("Début de note")
@@ -72,21 +62,12 @@ def test_a_typed_form_left_alone_warns_then_says_it_was_not_saved(
     # What was typed is still on the page, and nothing was saved.
     expect(page.locator("[name=activities_summary]")).to_have_value("Début de note.")
     assert not WeeklyNote.objects.filter(participant=participant).exists()
-    context.close()
 
 
-def test_staying_signed_in_from_the_warning_keeps_the_session(
-    app_url,
-    browser,
-    personas,
-    short_sessions,
-    make_participant,  # noqa: F811
-):
+def test_staying_signed_in_from_the_warning_keeps_the_session(note_page):
     from followups.models import WeeklyNote
 
-    participant = admitted_weeks_ago(make_participant(), 4)
-    context, page = open_as(browser, app_url, personas["worker_ccsmtl"])
-    page.goto(app_url + reverse("followups:note_edit", args=[participant.public_id]))
+    participant, page = note_page
     page.locator("[name=meetings]").fill("1")
     page.locator("[name=meetings_duration]").fill("1h")
     warning = page.locator("#session-warning")
@@ -98,4 +79,3 @@ def test_staying_signed_in_from_the_warning_keeps_the_session(
     page.get_by_role("button", name="Enregistrer la note").click()
     expect(page).not_to_have_url(re.compile(reverse("account_login")))
     assert WeeklyNote.objects.filter(participant=participant).exists()
-    context.close()

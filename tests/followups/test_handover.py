@@ -327,25 +327,35 @@ def test_a_handover_sends_no_email_to_the_referrer(cases, personas, departing, e
     assert [m.to for m in mail.outbox] == [[personas["worker_ccsmtl"].email]]  # the successor
 
 
-def test_a_candidates_referrer_is_told_the_successor_before_the_initial_meeting(
-    make_referral, screen, personas, departing, eager_tasks
-):
-    """The referrer is told who the assigned worker is before any meeting: when the worker
-    assigned to a candidate leaves before meeting them, the referrer learns the successor's
-    name (an admitted participant's referrer is not written to on a handover, above)."""
-    referral = make_referral()
-    screen(referral)
-    referral_services.assignment_set(
-        referral=referral, actor=personas["coordinator"], primary=departing
-    )
+def hand_candidates_over(n, make_referral, screen, personas, departing, eager_tasks, successor):
+    """`n` candidates assigned to the departing worker, all handed over to `successor` (tasks
+    run, the outbox emptied of the assignments' own e-mails first); their referrals."""
+    referrals = [make_referral() for _ in range(n)]
+    for referral in referrals:
+        screen(referral)
+        referral_services.assignment_set(
+            referral=referral, actor=personas["coordinator"], primary=departing
+        )
     mail.outbox.clear()
-    successor = personas["worker_ccsmtl"]
     with eager_tasks():
         services.handover_perform(
             departing=departing,
             actor=personas["coordinator"],
             items=items_for(departing, lambda a: (successor, "Pas encore rencontrée.")),
         )
+    return referrals
+
+
+def test_a_candidates_referrer_is_told_the_successor_before_the_initial_meeting(
+    make_referral, screen, personas, departing, eager_tasks
+):
+    """The referrer is told who the assigned worker is before any meeting: when the worker
+    assigned to a candidate leaves before meeting them, the referrer learns the successor's
+    name (an admitted participant's referrer is not written to on a handover, above)."""
+    successor = personas["worker_ccsmtl"]
+    [referral] = hand_candidates_over(
+        1, make_referral, screen, personas, departing, eager_tasks, successor
+    )
     [message] = [m for m in mail.outbox if m.to == ["referent@example.org"]]
     assert successor.get_full_name() in message.body and successor.email in message.body
     assert departing.get_full_name() not in message.body
@@ -656,20 +666,8 @@ def test_a_successor_receiving_several_candidates_is_told_how_many(
     make_referral, screen, personas, departing, eager_tasks
 ):
     """Candidates have no participant yet: their notices must not merge into one."""
-    for _ in range(2):
-        referral = make_referral()
-        screen(referral)
-        referral_services.assignment_set(
-            referral=referral, actor=personas["coordinator"], primary=departing
-        )
-    mail.outbox.clear()
     successor = personas["worker_ccsmtl"]
-    with eager_tasks():
-        services.handover_perform(
-            departing=departing,
-            actor=personas["coordinator"],
-            items=items_for(departing, lambda a: (successor, "Pas encore rencontrée.")),
-        )
+    hand_candidates_over(2, make_referral, screen, personas, departing, eager_tasks, successor)
     notices = Notification.objects.filter(kind=Notification.Kind.HANDOVER, recipient=successor)
     assert sum(n.count or 1 for n in notices) == 2
     [message] = [m for m in mail.outbox if m.to == [successor.email]]

@@ -1,12 +1,13 @@
 """Follow-up lifecycle, weekly-note rules and the inactivity rule, through the services."""
 
 import datetime
+import threading
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from followups import selectors, services
@@ -22,6 +23,30 @@ from followups.rules import monday_of, parse_duration
 from spheres.models import Notification
 
 pytestmark = pytest.mark.django_db
+
+
+def twice_at_once(job):
+    """`job` run by two threads released together (each on its own connection): its results,
+    after checking that neither failed."""
+    barrier, results, errors = threading.Barrier(2), [], []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            results.append(job())
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    return results
+
 
 TODAY = timezone.localdate
 
@@ -560,10 +585,6 @@ def test_missing_notes_are_counted_per_worker(participant, personas):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
 @pytest.mark.django_db(transaction=True)
 def test_two_schedulers_firing_at_once_flag_each_follow_up_once(make_participant, personas):
-    import threading
-
-    from django.db import connections
-
     from followups.models import FollowUpStatusChange
 
     participants = [make_participant() for _ in range(3)]
@@ -571,23 +592,7 @@ def test_two_schedulers_firing_at_once_flag_each_follow_up_once(make_participant
     for p in participants:
         for minutes in (30, 20):
             attempt(p, personas["worker_ccsmtl"], AttemptOutcome.NO_ANSWER, minutes)
-    barrier, results, errors = threading.Barrier(2), [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(services.followups_mark_unreachable())
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    results = twice_at_once(services.followups_mark_unreachable)
     assert sorted(pk for r in results for pk in r) == sorted(p.followup.pk for p in participants)
     assert FollowUpStatusChange.objects.filter(to_status="inactive").count() == 3
     assert (
@@ -648,28 +653,8 @@ def test_the_monday_reminder_run_twice_notifies_and_emails_once(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
 @pytest.mark.django_db(transaction=True)
 def test_two_monday_reminders_at_once_remind_each_worker_once(participant, personas):
-    import threading
-
-    from django.db import connections
-
     last_week = this_monday() - datetime.timedelta(days=7)
-    barrier, results, errors = threading.Barrier(2), [], []
-
-    def run():
-        try:
-            barrier.wait(timeout=10)
-            results.append(services.missing_notes_remind(week=last_week))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    assert errors == []
+    results = twice_at_once(lambda: services.missing_notes_remind(week=last_week))
     assert sorted(uid for r in results for uid in r) == sorted(
         [personas["worker_ccsmtl"].pk, personas["worker_codim"].pk]
     )

@@ -27,6 +27,20 @@ from tests.files import PDF, PNG
 pytestmark = pytest.mark.django_db
 
 
+def assess(referral, personas, decision, decided_on):
+    """The Clinical Committee's assessment of a candidate who recruits others."""
+    outweigh = decision == RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH
+    services.recruiter_risk_assessment_record(
+        referral=referral,
+        actor=personas["coordinator"],
+        delinquent_profile="Faible" if outweigh else "Élevé",
+        network_involvement="Périphérique" if outweigh else "Centrale",
+        benefits_versus_risks="Bénéfices supérieurs" if outweigh else "Risques trop élevés",
+        decision=decision,
+        decided_on=decided_on,
+    )
+
+
 # --- Intake and history ------------------------------------------------------------------------
 
 
@@ -146,14 +160,8 @@ def test_a_recruiter_is_blocked_until_the_committee_assesses_the_risk(
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         admit(referral)
     assert "risk assessment" in " ".join(exc.value.messages)
-    services.recruiter_risk_assessment_record(
-        referral=referral,
-        actor=personas["coordinator"],
-        delinquent_profile="Faible",
-        network_involvement="Périphérique",
-        benefits_versus_risks="Bénéfices supérieurs",
-        decision=RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH,
-        decided_on=timezone.localdate(),
+    assess(
+        referral, personas, RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH, timezone.localdate()
     )
     participant = admit(referral)
     assert participant.no_group_activities is True
@@ -164,14 +172,8 @@ def test_a_recruiter_the_committee_refused_cannot_be_admitted(
 ):
     referral = make_referral()
     screen(referral, recruits_others=True, recruiter_acknowledges=True)
-    services.recruiter_risk_assessment_record(
-        referral=referral,
-        actor=personas["coordinator"],
-        delinquent_profile="Élevé",
-        network_involvement="Centrale",
-        benefits_versus_risks="Risques trop élevés",
-        decision=RecruiterRiskAssessment.Decision.RISKS_OUTWEIGH,
-        decided_on=timezone.localdate(),
+    assess(
+        referral, personas, RecruiterRiskAssessment.Decision.RISKS_OUTWEIGH, timezone.localdate()
     )
     with pytest.raises(ValidationError):
         admit(referral)
@@ -190,14 +192,11 @@ def test_a_recruiter_is_admitted_only_on_a_date_the_committee_had_assessed_the_r
         recruits_others=True,
         recruiter_acknowledges=True,
     )
-    services.recruiter_risk_assessment_record(
-        referral=referral,
-        actor=personas["coordinator"],
-        delinquent_profile="Faible",
-        network_involvement="Périphérique",
-        benefits_versus_risks="Bénéfices supérieurs",
-        decision=RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH,
-        decided_on=today - datetime.timedelta(days=5),
+    assess(
+        referral,
+        personas,
+        RecruiterRiskAssessment.Decision.BENEFITS_OUTWEIGH,
+        today - datetime.timedelta(days=5),
     )
     ten_days_ago = today - datetime.timedelta(days=10)
     with translation.override("en"), pytest.raises(ValidationError) as exc:
