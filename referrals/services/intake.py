@@ -35,6 +35,11 @@ from spheres.selectors import people_with_role, roles_of
 from spheres.services import notifications_send
 
 
+def _refuse_future_birth(date_of_birth) -> None:
+    if date_of_birth and date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+
+
 @transaction.atomic
 def referral_create(*, submitted_by: User, **data) -> Referral:
     """Any partner staff member may refer a candidate; the referral lands in the coordinator's
@@ -48,8 +53,7 @@ def referral_create(*, submitted_by: User, **data) -> Referral:
     referral.phone_digits = normalise_phone(referral.phone)
     referral.search_text = referral_search_text(referral)
     referral.full_clean()
-    if referral.date_of_birth > timezone.localdate():
-        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+    _refuse_future_birth(referral.date_of_birth)
     referral.save()
     ReferralStatusChange.objects.create(
         referral=referral, from_status="", to_status=ReferralStatus.NEW, changed_by=submitted_by
@@ -95,8 +99,7 @@ def referral_update_identity(*, referral: Referral, actor: User, **data) -> Refe
         if name not in REFERRAL_FIELDS:
             raise TypeError(name)
         setattr(referral, name, value)
-    if referral.date_of_birth and referral.date_of_birth > timezone.localdate():
-        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+    _refuse_future_birth(referral.date_of_birth)
     referral.phone_digits = normalise_phone(referral.phone)
     referral.search_text = referral_search_text(referral)
     referral.full_clean()
@@ -146,8 +149,7 @@ def referral_correct(*, referral: Referral, actor: User, **data) -> Referral:
         raise TypeError(f"unknown referral fields: {sorted(unknown)}")
     for name, value in data.items():
         setattr(referral, name, value)
-    if referral.date_of_birth and referral.date_of_birth > timezone.localdate():
-        raise ValidationError({"date_of_birth": _("The date of birth is in the future.")})
+    _refuse_future_birth(referral.date_of_birth)
     referral.phone_digits = normalise_phone(referral.phone)
     referral.search_text = referral_search_text(referral)
     referral.full_clean()
